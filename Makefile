@@ -1,0 +1,69 @@
+# The two commands the README promises: `make demo` and `make test`.
+# Both work on a fresh machine: they create .venv and install what they need.
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the browser, SAML and integration suites use.
+DEBIAN_PACKAGES := chromium xmlsec1 redis-server mariadb-server
+DEBIAN_BINARIES := /usr/bin/chromium /usr/bin/xmlsec1 /usr/bin/redis-server /usr/sbin/mariadbd
+
+.PHONY: test demo quality lint typecheck pytest bench requirements system-deps clean tox
+
+$(STAMP): requirements/test.txt setup.py
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/test.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# As root, install the Debian packages the suites need when any is missing.
+# Without root the suites that need them skip, naming the package.
+system-deps:
+	@missing=""; for b in $(DEBIAN_BINARIES); do test -x $$b || missing="$$missing $$b"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages ($(DEBIAN_PACKAGES)): missing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Not root: missing$$missing; the tests that need them will skip."; \
+	  fi; \
+	fi
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy cors_gate
+
+quality: lint typecheck
+
+pytest: $(STAMP)
+	$(VENV)/bin/pytest
+
+test: system-deps $(STAMP) quality pytest
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py cors_gate_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+tox: $(STAMP)
+	$(VENV)/bin/tox
+
+# Re-pin requirements/test.txt from requirements/test.in in a throwaway venv.
+requirements:
+	rm -rf build/req-venv && python3 -m venv build/req-venv
+	build/req-venv/bin/pip install --quiet --upgrade pip
+	build/req-venv/bin/pip install --quiet -r requirements/test.in
+	( echo "# Pinned from requirements/test.in by 'make requirements'. Python 3.11."; \
+	  build/req-venv/bin/pip freeze --exclude-editable | grep -v '^cors.gate' ) > requirements/test.txt
+
+clean:
+	rm -rf $(VENV) build .tox .mypy_cache .ruff_cache .pytest_cache

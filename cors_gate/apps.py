@@ -1,0 +1,26 @@
+"""App configuration, including the Open edX plugin declaration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+
+_SETTINGS = {
+    "common": {"relative_path": "settings.common"},
+    "production": {"relative_path": "settings.production"},
+}
+_URLS = {"namespace": "cors_gate", "regex": r"^api/cors_gate/", "relative_path": "api.urls"}
+
+
+class CorsGateConfig(AppConfig):
+    name = "cors_gate"
+    verbose_name = "CORS gate"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    # Read by Open edX's plugin framework (edx-django-utils) for the LMS and Studio.
+    plugin_app: dict[str, Any] = {
+        "url_config": {"lms.djangoapp": _URLS, "cms.djangoapp": _URLS},
+        "settings_config": {"lms.djangoapp": _SETTINGS, "cms.djangoapp": _SETTINGS},
+    }
+

@@ -1,0 +1,55 @@
+"""cors_gate's own Django settings, with their defaults.
+
+Read at call time so that `override_settings` in tests and settings changes at start-up
+are both honoured. The request path reads them once per snapshot build, never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.conf import settings
+
+
+def _get(name: str, default: object) -> object:
+    return getattr(settings, name, default)
+
+
+def refresh_seconds() -> float:
+    """How often each process checks whether the policy changed (CORS_GATE_REFRESH_SECONDS)."""
+    value = _get("CORS_GATE_REFRESH_SECONDS", 1)
+    return float(value) if isinstance(value, int | float) else 1.0
+
+
+def pinned_origins() -> Sequence[str]:
+    """Allow-list entries pinned in settings (CORS_GATE_ALLOWED_ORIGINS)."""
+    value = _get("CORS_GATE_ALLOWED_ORIGINS", ())
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value) if isinstance(value, list | tuple) else ()
+
+
+def preflight_passthrough() -> bool:
+    """Let preflights reach the view and complete headers after it (seed steps 5.1-5.9)."""
+    return bool(_get("CORS_GATE_PREFLIGHT_PASSTHROUGH", False))
+
+
+def record_observations() -> bool:
+    """Record what the middleware sees in enforce mode too (report-only always records)."""
+    return bool(_get("CORS_GATE_RECORD_OBSERVATIONS", True))
+
+
+def auto_middleware() -> bool:
+    """Whether the Open edX plugin settings insert CorsGateMiddleware automatically."""
+    return bool(_get("CORS_GATE_AUTO_MIDDLEWARE", True))
+
+
+def cache_alias() -> str:
+    """The Django cache that carries the policy version between processes."""
+    value = _get("CORS_GATE_CACHE", "default")
+    return value if isinstance(value, str) else "default"
+
+
+def corsheaders_signal() -> bool:
+    """Opt-in receiver for django-cors-headers' check_request_enabled signal."""
+    return bool(_get("CORS_GATE_CORSHEADERS_SIGNAL", False))
