@@ -1,0 +1,183 @@
+"""A compiled, immutable matcher over origin patterns.
+
+Exact patterns (no `*` anywhere) are one hash lookup. Every other pattern with a concrete
+host shape sits in a trie keyed by the host's labels read from the right, where a `*` label
+is an edge of its own; a lookup walks the origin's labels, following at each level the exact
+edge and the `*` edge, so it costs O(labels in the host), whatever the number of rules.
+Patterns whose host is `*` are few by nature (any-host rules) and are checked last.
+
+When several rules match, the most specific wins: exact beats wildcard, fewer `*` labels beat
+more, an explicit port beats `:*`, then the lowest rule id. No regular expression is ever
+built from a pattern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from cors_gate.origins import OriginPattern, RequestOrigin, _is_ipv4
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Rule(Generic[T]):
+    """One allow-list entry as the matcher sees it; `data` is whatever the caller attaches."""
+
+    id: int
+    pattern: OriginPattern
+    data: T
+
+    def sort_key(self) -> tuple[int, int, int, int, int]:
+        return (*self.pattern.specificity(), self.id)
+
+
+class _Node:
+    __slots__ = ("children", "rules", "star")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.star: _Node | None = None
+        self.rules: list[Any] = []  # rules whose host ends at this node, most specific first
+
+
+def _port_ok(pattern: OriginPattern, origin: RequestOrigin) -> bool:
+    if pattern.any_port:
+        return True
+    if pattern.port is None:
+        return origin.port is None
+    return pattern.port == origin.effective_port
+
+
+def _scheme_ok(pattern: OriginPattern, origin: RequestOrigin) -> bool:
+    return pattern.scheme == "*" or pattern.scheme == origin.scheme
+
+
+class Matcher(Generic[T]):
+    """Immutable once built; safe to share between threads."""
+
+    __slots__ = ("_any_host", "_exact", "_size", "_trie")
+
+    def __init__(self, rules: Iterable[Rule[T]]) -> None:
+        exact: dict[tuple[str, str, int | None], list[Rule[T]]] = {}
+        any_host: list[Rule[T]] = []
+        trie = _Node()
+        size = 0
+        for rule in rules:
+            size += 1
+            p = rule.pattern
+            if not p.is_wildcard:
+                exact.setdefault((p.scheme, p.host, p.port), []).append(rule)
+            elif p.host == "*":
+                any_host.append(rule)
+            else:
+                node = trie
+                for label in reversed(p.host.split(".")):
+                    if label == "*":
+                        if node.star is None:
+                            node.star = _Node()
+                        node = node.star
+                    else:
+                        nxt = node.children.get(label)
+                        if nxt is None:
+                            nxt = node.children[label] = _Node()
+                        node = nxt
+                node.rules.append(rule)
+        for bucket in exact.values():
+            bucket.sort(key=Rule.sort_key)
+        any_host.sort(key=Rule.sort_key)
+        self._sort_trie(trie)
+        self._exact = exact
+        self._any_host = any_host
+        self._trie = trie
+        self._size = size
+
+    @classmethod
+    def build(cls, rules: Iterable[Rule[T]]) -> Matcher[T]:
+        return cls(rules)
+
+    @staticmethod
+    def _sort_trie(root: _Node) -> None:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if len(node.rules) > 1:
+                node.rules.sort(key=Rule.sort_key)
+            stack.extend(node.children.values())
+            if node.star is not None:
+                stack.append(node.star)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _trie_nodes(self, origin: RequestOrigin) -> list[_Node]:
+        """Terminal nodes whose label path matches the origin's host, label by label."""
+        host = origin.host
+        labels = host.split(".")
+        literal = host.startswith("[") or _is_ipv4(host)  # no wildcards inside IP literals
+        frontier = [self._trie]
+        for label in reversed(labels):
+            nxt: list[_Node] = []
+            for node in frontier:
+                child = node.children.get(label)
+                if child is not None:
+                    nxt.append(child)
+                if node.star is not None and not literal:
+                    nxt.append(node.star)
+            if not nxt:
+                return nxt
+            frontier = nxt
+        return [node for node in frontier if node.rules]
+
+    def candidates(self, origin: RequestOrigin) -> list[Rule[T]]:
+        """Every rule matching the origin, most specific first."""
+        found: list[Rule[T]] = list(self._exact.get((origin.scheme, origin.host, origin.port), ()))
+        wild: list[Rule[T]] = []
+        for node in self._trie_nodes(origin):
+            wild.extend(
+                r
+                for r in node.rules
+                if _scheme_ok(r.pattern, origin) and _port_ok(r.pattern, origin)
+            )
+        wild.extend(
+            r
+            for r in self._any_host
+            if _scheme_ok(r.pattern, origin) and _port_ok(r.pattern, origin)
+        )
+        wild.sort(key=Rule.sort_key)
+        return found + wild
+
+    def match(
+        self, origin: RequestOrigin, accept: Callable[[Rule[T]], bool] | None = None
+    ) -> Rule[T] | None:
+        """The most specific rule matching the origin (and `accept`, when given), or None."""
+        bucket = self._exact.get((origin.scheme, origin.host, origin.port))
+        if bucket:
+            for rule in bucket:
+                if accept is None or accept(rule):
+                    return rule
+        best: Rule[T] | None = None
+        best_key: tuple[int, int, int, int, int] | None = None
+        for node in self._trie_nodes(origin):
+            for rule in node.rules:  # sorted: the first that fits is this node's best
+                if (
+                    _scheme_ok(rule.pattern, origin)
+                    and _port_ok(rule.pattern, origin)
+                    and (accept is None or accept(rule))
+                ):
+                    key = rule.sort_key()
+                    if best_key is None or key < best_key:
+                        best, best_key = rule, key
+                    break
+        if best is not None:
+            return best  # any-host rules are never more specific than a concrete host shape
+        for rule in self._any_host:
+            if (
+                _scheme_ok(rule.pattern, origin)
+                and _port_ok(rule.pattern, origin)
+                and (accept is None or accept(rule))
+            ):
+                return rule
+        return None

@@ -1,0 +1,204 @@
+"""The compiled matcher: hostile origins, most-specific wins, agreement with a naive matcher."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cors_gate.matcher import Matcher, Rule
+from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
+
+
+def build(*entries: str) -> Matcher[str]:
+    return Matcher.build(
+        Rule(id=i, pattern=parse_pattern(e), data=e) for i, e in enumerate(entries, start=1)
+    )
+
+
+def match(matcher: Matcher[str], origin: str) -> str | None:
+    parsed = parse_request_origin(origin)
+    if parsed is None:
+        return None
+    rule = matcher.match(parsed)
+    return None if rule is None else rule.pattern.text
+
+
+ALLOW_LIST = build("https://lms.example.com", "https://*.example.com", "https://apps.partner.org:*")
+
+# FIELD-NOTES §4: the classes public CORS scanners try, against the allow-list above.
+HOSTILE = [
+    "https://evil.com",  # reflection of any origin
+    "https://lms.example.com.evil.com",  # prefix
+    "https://evilexample.com",  # suffix
+    "https://lmsxexample.com",  # unescaped dot
+    "https://xample.com",  # substring
+    "https://example.com",  # the parent domain itself (one label short)
+    "null",
+    "http://lms.example.com",  # scheme downgrade
+    "http://a.example.com",
+    "https://lms.example.com_",
+    "https://lms.example.com`",
+    "https://lms.example.com{",
+    "https://lms.example.com%60",
+    "https://lms.example.com!",
+    "https://lms.example.com~",
+    "https://lms_.example.com",
+    "https://lms.example.com@evil.com",  # userinfo confusion
+    "https://apps.partner.org:8443@evil.com",
+    "https://evil.com/.example.com",  # path tricks
+    "https://evil.com#.example.com",
+    "https://evil.com?.example.com",
+    "https://lms.example.com\n",  # Python's $ matches before a final newline
+    "https://lms.example.com\r\n",
+    "https://a.example.com\x00",
+    "https://LMS.example.com",  # non-canonical forms
+    "https://lms.example.com:443",
+    "https://lms.example.com/",
+    "https://lms.example.com.",
+    "https://lms.example.com, https://evil.com",  # several origins in one header
+    "https://lms.example.com https://evil.com",
+    "https://codepen.io",  # third-party code hosts
+    "https://jsfiddle.net",
+    "https://bucket.s3.amazonaws.com",
+    "https://attacker.github.io",
+    "https://" + "a." * 250 + "example.com",  # very long
+    "https://" + "x" * 10_000,
+    "https://apps.partner.org.evil.com",
+    "https://apps.partner.org.evil.com:8443",
+    "http://apps.partner.org:8443",
+    "https://a.b.example.com",  # a * is one label, not several
+    "https://lms.example.com:8443",  # no port given = default port only
+    "",
+    " ",
+]
+
+
+@pytest.mark.parametrize("origin", HOSTILE)
+def test_hostile_origins_are_denied_and_never_raise(origin: str) -> None:
+    assert match(ALLOW_LIST, origin) is None
+
+
+@pytest.mark.parametrize(
+    ("origin", "rule"),
+    [
+        ("https://lms.example.com", "https://lms.example.com"),  # exact beats the wildcard
+        ("https://studio.example.com", "https://*.example.com"),
+        ("https://apps.partner.org", "https://apps.partner.org:*"),  # :* includes the default
+        ("https://apps.partner.org:8443", "https://apps.partner.org:*"),
+    ],
+)
+def test_allowed_origins_match_the_expected_rule(origin: str, rule: str) -> None:
+    assert match(ALLOW_LIST, origin) == rule
+
+
+def test_most_specific_rule_wins() -> None:
+    m = build(
+        "*",
+        "https://*",
+        "https://*.*.example.com",
+        "https://*.b.example.com:*",
+        "https://*.b.example.com",
+        "*://a.b.example.com",
+        "https://a.b.example.com",
+    )
+    assert match(m, "https://a.b.example.com") == "https://a.b.example.com"  # exact
+    assert match(m, "http://a.b.example.com") == "*://a.b.example.com"  # no * label
+    assert match(m, "https://z.b.example.com") == "https://*.b.example.com"  # explicit port
+    assert match(m, "https://z.b.example.com:8443") == "https://*.b.example.com:*"
+    assert match(m, "https://z.y.example.com") == "https://*.*.example.com"  # fewer * labels
+    assert match(m, "https://other.org") == "https://*"
+    assert match(m, "http://other.org:81") == "*"
+
+
+def test_lowest_id_breaks_ties() -> None:
+    m = Matcher.build(
+        [
+            Rule(id=7, pattern=parse_pattern("https://*.example.com"), data="seven"),
+            Rule(id=3, pattern=parse_pattern("https://*.example.com"), data="three"),
+        ]
+    )
+    origin = parse_request_origin("https://a.example.com")
+    assert origin is not None
+    rule = m.match(origin)
+    assert rule is not None and rule.data == "three"
+
+
+def test_accept_filter_falls_through_to_the_next_rule() -> None:
+    m = build("https://lms.example.com", "https://*.example.com")
+    origin = parse_request_origin("https://lms.example.com")
+    assert origin is not None
+    rule = m.match(origin, accept=lambda r: r.pattern.is_wildcard)
+    assert rule is not None and rule.pattern.text == "https://*.example.com"
+    assert m.match(origin, accept=lambda r: False) is None
+
+
+def test_ip_literals_are_matched_exactly_never_by_wildcard_labels() -> None:
+    m = build("http://*.*.*.*:*", "http://127.0.0.1:8000", "http://[::1]:*")
+    assert match(m, "http://127.0.0.1:8000") == "http://127.0.0.1:8000"
+    assert match(m, "http://10.0.0.1:8000") is None
+    assert match(m, "http://[::1]:9000") == "http://[::1]:*"
+    assert match(m, "http://a.b.c.d:5") == "http://*.*.*.*:*"
+
+
+def test_scheme_wildcard_and_ports() -> None:
+    m = build("*://www.acme.com", "*://api.acme.com:8080")
+    assert match(m, "http://www.acme.com") == "*://www.acme.com"
+    assert match(m, "https://www.acme.com") == "*://www.acme.com"
+    assert match(m, "https://www.acme.com:8443") is None
+    assert match(m, "http://www.acme.com:443") is None  # 443 is not http's default
+    assert match(m, "http://api.acme.com:8080") == "*://api.acme.com:8080"
+    assert match(m, "https://api.acme.com:8080") == "*://api.acme.com:8080"
+
+
+def test_empty_matcher_matches_nothing() -> None:
+    m = build()
+    assert len(m) == 0
+    assert match(m, "https://a.com") is None
+
+
+# -- the indexed matcher agrees with the naive one ------------------------------------------
+
+_labels = st.sampled_from(["a", "b", "example", "com", "org", "xn--bcher-kva", "lms", "*"])
+_scheme = st.sampled_from(["http", "https", "*"])
+_port = st.sampled_from(["", ":*", ":8080", ":443", ":80", ":18000"])
+
+
+@st.composite
+def entries(draw: st.DrawFn) -> str:
+    if draw(st.integers(0, 30)) == 0:
+        return "*"
+    if draw(st.integers(0, 15)) == 0:
+        host = "*"
+    else:
+        host = ".".join(draw(st.lists(_labels, min_size=1, max_size=4)))
+    return f"{draw(_scheme)}://{host}{draw(_port)}"
+
+
+@st.composite
+def origins(draw: st.DrawFn) -> str:
+    scheme = draw(st.sampled_from(["http", "https"]))
+    labels = [lbl for lbl in draw(st.lists(_labels, min_size=1, max_size=4)) if lbl != "*"]
+    host = ".".join(labels or ["a"])
+    port = draw(st.sampled_from(["", ":8080", ":443", ":80", ":18000"]))
+    return f"{scheme}://{host}{port}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(entries(), max_size=25), st.lists(origins(), min_size=1, max_size=10))
+def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: list[str]) -> None:
+    rules: list[Rule[str]] = []
+    for i, entry in enumerate(raw, start=1):
+        try:
+            rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
+        except OriginError:
+            continue
+    matcher = Matcher.build(rules)
+    for probe in probes:
+        origin = parse_request_origin(probe)
+        if origin is None:
+            continue
+        naive = sorted((r for r in rules if r.pattern.matches(origin)), key=Rule.sort_key)
+        got = matcher.match(origin)
+        assert (got.id if got else None) == (naive[0].id if naive else None), probe
+        assert [r.id for r in matcher.candidates(origin)] == [r.id for r in naive]
