@@ -1,0 +1,334 @@
+"""Where provider configurations come from, each turned into `ProviderConfig`.
+
+1. Open edX `third_party_auth` models, found with `apps.get_model` (absent here: no crash);
+2. social-core settings (`SOCIAL_AUTH_SAML_*`, one provider per `ENABLED_IDPS` entry);
+3. `--provider-json` files shaped like a dump of the Open edX rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DatabaseError
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.module_loading import import_string
+
+from cors_gate.saml.errors import SamlInputError
+from cors_gate.saml.types import ATTR_FIELDS, ProviderConfig, ProviderData, SpConfig
+
+DEFAULT_FIELDS: tuple[str, ...] = (
+    "default_full_name",
+    "default_first_name",
+    "default_last_name",
+    "default_username",
+    "default_email",
+)
+
+
+def social_setting(backend_name: str, name: str, default: Any = None) -> Any:
+    """Read a setting the way social-core's strategy does: per backend, then global."""
+    backend_key = "SOCIAL_AUTH_" + backend_name.upper().replace("-", "_") + "_" + name
+    for key in (backend_key, "SOCIAL_AUTH_" + name, name):
+        if hasattr(settings, key):
+            return getattr(settings, key)
+    return default
+
+
+def openedx_acs_path(backend_name: str) -> str:
+    # third_party_auth mounts social_django under /auth/: /auth/complete/<backend>/
+    return f"/auth/complete/{backend_name or 'tpa-saml'}/"
+
+
+def social_acs_path(backend_name: str) -> str:
+    """The complete URL social_django's urls give this backend (default /complete/saml/)."""
+    try:
+        return reverse("social:complete", kwargs={"backend": backend_name})
+    except NoReverseMatch:
+        return f"/complete/{backend_name}/"
+
+
+def _json_field(value: Any, where: str) -> dict[str, Any]:
+    """A TextField holding JSON (as in the Open edX rows) or an already-parsed object."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise SamlInputError(f"{where}: not valid JSON ({exc.msg} at char {exc.pos})") from exc
+    if not isinstance(value, dict):
+        raise SamlInputError(f"{where}: must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def _datetime(value: Any, where: str) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        parsed: dt.datetime | None = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            parsed = None
+    else:
+        parsed = None
+    if parsed is None:
+        raise SamlInputError(f"{where}: not an ISO 8601 date-time: {value!r}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed
+
+
+def _text(row: Mapping[str, Any], key: str, where: str) -> str:
+    value = row.get(key, "")
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise SamlInputError(f"{where}.{key}: must be a string, got {type(value).__name__}")
+    return value
+
+
+def _flag(row: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = row.get(key, default)
+    if not isinstance(value, bool):
+        raise SamlInputError(f"{where}.{key}: must be true or false, got {value!r}")
+    return value
+
+
+def _default_contact() -> dict[str, str]:
+    # What Open edX's SAMLConfiguration.get_setting puts in the SP metadata by default.
+    platform = getattr(settings, "PLATFORM_NAME", "Your Platform Name Here")
+    email = getattr(settings, "TECH_SUPPORT_EMAIL", "technical@example.com")
+    return {"givenName": f"{platform} Support", "emailAddress": email}
+
+
+def sp_from_settings(backend_name: str = "saml") -> SpConfig:
+    """SP settings as social-core reads them (SOCIAL_AUTH_SAML_SP_ENTITY_ID, ...)."""
+    return SpConfig(
+        entity_id=social_setting(backend_name, "SP_ENTITY_ID") or "",
+        public_cert=social_setting(backend_name, "SP_PUBLIC_CERT") or "",
+        private_key=social_setting(backend_name, "SP_PRIVATE_KEY") or "",
+        org_info=social_setting(backend_name, "ORG_INFO") or {},
+        technical_contact=social_setting(backend_name, "TECHNICAL_CONTACT") or {},
+        support_contact=social_setting(backend_name, "SUPPORT_CONTACT") or {},
+        security=social_setting(backend_name, "SECURITY_CONFIG") or {},
+        sp_extra=social_setting(backend_name, "SP_EXTRA") or {},
+        allow_idp_initiated=bool(social_setting(backend_name, "ALLOW_IDP_INITIATED", False)),
+    )
+
+
+def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -> SpConfig:
+    """SAMLConfiguration fields -> SpConfig, with Open edX's fallbacks to Django settings."""
+    other = {
+        "TECHNICAL_CONTACT": _default_contact(),
+        "SUPPORT_CONTACT": _default_contact(),
+    }
+    other.update(_json_field(row.get("other_config_str"), f"{where}.other_config_str"))
+    org_info = _json_field(row.get("org_info_str"), f"{where}.org_info_str")
+    allow = other.get("ALLOW_IDP_INITIATED")
+    if allow is None:
+        allow = social_setting(backend_name, "ALLOW_IDP_INITIATED", False)
+    return SpConfig(
+        entity_id=_text(row, "entity_id", where),
+        public_cert=_text(row, "public_key", where)
+        or getattr(settings, "SOCIAL_AUTH_SAML_SP_PUBLIC_CERT", ""),
+        private_key=_text(row, "private_key", where)
+        or getattr(settings, "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", ""),
+        org_info=org_info,
+        technical_contact=other.get("TECHNICAL_CONTACT") or {},
+        support_contact=other.get("SUPPORT_CONTACT") or {},
+        security=other.get("SECURITY_CONFIG") or {},
+        sp_extra=other.get("SP_EXTRA") or {},
+        allow_idp_initiated=bool(allow),
+    )
+
+
+def provider_data_from_row(row: Mapping[str, Any], where: str) -> ProviderData:
+    return ProviderData(
+        entity_id=_text(row, "entity_id", where),
+        sso_url=_text(row, "sso_url", where),
+        public_key=_text(row, "public_key", where),
+        fetched_at=_datetime(row.get("fetched_at"), f"{where}.fetched_at"),
+        expires_at=_datetime(row.get("expires_at"), f"{where}.expires_at"),
+    )
+
+
+def provider_from_openedx_rows(
+    provider: Mapping[str, Any],
+    saml_configuration: Mapping[str, Any] | None,
+    provider_data: Mapping[str, Any] | None,
+    source: str,
+) -> ProviderConfig:
+    """One provider from SAMLProviderConfig/SAMLConfiguration/SAMLProviderData field values."""
+    where = f"{source}: provider"
+    slug = _text(provider, "slug", where).strip()
+    if not slug:
+        raise SamlInputError(f"{where}.slug: required, and missing or blank")
+    backend_name = _text(provider, "backend_name", where).strip() or "tpa-saml"
+    if saml_configuration is not None:
+        sp = sp_from_openedx_row(saml_configuration, backend_name, f"{source}: saml_configuration")
+    else:
+        sp = sp_from_settings(backend_name)
+    data = (
+        provider_data_from_row(provider_data, f"{source}: provider_data")
+        if provider_data is not None
+        else None
+    )
+    return ProviderConfig(
+        slug=slug,
+        source=source,
+        backend_name=backend_name,
+        acs_path=openedx_acs_path(backend_name),
+        name=_text(provider, "name", where),
+        entity_id=_text(provider, "entity_id", where).strip(),
+        metadata_source=_text(provider, "metadata_source", where).strip(),
+        attrs={f: _text(provider, f, where) for f in ATTR_FIELDS},
+        defaults={f: _text(provider, f, where) for f in DEFAULT_FIELDS},
+        automatic_refresh_enabled=_flag(provider, "automatic_refresh_enabled", True, where),
+        debug_mode=_flag(provider, "debug_mode", False, where),
+        enabled=_flag(provider, "enabled", True, where),
+        other_settings=_json_field(provider.get("other_settings"), f"{where}.other_settings"),
+        provider_data=data,
+        sp=sp,
+    )
+
+
+def from_json_document(document: Any, source: str) -> ProviderConfig:
+    """`{"provider": {...}, "saml_configuration": {...}, "provider_data": {...}}`."""
+    if not isinstance(document, dict):
+        raise SamlInputError(f"{source}: must be a JSON object with a 'provider' key")
+    provider = document.get("provider")
+    if not isinstance(provider, dict):
+        raise SamlInputError(f"{source}: 'provider' is required and must be a JSON object")
+    sections: dict[str, dict[str, Any] | None] = {}
+    for key in ("saml_configuration", "provider_data"):
+        value = document.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise SamlInputError(f"{source}: '{key}' must be a JSON object")
+        sections[key] = value
+    unknown = sorted(set(document) - {"provider", "saml_configuration", "provider_data"})
+    if unknown:
+        raise SamlInputError(f"{source}: unknown top-level key(s): {', '.join(unknown)}")
+    return provider_from_openedx_rows(
+        provider, sections["saml_configuration"], sections["provider_data"], source
+    )
+
+
+def _saml_backend_names() -> list[str]:
+    """Names of the SAMLAuth backends in AUTHENTICATION_BACKENDS (not Open edX's tpa-saml)."""
+    try:
+        from social_core.backends.saml import SAMLAuth
+    except ImportError:  # social-core not installed: no settings source
+        return []
+    names = []
+    for path in getattr(settings, "AUTHENTICATION_BACKENDS", []):
+        try:
+            backend = import_string(path)
+        except ImportError:
+            continue
+        is_saml = isinstance(backend, type) and issubclass(backend, SAMLAuth)
+        if is_saml and backend.name != "tpa-saml":
+            names.append(str(backend.name))
+    return names
+
+
+def from_social_settings() -> list[ProviderConfig]:
+    """One provider per SOCIAL_AUTH_SAML_ENABLED_IDPS entry."""
+    names = _saml_backend_names() or ["saml"]
+    providers: list[ProviderConfig] = []
+    for backend_name in names:
+        idps = social_setting(backend_name, "ENABLED_IDPS") or {}
+        if not isinstance(idps, Mapping):
+            raise SamlInputError(
+                f"settings: SOCIAL_AUTH_{backend_name.upper()}_ENABLED_IDPS must be a dict"
+            )
+        sp = sp_from_settings(backend_name)
+        for slug, conf in idps.items():
+            where = f"settings: SOCIAL_AUTH_SAML_ENABLED_IDPS[{slug!r}]"
+            if not isinstance(conf, Mapping):
+                raise SamlInputError(f"{where}: must be a dict")
+            certs: tuple[str, ...] = ()
+            if conf.get("x509cert"):
+                certs = (str(conf["x509cert"]),)
+            elif isinstance(conf.get("x509certMulti"), Mapping):
+                certs = tuple(str(c) for c in conf["x509certMulti"].get("signing", []) or [])
+            providers.append(
+                ProviderConfig(
+                    slug=str(slug),
+                    source="settings",
+                    backend_name=backend_name,
+                    acs_path=social_acs_path(backend_name),
+                    name=str(slug),
+                    entity_id=str(conf.get("entity_id") or ""),
+                    attrs={f: str(conf.get(f) or "") for f in ATTR_FIELDS},
+                    idp_sso_url=str(conf.get("url") or ""),
+                    idp_certs=certs,
+                    sp=sp,
+                )
+            )
+    return providers
+
+
+def _model(name: str) -> Any:
+    try:
+        return apps.get_model("third_party_auth", name)
+    except LookupError:
+        return None
+
+
+def from_openedx_models() -> list[ProviderConfig]:
+    """Current enabled SAMLProviderConfig rows, read-only; [] when third_party_auth is absent."""
+    provider_model = _model("SAMLProviderConfig")
+    if provider_model is None:
+        return []
+    configuration_model = _model("SAMLConfiguration")
+    data_model = _model("SAMLProviderData")
+    providers: list[ProviderConfig] = []
+    try:
+        for row in provider_model.objects.current_set().filter(enabled=True):
+            sp_row = row.saml_configuration
+            if sp_row is None and configuration_model is not None:
+                sp_row = configuration_model.current(row.site_id, "default")
+            data_row = None
+            if data_model is not None and row.entity_id:
+                data_row = (
+                    data_model.objects.filter(entity_id=row.entity_id)
+                    .order_by("-fetched_at")
+                    .first()
+                )
+            providers.append(
+                provider_from_openedx_rows(
+                    {f: getattr(row, f, "") for f in _PROVIDER_FIELDS},
+                    {f: getattr(sp_row, f, "") for f in _SP_FIELDS} if sp_row else None,
+                    {f: getattr(data_row, f, None) for f in _DATA_FIELDS} if data_row else None,
+                    "openedx-db",
+                )
+            )
+    except DatabaseError as exc:
+        message = f"openedx-db: cannot read third_party_auth SAML tables: {exc}"
+        raise SamlInputError(message) from exc
+    return providers
+
+
+_PROVIDER_FIELDS = (
+    "slug",
+    "name",
+    "entity_id",
+    "metadata_source",
+    "backend_name",
+    "automatic_refresh_enabled",
+    "debug_mode",
+    "other_settings",
+    "enabled",
+    *ATTR_FIELDS,
+    *DEFAULT_FIELDS,
+)
+_SP_FIELDS = ("entity_id", "public_key", "private_key", "org_info_str", "other_config_str")
+_DATA_FIELDS = ("entity_id", "sso_url", "public_key", "fetched_at", "expires_at")

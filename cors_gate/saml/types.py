@@ -1,0 +1,100 @@
+"""The normalised view the validator works on, whatever the configuration came from.
+
+A `ProviderConfig` is one SAML identity provider as the SP sees it: an Open edX
+`SAMLProviderConfig` row (with its `SAMLConfiguration` and `SAMLProviderData`), one
+`SOCIAL_AUTH_SAML_ENABLED_IDPS` entry, or a `--provider-json` dump of the Open edX rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ATTR_FIELDS: tuple[str, ...] = (
+    "attr_user_permanent_id",
+    "attr_full_name",
+    "attr_first_name",
+    "attr_last_name",
+    "attr_username",
+    "attr_email",
+)
+
+NAMEID_UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+NAMEID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+
+
+@dataclass(frozen=True)
+class SpConfig:
+    """The service provider side: Open edX `SAMLConfiguration` or `SOCIAL_AUTH_SAML_SP_*`."""
+
+    entity_id: str = ""
+    public_cert: str = ""
+    private_key: str = ""
+    org_info: Mapping[str, Any] = field(default_factory=dict)
+    technical_contact: Mapping[str, Any] = field(default_factory=dict)
+    support_contact: Mapping[str, Any] = field(default_factory=dict)
+    security: Mapping[str, Any] = field(default_factory=dict)  # SECURITY_CONFIG
+    sp_extra: Mapping[str, Any] = field(default_factory=dict)  # SP_EXTRA
+    allow_idp_initiated: bool = False  # social-auth-core >= 7 ALLOW_IDP_INITIATED
+
+
+@dataclass(frozen=True)
+class ProviderData:
+    """What Open edX's metadata pull stored (`SAMLProviderData`)."""
+
+    entity_id: str = ""
+    sso_url: str = ""
+    public_key: str = ""
+    fetched_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    slug: str
+    source: str  # where it came from, shown in findings: "openedx-db", "settings", "json:<file>"
+    backend_name: str = "tpa-saml"
+    acs_path: str = "/auth/complete/tpa-saml/"  # the backend's complete URL path
+    name: str = ""
+    entity_id: str = ""
+    metadata_source: str = ""
+    attrs: Mapping[str, str] = field(default_factory=dict)  # attr_* field -> attribute name
+    defaults: Mapping[str, str] = field(default_factory=dict)  # default_* field -> value
+    automatic_refresh_enabled: bool | None = None  # None: the source has no such switch
+    debug_mode: bool = False
+    enabled: bool = True
+    other_settings: Mapping[str, Any] = field(default_factory=dict)
+    idp_sso_url: str = ""  # social-core "url"
+    idp_certs: tuple[str, ...] = ()  # social-core x509cert / x509certMulti["signing"]
+    provider_data: ProviderData | None = None
+    sp: SpConfig = field(default_factory=SpConfig)
+
+    def attr(self, name: str) -> str:
+        return (self.attrs.get(name) or "").strip()
+
+    def configured_certs(self) -> tuple[str, ...]:
+        """The IdP certificates the SP will verify signatures with."""
+        if self.idp_certs:
+            return self.idp_certs
+        if self.provider_data and self.provider_data.public_key:
+            return (self.provider_data.public_key,)
+        return ()
+
+
+@dataclass(frozen=True)
+class SamlInputs:
+    """Everything `cors_gate.saml.validate` looks at. Every Okta-side field is optional."""
+
+    providers: Sequence[ProviderConfig] = ()
+    okta_app: Mapping[str, Any] | None = None  # Okta Apps API JSON of a SAML 2.0 app
+    idp_metadata: str | None = None  # IdP metadata XML
+    saml_response: str | None = None  # base64 as posted, or XML
+    relay_state: str | None = None  # RelayState posted with saml_response
+    lms_url: str | None = None  # https://lms.example.com
+    metadata_url: str | None = None  # where idp_metadata was fetched from, if a URL
+    # Overrides for tests; None means "detect": the installed social-auth-core version,
+    # and the current time.
+    social_core_version: str | None = None
+    now: dt.datetime | None = None
