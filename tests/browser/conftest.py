@@ -1,0 +1,144 @@
+"""Fixtures of the browser suite: one Chromium per session, loopback servers, a probe.
+
+Origins on loopback:
+* the project under test: ``http://127.0.0.1:<django>`` (also reachable as ``localhost``);
+* the front-end pages: ``http://127.0.0.1:<pages>`` and ``http://localhost:<pages>``;
+* the SSO provider of the seed's case: ``http://127.0.0.1:<idp>``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .harness import CHROMIUM, CHROMIUM_ARGS, BrowserProbe
+from .servers import DjangoServer, PageServer, RequestLog, django_handler
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing: install the Debian package 'chromium' (make test does, as root)",
+        allow_module_level=True,
+    )
+
+# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
+# between page actions are still plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BROWSER_URLCONF = "tests.browser.urls"
+
+
+@dataclass(frozen=True)
+class Site:
+    """The loopback origins of one session."""
+
+    django: DjangoServer
+    pages: PageServer
+    idp: PageServer
+    log: RequestLog
+
+    @property
+    def api(self) -> str:
+        """The project under test, as the pages call it."""
+        return self.django.url()
+
+    @property
+    def page(self) -> str:
+        """The usual front end: same site (127.0.0.1) as the API, other port."""
+        return self.pages.url()
+
+    @property
+    def other_page(self) -> str:
+        """A second front-end origin, with another host name."""
+        return self.pages.url("localhost")
+
+
+@pytest.fixture(scope="session")
+def request_log() -> RequestLog:
+    return RequestLog()
+
+
+@pytest.fixture(scope="session")
+def site(
+    django_db_setup: None, django_db_blocker: pytest.FixtureRequest, request_log: RequestLog
+) -> Iterator[Site]:
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        django = DjangoServer(request_log)
+        django.start()
+    pages = PageServer("pages", request_log)
+    idp = PageServer("idp", request_log)
+    pages.start()
+    idp.start()
+    yield Site(django=django, pages=pages, idp=idp, log=request_log)
+    idp.stop()
+    pages.stop()
+    django.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def use_middleware(site: Site, probe: BrowserProbe) -> Callable[[list[str]], None]:
+    """Serve the rest of the test through a handler built for this MIDDLEWARE list.
+
+    Depends on ``probe``, which resets the server to the project's own handler first.
+    """
+
+    def switch(middleware: list[str]) -> None:
+        key = "|".join(middleware)
+        if key not in site.django.recorder.apps:
+            site.django.recorder.apps[key] = django_handler(middleware)
+        site.django.recorder.active = key
+
+    return switch
+
+
+@pytest.fixture
+def without_cors_gate(use_middleware: Callable[[list[str]], None]) -> None:
+    """The project's middleware minus cors_gate: views alone decide the CORS headers."""
+    from django.conf import settings
+
+    use_middleware([m for m in settings.MIDDLEWARE if not m.startswith("cors_gate.")])
+
+
+@pytest.fixture
+def probe(
+    site: Site, chromium: object, transactional_db: None, settings: object
+) -> Iterator[BrowserProbe]:
+    """A fresh browser context (no cookies, empty preflight cache) with one probed page."""
+    from django.conf import settings as django_settings
+    from django.core.cache import caches
+
+    settings.ROOT_URLCONF = BROWSER_URLCONF  # type: ignore[attr-defined]
+    for cache in caches.all():
+        cache.clear()
+    site.django.recorder.active = "default"
+    site.django.recorder.apps.setdefault("default", _LazyDefault(django_settings.MIDDLEWARE))
+    context = chromium.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    yield BrowserProbe(page, site.log)
+    context.close()
+
+
+class _LazyDefault:
+    """The project's own handler, built on first use (cors_gate may not import yet)."""
+
+    def __init__(self, middleware: list[str]) -> None:
+        self.middleware = list(middleware)
+        self.app: object | None = None
+
+    def __call__(self, environ: dict[str, object], start_response: Callable[..., object]) -> object:
+        if self.app is None:
+            self.app = django_handler(self.middleware)
+        return self.app(environ, start_response)  # type: ignore[operator]

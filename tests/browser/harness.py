@@ -1,0 +1,140 @@
+"""Run a request in Chromium and read Chromium's own verdict.
+
+The verdict comes from two independent places: the page (did ``fetch`` resolve, which
+headers could script read) and the DevTools protocol (``Network.loadingFailed`` →
+``corsErrorStatus.corsError``, the name DevTools prints). The servers' request log says
+how many preflights really reached a server.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from playwright.sync_api import CDPSession, Frame, Page
+
+from .servers import LoggedRequest, RequestLog
+
+CHROMIUM = "/usr/bin/chromium"
+# The flags this machine needs (closed network), plus the ones that keep a sandboxed
+# iframe in the page's process so the page's DevTools session sees its requests.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-site-isolation-trials",
+    "--disable-features=IsolateSandboxedIframes,site-per-process",
+]
+
+
+@dataclass(frozen=True)
+class BrowserVerdict:
+    """What Chromium did with one request."""
+
+    ok: bool  # the page got the response
+    cors_error: str | None  # DevTools' corsError name when CORS blocked it
+    options_count: int  # preflights the suite's servers received
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # readable from script
+    body: str = ""
+    error_text: str | None = None  # the page's exception text
+    page_origin: str | None = None  # self.origin inside the page ("null" when sandboxed)
+    requests: tuple[LoggedRequest, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """``"ok"`` or the corsError name, the vocabulary explain predicts in."""
+        if self.ok:
+            return "ok"
+        return self.cors_error or f"failed without a CORS error: {self.error_text}"
+
+    def received(self, method: str, server: str = "django") -> list[LoggedRequest]:
+        return [r for r in self.requests if r.method == method and r.server == server]
+
+
+class BrowserProbe:
+    """One Playwright page plus a DevTools session that records CORS failures."""
+
+    def __init__(self, page: Page, log: RequestLog) -> None:
+        self.page = page
+        self.log = log
+        self.cdp: CDPSession = page.context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        self.failures: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []
+        self.cdp.on("Network.loadingFailed", lambda event: self.failures.append(event))
+        self.cdp.on("Network.requestWillBeSent", lambda event: self.sent.append(event))
+
+    def _frame(self, page_origin: str, sandboxed: bool) -> Frame:
+        target = f"{page_origin}/{'sandbox' if sandboxed else 'runner'}.html"
+        if self.page.url != target:
+            self.page.goto(target)
+        if not sandboxed:
+            self.page.wait_for_function("window.probeReady === true")
+            return self.page.main_frame
+        frame = self.page.frame(name="probe")
+        deadline = time.monotonic() + 5
+        while frame is None and time.monotonic() < deadline:
+            self.page.wait_for_timeout(20)
+            frame = self.page.frame(name="probe")
+        assert frame is not None, "the sandboxed frame did not load"
+        frame.wait_for_function("window.probeReady === true")
+        return frame
+
+    def cors_errors(self) -> list[str]:
+        return [
+            f["corsErrorStatus"]["corsError"] for f in self.failures if f.get("corsErrorStatus")
+        ]
+
+    def run_fetch(
+        self,
+        page_origin: str,
+        url: str,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        credentials: str = "omit",
+        body: str | None = None,
+        *,
+        sandboxed: bool = False,
+        api: str = "fetch",
+    ) -> BrowserVerdict:
+        """Run ``fetch`` (or XHR) from a page on ``page_origin`` and return Chromium's verdict."""
+        frame = self._frame(page_origin, sandboxed)
+        self.failures.clear()
+        self.sent.clear()
+        mark = self.log.mark()
+        result: dict[str, Any] = frame.evaluate(
+            "(o) => window.corsProbe(o)",
+            {
+                "url": url,
+                "method": method,
+                "headers": headers or {},
+                "credentials": credentials,
+                "body": body,
+                "api": api,
+            },
+        )
+        if not result["ok"]:
+            # The page's promise can settle before DevTools delivers loadingFailed.
+            deadline = time.monotonic() + 3
+            while not self.cors_errors() and time.monotonic() < deadline:
+                self.page.wait_for_timeout(25)
+        errors = self.cors_errors()
+        received = self.log.since(mark)
+        return BrowserVerdict(
+            ok=bool(result["ok"]),
+            cors_error=errors[-1] if errors and not result["ok"] else None,
+            options_count=sum(1 for r in received if r.method == "OPTIONS"),
+            status=result.get("status"),
+            headers=dict(result.get("headers") or {}),
+            body=str(result.get("body") or ""),
+            error_text=result.get("error"),
+            page_origin=result.get("origin"),
+            requests=tuple(received),
+        )

@@ -1,0 +1,17 @@
+"""The project's URLs plus the browser suite's test-only views under /tb/."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from test_urls import urlpatterns as project_urlpatterns
+
+from . import views
+
+urlpatterns = [
+    path("tb/echo/", views.echo),
+    path("tb/hand-cors/", views.hand_cors),
+    path("tb/forbidden-options/", views.forbidden_options),
+    path("tb/login_session/", views.login_session),
+    *project_urlpatterns,
+]

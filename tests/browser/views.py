@@ -1,0 +1,57 @@
+"""Test-only views the browser suite calls cross-origin (mounted under /tb/)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+def echo(request: HttpRequest) -> HttpResponse:
+    """An API view with no CORS code, plus two custom headers to test exposure."""
+    response = JsonResponse(
+        {
+            "method": request.method,
+            "path": request.path,
+            "cookie": request.COOKIES.get("tb_session"),
+            "authorization": request.headers.get("Authorization"),
+        }
+    )
+    response["X-Tenant"] = "acme"
+    response["X-Request-Id"] = "req-42"
+    return response
+
+
+@csrf_exempt
+def hand_cors(request: HttpRequest) -> HttpResponse:
+    """A view that does CORS by itself, trusting every origin (the unsafe habit)."""
+    origin = request.headers.get("Origin", "")
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=200)
+        response["Access-Control-Allow-Methods"] = request.headers.get(
+            "Access-Control-Request-Method", "GET"
+        )
+        response["Access-Control-Allow-Headers"] = request.headers.get(
+            "Access-Control-Request-Headers", ""
+        )
+    else:
+        response = JsonResponse({"hand": "cors", "method": request.method})
+    response["Access-Control-Allow-Origin"] = origin
+    response["Access-Control-Allow-Credentials"] = "true"
+    return response
+
+
+@csrf_exempt
+def forbidden_options(request: HttpRequest) -> HttpResponse:
+    """Answers every OPTIONS with 403 and no CORS headers (like a WAF or a login wall)."""
+    if request.method == "OPTIONS":
+        return HttpResponse("forbidden", status=403)
+    return JsonResponse({"method": request.method})
+
+
+@csrf_exempt
+def login_session(request: HttpRequest) -> HttpResponse:
+    """The seed's LMS endpoint: the form's POST is answered with 302 to the SSO provider."""
+    if request.method == "POST":
+        return HttpResponseRedirect(request.GET["idp"])
+    return JsonResponse({"login": "form"})
