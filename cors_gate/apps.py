@@ -24,3 +24,6 @@ class CorsGateConfig(AppConfig):
         "settings_config": {"lms.djangoapp": _SETTINGS, "cms.djangoapp": _SETTINGS},
     }
 
+    def ready(self) -> None:
+        # Cache-invalidation receivers and system checks register on import.
+        from cors_gate import signals  # noqa: F401

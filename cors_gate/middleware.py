@@ -1,0 +1,257 @@
+"""CorsGateMiddleware: Oracle Cloud Gate's simple and preflight CORS workflows, enforced.
+
+Put it first in MIDDLEWARE so that responses made by any later middleware (redirects, errors,
+django-cors-headers) pass through it. The header logic lives in `apply_actual` and
+`apply_preflight`, which the explain feature calls too, so its predictions are the
+middleware's real behaviour.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import patch_vary_headers
+
+from cors_gate import conf
+from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, snapshot_is_due
+
+logger = logging.getLogger("cors_gate.middleware")
+
+ACAO = "Access-Control-Allow-Origin"
+ACAC = "Access-Control-Allow-Credentials"
+ACAM = "Access-Control-Allow-Methods"
+ACAH = "Access-Control-Allow-Headers"
+ACMA = "Access-Control-Max-Age"
+ACEH = "Access-Control-Expose-Headers"
+ACAPN = "Access-Control-Allow-Private-Network"
+CORS_RESPONSE_HEADERS = (ACAO, ACAC, ACAM, ACAH, ACMA, ACEH, ACAPN)
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+SSO_FIX = (
+    "start SSO with a top-level navigation to "
+    "/auth/login/tpa-saml/?auth_entry=login&idp=<slug>, "
+    "or return the redirect URL as JSON for the page to follow"
+)
+
+
+def strip_cors_headers(response: HttpResponseBase) -> None:
+    for name in CORS_RESPONSE_HEADERS:
+        if name in response:
+            del response[name]
+
+
+def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
+    # Seed step 4/5.4-5.5: overwrite whatever upstream set.
+    response[ACAO] = origin
+    if snapshot.allow_credentials:
+        response[ACAC] = "true"
+    elif ACAC in response:
+        del response[ACAC]
+
+
+def apply_actual(
+    response: HttpResponseBase, snapshot: PolicySnapshot, decision: Decision
+) -> HttpResponseBase:
+    """The simple-request workflow (seed steps 4.3-4.7) on an actual response."""
+    if not decision.allowed or decision.origin is None:
+        strip_cors_headers(response)
+        return response
+    _allow_origin(response, snapshot, decision.origin)
+    present = {name.lower() for name in response.headers}
+    exposed = [h for h in snapshot.exposed_headers if h.lower() in present]
+    if exposed:
+        response[ACEH] = ", ".join(exposed)
+    elif ACEH in response:
+        del response[ACEH]
+    for name in (ACAM, ACAH, ACMA):
+        if name in response:
+            del response[name]
+    return response
+
+
+def apply_preflight(
+    response: HttpResponseBase,
+    snapshot: PolicySnapshot,
+    decision: Decision,
+    request_method: str | None,
+    request_headers: str | None,
+    private_network: bool = False,
+    passthrough: bool = False,
+) -> HttpResponseBase:
+    """The preflight workflow (seed steps 5.3-5.9).
+
+    With `passthrough`, values upstream already set for methods and headers are kept and an
+    upstream `Allow` header feeds the methods, exactly as the seed says; otherwise the policy
+    decides alone (the middleware answers the preflight itself).
+    """
+    if not decision.allowed or decision.origin is None:
+        strip_cors_headers(response)
+        return response
+    upstream_methods = response.get(ACAM) if passthrough else None
+    upstream_headers = response.get(ACAH) if passthrough else None
+    strip_cors_headers(response)
+    _allow_origin(response, snapshot, decision.origin)
+
+    if upstream_methods:
+        response[ACAM] = upstream_methods
+    elif snapshot.allowed_methods:
+        response[ACAM] = ", ".join(snapshot.allowed_methods)
+    elif passthrough and response.get("Allow"):
+        response[ACAM] = response["Allow"]
+    elif request_method:
+        response[ACAM] = request_method
+
+    if upstream_headers:
+        response[ACAH] = upstream_headers
+    elif snapshot.allowed_headers:
+        response[ACAH] = ", ".join(snapshot.allowed_headers)
+    elif request_headers:
+        response[ACAH] = request_headers
+
+    if snapshot.max_age > 0:
+        response[ACMA] = str(snapshot.max_age)
+    if private_network and snapshot.allow_private_network:
+        response[ACAPN] = "true"
+    return response
+
+
+def is_preflight(request: HttpRequest) -> bool:
+    return (
+        request.method == "OPTIONS"
+        and "HTTP_ORIGIN" in request.META
+        and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META
+    )
+
+
+def preflight_response(
+    snapshot: PolicySnapshot, decision: Decision, request: HttpRequest
+) -> HttpResponse:
+    """The middleware's own answer to a preflight: 200, empty body, headers per policy."""
+    response = HttpResponse(status=200)
+    response["Content-Length"] = "0"
+    apply_preflight(
+        response,
+        snapshot,
+        decision,
+        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower() == "true",
+    )
+    return response
+
+
+def _warn_cross_origin_redirect(request: HttpRequest, response: HttpResponseBase) -> None:
+    """The forum thread's trap: fetch/XHR following a redirect to an IdP that sends no CORS."""
+    if response.status_code not in REDIRECT_STATUSES:
+        return
+    if request.META.get("HTTP_SEC_FETCH_MODE") != "cors":
+        return
+    location = response.get("Location") or ""
+    try:
+        target = urlsplit(location)
+    except ValueError:
+        return
+    if not target.netloc:
+        return  # relative: same origin
+    here = f"{request.scheme}://{request.get_host()}"
+    there = f"{target.scheme}://{target.netloc}"
+    if there.lower() != here.lower():
+        logger.warning(
+            "cors_gate: a CORS request (fetch/XHR) to %s was answered %s to another origin (%s); "
+            "the browser will follow it in CORS mode and fail there unless that origin allows "
+            "%s. Fix: %s.",
+            request.path,
+            response.status_code,
+            there,
+            request.META.get("HTTP_ORIGIN"),
+            SSO_FIX,
+        )
+
+
+class CorsGateMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        self.passthrough = conf.preflight_passthrough()
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        snapshot = current_snapshot()
+        early = self._before(snapshot, request)
+        if early is not None:
+            return early
+        response = self.get_response(request)
+        return self._after(snapshot, request, response)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
+        # The refresh may touch the database: only then leave the event loop.
+        snapshot = await sync_to_async(current_snapshot)() if snapshot_is_due() else None
+        if snapshot is None:
+            snapshot = current_snapshot()
+        early = self._before(snapshot, request)
+        if early is not None:
+            return early
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        response = await get_response(request)
+        return self._after(snapshot, request, response)
+
+    def _decide(self, snapshot: PolicySnapshot, request: HttpRequest) -> Decision:
+        decision = snapshot.decide(request.META.get("HTTP_ORIGIN"), request.path_info)
+        request._cors_gate_decision = decision  # type: ignore[attr-defined]
+        if decision.cors and snapshot.mode == "report-only":
+            logger.debug(
+                "cors_gate report-only: %s %s from %s would be %s (%s)",
+                request.method,
+                request.path,
+                decision.origin,
+                "allowed" if decision.allowed else "blocked",
+                decision.reason,
+            )
+        return decision
+
+    def _before(self, snapshot: PolicySnapshot, request: HttpRequest) -> HttpResponseBase | None:
+        if snapshot.mode == "off" or "HTTP_ORIGIN" not in request.META:
+            return None
+        decision = self._decide(snapshot, request)
+        if decision.enforced and not self.passthrough and is_preflight(request):
+            response = preflight_response(snapshot, decision, request)
+            patch_vary_headers(response, ("Origin",))
+            return response
+        return None
+
+    def _after(
+        self, snapshot: PolicySnapshot, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if snapshot.mode == "off":
+            return response
+        # Seed step 4.1 / 5.1: Vary: Origin on every response, CORS or not.
+        patch_vary_headers(response, ("Origin",))
+        decision: Decision | None = getattr(request, "_cors_gate_decision", None)
+        if decision is None or not decision.cors:
+            return response
+        _warn_cross_origin_redirect(request, response)
+        if not decision.enforced:
+            return response
+        if is_preflight(request):
+            return apply_preflight(
+                response,
+                snapshot,
+                decision,
+                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower()
+                == "true",
+                passthrough=True,
+            )
+        return apply_actual(response, snapshot, decision)

@@ -1,0 +1,352 @@
+"""The policy snapshot: an immutable, compiled view of the rules and the policy.
+
+The request path reads `current_snapshot()` and never the database: each process checks at
+most once per CORS_GATE_REFRESH_SECONDS whether the revision changed, through Django's cache
+when it is shared between processes (Redis, Memcached ...), or with one cheap database read
+when the cache is process-local. A change anywhere (admin, command, API, shell) calls
+`bump_revision()`. If a rebuild fails, the last good snapshot keeps serving; with none, CORS is
+denied and requests still go through.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import caches
+from django.db import transaction
+
+from cors_gate import conf
+from cors_gate.matcher import Matcher, Rule
+from cors_gate.origins import NULL_ORIGIN, OriginError, parse_pattern, parse_request_origin
+
+logger = logging.getLogger("cors_gate.policy")
+
+CACHE_KEY = "cors_gate:revision"
+_LOCAL_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """What the policy needs to know about a matched rule beyond its pattern."""
+
+    pattern: str
+    enabled: bool = True
+    paths: tuple[str, ...] = ()
+    expires_at: float | None = None  # epoch seconds
+    csrf_trusted: bool = False
+    source: str = "database"  # "database" | "settings"
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The gate's verdict on one request."""
+
+    cors: bool  # the request carried an Origin header
+    allowed: bool  # the rules allow this origin here (whether or not the mode enforces it)
+    enforced: bool  # the middleware acts on this decision (mode enforce, path in scope)
+    reason: str
+    origin: str | None = None
+    rule: str | None = None  # the matching rule's pattern text
+
+    def explain(self) -> str:
+        return REASONS.get(self.reason, self.reason)
+
+
+REASONS = {
+    "no-origin": "the request has no Origin header: it is not a CORS request",
+    "matched": "the origin matches an enabled rule",
+    "null-allowed": "Origin is null and the policy allows null origins",
+    "null-not-allowed": "Origin is null and the policy does not allow null origins",
+    "non-canonical": "the Origin header is not a browser's canonical serialisation",
+    "no-rule": "no rule matches this origin",
+    "path-not-allowed": "a rule matches the origin but not this path (see the rule's paths)",
+    "disabled": "the only matching rule is disabled",
+    "expired": "the only matching rule has expired",
+    "mode-off": "the policy's mode is off: cors_gate does nothing",
+    "outside-urls-regex": "the path is outside the policy's urls_regex",
+    "no-snapshot": "no policy could be loaded yet (database unavailable): CORS is denied",
+}
+
+
+def _path_ok(paths: tuple[str, ...], path: str) -> bool:
+    return not paths or any(path.startswith(p) for p in paths)
+
+
+@dataclass(frozen=True)
+class PolicySnapshot:
+    revision: str
+    mode: str = "enforce"
+    allow_null_origin: bool = False
+    allow_credentials: bool = True
+    max_age: int = 0
+    exposed_headers: tuple[str, ...] = ()
+    allowed_methods: tuple[str, ...] = ()
+    allowed_headers: tuple[str, ...] = ()
+    urls_regex: str = r"^.*$"
+    allow_private_network: bool = False
+    matcher: Matcher[RuleInfo] = field(default_factory=lambda: Matcher[RuleInfo]([]))
+    built_at: float = field(default_factory=time.time)
+    loaded: bool = True  # False for the deny-all placeholder used before any successful load
+    _urls: re.Pattern[str] = field(init=False, repr=False)
+    _match_all_urls: bool = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_urls", re.compile(self.urls_regex))
+        object.__setattr__(self, "_match_all_urls", self.urls_regex in (r"^.*$", ".*", ""))
+
+    def in_scope(self, path: str) -> bool:
+        return self._match_all_urls or self._urls.match(path) is not None
+
+    def decide(self, origin: str | None, path: str, now: float | None = None) -> Decision:
+        """Whether `origin` may reach `path`, and why. Never raises, never queries."""
+        if origin is None:
+            return Decision(cors=False, allowed=False, enforced=False, reason="no-origin")
+        if self.mode == "off":
+            return Decision(True, False, False, "mode-off", origin)
+        enforced = self.mode == "enforce"
+        if not self.in_scope(path):
+            return Decision(True, False, False, "outside-urls-regex", origin)
+        if not self.loaded:
+            return Decision(True, False, enforced, "no-snapshot", origin)
+        if origin == NULL_ORIGIN:
+            if self.allow_null_origin:
+                return Decision(True, True, enforced, "null-allowed", origin)
+            return Decision(True, False, enforced, "null-not-allowed", origin)
+        parsed = parse_request_origin(origin)
+        if parsed is None:
+            return Decision(True, False, enforced, "non-canonical", origin)
+        when = time.time() if now is None else now
+
+        def usable(rule: Rule[RuleInfo]) -> bool:
+            info = rule.data
+            return (
+                info.enabled
+                and (info.expires_at is None or info.expires_at > when)
+                and _path_ok(info.paths, path)
+            )
+
+        rule = self.matcher.match(parsed, usable)
+        if rule is not None:
+            return Decision(True, True, enforced, "matched", origin, rule.data.pattern)
+        # Denied: say why, from the most specific rule that matched the origin at all.
+        for candidate in self.matcher.candidates(parsed):
+            info = candidate.data
+            if not info.enabled:
+                return Decision(True, False, enforced, "disabled", origin, info.pattern)
+            if info.expires_at is not None and info.expires_at <= when:
+                return Decision(True, False, enforced, "expired", origin, info.pattern)
+            return Decision(True, False, enforced, "path-not-allowed", origin, info.pattern)
+        return Decision(True, False, enforced, "no-rule", origin)
+
+    def csrf_trusts(self, origin: str) -> bool:
+        """Whether an enabled, unexpired, csrf_trusted rule allows this https origin."""
+        parsed = parse_request_origin(origin)
+        if parsed is None or parsed.scheme != "https":
+            return False
+        now = time.time()
+        rule = self.matcher.match(
+            parsed,
+            lambda r: (
+                r.data.enabled
+                and r.data.csrf_trusted
+                and (r.data.expires_at is None or r.data.expires_at > now)
+            ),
+        )
+        return rule is not None
+
+
+DENY_ALL = PolicySnapshot(revision="", loaded=False)
+
+
+def _epoch(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def pinned_rules(start_id: int = 1) -> list[Rule[RuleInfo]]:
+    """Entries from CORS_GATE_ALLOWED_ORIGINS; invalid ones are skipped (a system check
+    reports them by name)."""
+    rules: list[Rule[RuleInfo]] = []
+    for offset, entry in enumerate(conf.pinned_origins()):
+        try:
+            pattern = parse_pattern(entry)
+        except OriginError:
+            continue
+        info = RuleInfo(pattern=pattern.text, source="settings", note="pinned in settings")
+        # Pinned entries sort after database rules of equal specificity (higher ids).
+        rules.append(Rule(id=start_id + offset, pattern=pattern, data=info))
+    return rules
+
+
+def build_snapshot(revision: str | None = None) -> PolicySnapshot:
+    """Read the policy and every rule (two queries) and compile them."""
+    from cors_gate.models import AllowedOrigin, CorsPolicy
+
+    policy = CorsPolicy.objects.filter(pk=1).first() or CorsPolicy(pk=1)
+    rows: Iterable[tuple[int, str, bool, list[str], datetime | None, bool, str]] = (
+        AllowedOrigin.objects.values_list(
+            "id", "pattern", "enabled", "paths", "expires_at", "csrf_trusted", "note"
+        ).iterator(chunk_size=5000)
+    )
+    rules: list[Rule[RuleInfo]] = []
+    max_id = 0
+    for rid, text, enabled, paths, expires_at, csrf_trusted, note in rows:
+        max_id = max(max_id, rid)
+        try:
+            pattern = parse_pattern(text)
+        except OriginError:
+            logger.error("cors_gate: skipping stored rule %r: not a valid pattern", text)
+            continue
+        info = RuleInfo(
+            pattern=pattern.text,
+            enabled=enabled,
+            paths=tuple(paths or ()),
+            expires_at=_epoch(expires_at),
+            csrf_trusted=csrf_trusted,
+            note=note,
+        )
+        rules.append(Rule(id=rid, pattern=pattern, data=info))
+    rules.extend(pinned_rules(start_id=max_id + 1_000_000_000))
+    return PolicySnapshot(
+        revision=revision if revision is not None else policy.revision,
+        mode=policy.mode,
+        allow_null_origin=policy.allow_null_origin,
+        allow_credentials=policy.allow_credentials,
+        max_age=policy.max_age,
+        exposed_headers=tuple(policy.exposed_headers or ()),
+        allowed_methods=tuple(policy.allowed_methods or ()),
+        allowed_headers=tuple(policy.allowed_headers or ()),
+        urls_regex=policy.urls_regex or r"^.*$",
+        allow_private_network=policy.allow_private_network,
+        matcher=Matcher(rules),
+    )
+
+
+def _cache_is_shared() -> bool:
+    from django.conf import settings
+
+    alias = conf.cache_alias()
+    backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+    return backend not in _LOCAL_CACHES
+
+
+def _read_db_revision() -> str:
+    from cors_gate.models import CorsPolicy
+
+    value = CorsPolicy.objects.filter(pk=1).values_list("revision", flat=True).first()
+    return value or ""
+
+
+def read_revision() -> str:
+    """The current revision: from the shared cache, else (or when it fails) from the database."""
+    if _cache_is_shared():
+        try:
+            value = caches[conf.cache_alias()].get(CACHE_KEY)
+        except Exception:  # a cache outage must not break requests: fall back to the database
+            logger.warning("cors_gate: cache unavailable; reading the revision from the database")
+            return _read_db_revision()
+        if isinstance(value, str):
+            return value
+        revision = _read_db_revision()
+        _publish(revision)
+        return revision
+    return _read_db_revision()
+
+
+def _publish(revision: str) -> None:
+    try:
+        caches[conf.cache_alias()].set(CACHE_KEY, revision, timeout=None)
+    except Exception:
+        logger.warning("cors_gate: could not publish revision %s to the cache", revision)
+
+
+def bump_revision() -> str:
+    """Record that rules or policy changed, now and again when the transaction commits."""
+    from cors_gate.models import CorsPolicy
+
+    def bump() -> str:
+        revision = uuid.uuid4().hex
+        updated = CorsPolicy.objects.filter(pk=1).update(revision=revision)
+        if not updated:
+            CorsPolicy.objects.get_or_create(pk=1)
+            CorsPolicy.objects.filter(pk=1).update(revision=revision)
+        _publish(revision)
+        _STATE.invalidate()
+        return revision
+
+    revision = bump()
+    # Another process may rebuild from uncommitted data in between: bump again at commit.
+    transaction.on_commit(bump)
+    return revision
+
+
+class _State:
+    """Per-process holder of the current snapshot and when it was last checked."""
+
+    def __init__(self) -> None:
+        self.snapshot: PolicySnapshot = DENY_ALL
+        self.checked_at = float("-inf")
+        self.lock = threading.Lock()
+        self.last_error_logged = float("-inf")
+
+    def invalidate(self) -> None:
+        self.checked_at = float("-inf")
+
+    def due(self) -> bool:
+        return time.monotonic() - self.checked_at >= conf.refresh_seconds()
+
+    def refresh(self) -> PolicySnapshot:
+        if not self.lock.acquire(blocking=self.snapshot is DENY_ALL):
+            return self.snapshot  # another thread is refreshing; serve what we have
+        try:
+            if not self.due():
+                return self.snapshot
+            now = time.monotonic()
+            try:
+                revision = read_revision()
+                if revision != self.snapshot.revision or not self.snapshot.loaded:
+                    self.snapshot = build_snapshot(revision)
+            except Exception:
+                # Log once per interval: the check itself runs at most once per interval.
+                if now - self.last_error_logged >= conf.refresh_seconds():
+                    self.last_error_logged = now
+                    logger.exception(
+                        "cors_gate: could not refresh the CORS policy; %s",
+                        "serving the last good snapshot"
+                        if self.snapshot.loaded
+                        else "denying CORS until it loads",
+                    )
+            self.checked_at = now
+            return self.snapshot
+        finally:
+            self.lock.release()
+
+
+_STATE = _State()
+
+
+def current_snapshot() -> PolicySnapshot:
+    """The snapshot to use for this request (refreshing it at most once per interval)."""
+    if not _STATE.due():
+        return _STATE.snapshot
+    return _STATE.refresh()
+
+
+def snapshot_is_due() -> bool:
+    return _STATE.due()
+
+
+def reset_for_tests() -> None:
+    """Forget the process's snapshot (tests switch databases and settings between cases)."""
+    global _STATE
+    _STATE = _State()
