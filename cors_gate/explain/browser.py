@@ -177,6 +177,7 @@ class FailureContext:
     credentials: bool = False
     status: int = 0
     location: str | None = None
+    star_listed: bool = False  # "*" appears in the Allow-Methods/-Headers list that failed
 
 
 def check_preflight(
@@ -211,6 +212,7 @@ def check_preflight(
             "InvalidAllowHeadersPreflightResponse", "preflight", answer.url, origin,
             answer.get(ACAH), ctx,
         )  # fmt: skip
+    ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in methods)
     method_ok = (
         method in methods
         or method.upper() in {"GET", "HEAD", "POST"}
@@ -221,6 +223,7 @@ def check_preflight(
             "MethodDisallowedByPreflightResponse", "preflight", answer.url, origin, method, ctx
         )
     lowered = {h.lower() for h in allowed_headers}
+    ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in lowered)
     if not credentials and "*" in lowered:
         # "*" is a wildcard without credentials, but never for Authorization.
         if "authorization" in unsafe_headers and "authorization" not in lowered:
@@ -331,7 +334,11 @@ def describe(
         "MethodDisallowedByPreflightResponse": (
             f"the preflight answer from {url} does not list method {parameter} in "
             "Access-Control-Allow-Methods"
-            + (" (with credentials '*' is a literal name, not a wildcard)" if cred else "")
+            + (
+                " (with credentials '*' is a literal name, not a wildcard)"
+                if cred and context.star_listed
+                else ""
+            )
             + ".",
             f"Add {parameter} to the policy's allowed methods (methods are compared "
             "case-sensitively).",
@@ -341,9 +348,9 @@ def describe(
             "Access-Control-Allow-Headers"
             + (
                 " ('*' never covers Authorization)"
-                if parameter == "authorization"
+                if parameter == "authorization" and context.star_listed and not cred
                 else " (with credentials '*' is a literal name, not a wildcard)"
-                if cred
+                if cred and context.star_listed
                 else ""
             )
             + ".",
