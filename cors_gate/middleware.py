@@ -68,7 +68,7 @@ def apply_actual(
         response[ACEH] = ", ".join(exposed)
     elif ACEH in response:
         del response[ACEH]
-    for name in (ACAM, ACAH, ACMA):
+    for name in (ACAM, ACAH, ACMA, ACAPN):  # preflight-only headers
         if name in response:
             del response[name]
     return response
