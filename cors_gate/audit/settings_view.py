@@ -1,0 +1,136 @@
+"""A read-only view of the Django settings the CORS audit reads.
+
+The audit never touches `django.conf.settings` directly: it reads a `SettingsView`, which
+is built from the live settings in production and from a plain dict in tests. The
+properties answer with django-cors-headers' own precedence (current name first, then the
+old name) and Open edX's rule that `ENABLE_CORS_HEADERS` forces credentials on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+CORS_GATE_MIDDLEWARE = "cors_gate.middleware.CorsGateMiddleware"
+CORSHEADERS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
+CORSHEADERS_DEFAULT_URLS_REGEX = r"^.*$"
+
+
+@dataclass(frozen=True)
+class Named:
+    """A setting's value together with the name it was read from (for messages)."""
+
+    name: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    values: Mapping[str, Any]
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> SettingsView:
+        return cls(dict(values))
+
+    @classmethod
+    def from_django(cls) -> SettingsView:
+        """Every upper-case setting of the running project (what `diffsettings` sees)."""
+        from django.conf import settings
+
+        names = [name for name in dir(settings) if name.isupper()]
+        return cls({name: getattr(settings, name) for name in names})
+
+    # -- raw access ----------------------------------------------------------------------
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.values.get(name, default)
+
+    def first(self, names: Sequence[str], default: Any) -> Named:
+        """The first of `names` that is set, the way django-cors-headers' conf falls back."""
+        for name in names:
+            if name in self.values:
+                return Named(name, self.values[name])
+        return Named(names[0], default)
+
+    def feature(self, name: str) -> bool:
+        """An Open edX feature flag: a top-level setting or a key of FEATURES."""
+        features = self.get("FEATURES")
+        in_features = isinstance(features, Mapping) and bool(features.get(name))
+        return bool(self.get(name)) or in_features
+
+    # -- django-cors-headers, current and old names --------------------------------------
+
+    @property
+    def allow_all(self) -> Named:
+        return self.first(("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"), False)
+
+    @property
+    def allowed_origins(self) -> Named:
+        named = self.first(("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST"), ())
+        return Named(named.name, _as_list(named.value))
+
+    @property
+    def origin_regexes(self) -> Named:
+        named = self.first(("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"), ())
+        return Named(named.name, _as_list(named.value))
+
+    @property
+    def credentials(self) -> Named:
+        """Whether credentialed answers are on, and which setting turned them on.
+
+        Open edX's production settings set CORS_ALLOW_CREDENTIALS = True whenever
+        ENABLE_CORS_HEADERS or ENABLE_CROSS_DOMAIN_CSRF_COOKIE is on, so either flag counts.
+        """
+        if bool(self.get("CORS_ALLOW_CREDENTIALS", False)):
+            return Named("CORS_ALLOW_CREDENTIALS", True)
+        for flag in ("ENABLE_CORS_HEADERS", "ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
+            if self.feature(flag):
+                return Named(flag, True)
+        return Named("CORS_ALLOW_CREDENTIALS", False)
+
+    @property
+    def corsheaders_urls_regex(self) -> str:
+        value = self.get("CORS_URLS_REGEX", CORSHEADERS_DEFAULT_URLS_REGEX)
+        return value.pattern if isinstance(value, re.Pattern) else str(value)
+
+    # -- the middleware list and cors_gate's own settings -------------------------------
+
+    @property
+    def middleware(self) -> list[str]:
+        return [str(m) for m in _as_list(self.get("MIDDLEWARE", ()))]
+
+    @property
+    def installed_apps(self) -> list[str]:
+        return [str(a) for a in _as_list(self.get("INSTALLED_APPS", ()))]
+
+    @property
+    def corsheaders_active(self) -> bool:
+        return CORSHEADERS_MIDDLEWARE in self.middleware
+
+    @property
+    def cors_gate_active(self) -> bool:
+        return CORS_GATE_MIDDLEWARE in self.middleware
+
+    @property
+    def pinned_origins(self) -> list[str]:
+        return [str(v) for v in _as_list(self.get("CORS_GATE_ALLOWED_ORIGINS", ()))]
+
+    @property
+    def csrf_trusted_origins(self) -> list[str]:
+        return [str(v) for v in _as_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str | re.Pattern):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
