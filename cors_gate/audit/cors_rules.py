@@ -235,7 +235,7 @@ def allow_all(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.any-origin-pattern", 3, "an entry or regex that allows any origin")
+@rule("cors.any-origin-pattern", 3, "an entry or regex that allows any origin", database=True)
 def any_origin_pattern(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for regex in regexes.value:
@@ -274,7 +274,7 @@ def _matches_null(entry: str) -> bool:
     return parts is not None and not parts.scheme and not parts.netloc
 
 
-@rule("cors.null-credentials", 4, "Origin: null allowed")
+@rule("cors.null-credentials", 4, "Origin: null allowed", database=True)
 def null_origin(inp: AuditInput) -> Iterator[Finding]:
     exact = inp.settings.allowed_origins
     severity = _by_credentials(inp.corsheaders_credentials)
@@ -326,7 +326,7 @@ def null_origin(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.http-origin-credentials", 5, "http:// origin with credentials")
+@rule("cors.http-origin-credentials", 5, "http:// origin with credentials", database=True)
 def http_origin(inp: AuditInput) -> Iterator[Finding]:
     def finding(text: str, host: str, where: str, subject: str) -> Finding:
         loopback = origin_facts.is_loopback(host)
@@ -390,7 +390,7 @@ def _over_public_suffix(host: str) -> str | None:
     return tail if origin_facts.is_public_suffix(tail) else None
 
 
-@rule("cors.public-suffix-wildcard", 6, "wildcard directly over a public suffix")
+@rule("cors.public-suffix-wildcard", 6, "wildcard directly over a public suffix", database=True)
 def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
     def finding(text: str, suffix: str, where: str, credentials: bool, subject: str) -> Finding:
         anyone = "any top-level domain" if suffix == "*" else f"{suffix!r} is a public suffix"
@@ -429,7 +429,7 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
                 break
 
 
-@rule("cors.code-host-origin", 7, "third-party code-hosting origin")
+@rule("cors.code-host-origin", 7, "third-party code-hosting origin", database=True)
 def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
     def shared(host: str) -> str | None:
         service = origin_facts.code_host(host)
@@ -677,7 +677,12 @@ def _allowed_origins(inp: AuditInput) -> list[_Allowed]:
     return out
 
 
-@rule("csrf.allowed-origin-not-trusted", 12, "an allowed origin fails Django's CSRF check")
+@rule(
+    "csrf.allowed-origin-not-trusted",
+    12,
+    "an allowed origin fails Django's CSRF check",
+    database=True,
+)
 def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
     trusted = inp.settings.csrf_trusted_origins
     own = _own_origins(inp)
@@ -704,7 +709,7 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("csrf.trusted-not-allowed", 13, "a CSRF-trusted origin CORS does not allow")
+@rule("csrf.trusted-not-allowed", 13, "a CSRF-trusted origin CORS does not allow", database=True)
 def trusted_not_allowed(inp: AuditInput) -> Iterator[Finding]:
     if inp.settings.allow_all.value:
         return
@@ -746,7 +751,7 @@ def _samesite(value: object) -> str:
     return "(unset, browsers use Lax)" if value in (None, False, "") else str(value)
 
 
-@rule("csrf.cookie-samesite", 14, "cookie settings that break cross-site front ends")
+@rule("csrf.cookie-samesite", 14, "cookie settings that break cross-site front ends", database=True)
 def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
     s = inp.settings
     for prefix in ("SESSION", "CSRF"):
