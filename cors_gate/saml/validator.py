@@ -1,12 +1,220 @@
-"""`validate(SamlInputs) -> Report`: every SAML rule, over one normalised view."""
+"""`validate(SamlInputs) -> Report`: every SAML rule over one normalised view.
+
+Provider-only rules run for every provider. The Okta-side inputs (app JSON, metadata,
+captured response) describe one Okta app, so they are compared with one provider: the only
+one, or the one whose entity id / slug they name.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.metadata
+
 from cors_gate.audit.findings import Report
-from cors_gate.saml.types import SamlInputs
+from cors_gate.saml import rules
+from cors_gate.saml.checks_idp import (
+    check_attributes,
+    check_metadata,
+    check_permanent_id,
+    check_provider_data,
+)
+from cors_gate.saml.checks_okta import check_okta, relay_state_idp
+from cors_gate.saml.checks_response import check_response
+from cors_gate.saml.checks_sp import (
+    check_lms,
+    check_metadata_url,
+    check_provider,
+    check_site,
+    check_sp_keys,
+    check_sp_settings,
+)
+from cors_gate.saml.context import Checker, Ctx
+from cors_gate.saml.metadata import IdpMetadata, MetadataError, parse_metadata
+from cors_gate.saml.okta import OktaApp, OktaAppError, parse_okta_app
+from cors_gate.saml.response import ResponseError, ResponseFacts, read_facts
+from cors_gate.saml.spsettings import PLACEHOLDER_ACS, effective_security, settings_dict
+from cors_gate.saml.types import ProviderConfig, SamlInputs
+from cors_gate.saml.xmlsafe import XmlError
+
+
+def social_core_major(override: str | None = None) -> int | None:
+    """Major version of the installed social-auth-core (7.x refuses IdP-initiated logins)."""
+    try:
+        version = override or importlib.metadata.version("social-auth-core")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    head = version.split(".", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def validate(inputs: SamlInputs) -> Report:
-    """Check the providers against each other, Okta's app, the IdP metadata and a response."""
+    """Check the providers, and the Okta app / metadata / response against the right one."""
     report = Report()
+    c = Checker(report)
+    now = inputs.now or dt.datetime.now(dt.UTC)
+    major = social_core_major(inputs.social_core_version)
+    lms_url = inputs.lms_url.rstrip("/") if inputs.lms_url else None
+
+    okta = _okta(c, inputs)
+    metadata = _metadata(c, inputs)
+    facts = _response(c, inputs)
+    providers = list(inputs.providers)
+    if not providers:
+        c.fail(
+            rules.NO_PROVIDERS,
+            "saml",
+            "No SAML provider is configured",
+            "no enabled third_party_auth SAMLProviderConfig, no SOCIAL_AUTH_SAML_ENABLED_IDPS "
+            "entry, no --provider-json",
+            "Configure the provider, or check a draft with --provider-json FILE.",
+        )
+        c.finish()
+        return report
+    check_site(c, lms_url, major)
+    target = _target(c, providers, inputs, okta, metadata, facts)
+    for provider in providers:
+        is_target = provider is target
+        ctx = _context(
+            provider,
+            lms_url,
+            major,
+            now,
+            okta=okta if is_target else None,
+            metadata=metadata if is_target else None,
+            facts=facts if is_target else None,
+            relay_state=inputs.relay_state if is_target else None,
+        )
+        _check_one(c, ctx, inputs.metadata_url if is_target else None)
+    c.finish()
     return report
+
+
+def _context(
+    provider: ProviderConfig,
+    lms_url: str | None,
+    major: int | None,
+    now: dt.datetime,
+    **okta_side: object,
+) -> Ctx:
+    acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
+    config = settings_dict(provider, acs if lms_url else PLACEHOLDER_ACS + acs)
+    return Ctx(
+        provider=provider,
+        lms_url=lms_url,
+        acs_url=acs,
+        config=config,
+        security=effective_security(config),
+        social_core_major=major,
+        now=now,
+        **okta_side,  # type: ignore[arg-type]
+    )
+
+
+def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
+    check_provider(c, ctx)
+    check_lms(c, ctx)
+    check_sp_settings(c, ctx)
+    check_sp_keys(c, ctx)
+    check_provider_data(c, ctx)
+    if metadata_url:
+        check_metadata_url(c, ctx, metadata_url, "--idp-metadata")
+    if ctx.metadata is not None:
+        check_metadata(c, ctx, ctx.metadata)
+    if ctx.okta is not None:
+        check_okta(c, ctx, ctx.okta)
+        names = ctx.okta.attribute_names
+        check_attributes(c, ctx, names, "Okta's Attribute Statements")
+        check_permanent_id(c, ctx, names, ctx.okta.name_id_format, "Okta")
+    if ctx.facts is not None:
+        certs = ctx.provider.configured_certs() or (
+            ctx.metadata.signing_certs if ctx.metadata else ()
+        )
+        check_response(c, ctx, ctx.facts, certs)
+
+
+def _okta(c: Checker, inputs: SamlInputs) -> OktaApp | None:
+    if inputs.okta_app is None:
+        return None
+    c.ran(rules.OKTA_APP_NOT_SAML, "okta-app")
+    try:
+        return parse_okta_app(inputs.okta_app)
+    except OktaAppError as exc:
+        c.fail(
+            rules.OKTA_APP_NOT_SAML,
+            "okta-app",
+            "The Okta app JSON is not a SAML 2.0 app",
+            f"--okta-app: {exc}",
+            "Export the app with GET /api/v1/apps/<app id> (a SAML 2.0 app).",
+        )
+    return None
+
+
+def _metadata(c: Checker, inputs: SamlInputs) -> IdpMetadata | None:
+    if inputs.idp_metadata is None:
+        return None
+    c.ran(rules.METADATA_MALFORMED, "idp-metadata")
+    try:
+        return parse_metadata(inputs.idp_metadata)
+    except (MetadataError, XmlError) as exc:
+        c.fail(
+            rules.METADATA_MALFORMED,
+            "idp-metadata",
+            "The IdP metadata cannot be used",
+            str(exc),
+            "Use the XML Okta serves at the app's metadata URL, unchanged.",
+        )
+    return None
+
+
+def _response(c: Checker, inputs: SamlInputs) -> ResponseFacts | None:
+    if inputs.saml_response is None:
+        return None
+    c.ran(rules.RESPONSE_MALFORMED, "saml-response")
+    try:
+        return read_facts(inputs.saml_response)
+    except (ResponseError, XmlError) as exc:
+        c.fail(
+            rules.RESPONSE_MALFORMED,
+            "saml-response",
+            "The captured SAML response cannot be read",
+            str(exc),
+            "Capture the SAMLResponse form field of the POST to the ACS (SAML-tracer), as is.",
+        )
+    return None
+
+
+def _target(
+    c: Checker,
+    providers: list[ProviderConfig],
+    inputs: SamlInputs,
+    okta: OktaApp | None,
+    metadata: IdpMetadata | None,
+    facts: ResponseFacts | None,
+) -> ProviderConfig | None:
+    """The provider the Okta-side inputs describe."""
+    if okta is None and metadata is None and facts is None:
+        return None
+    if len(providers) == 1:
+        return providers[0]
+    entity_ids = {metadata.entity_id} if metadata else set()
+    if facts:
+        entity_ids |= set(facts.issuers)
+    slugs = set()
+    if okta and okta.default_relay_state:
+        slugs.add(okta.default_relay_state)
+    if inputs.relay_state:
+        slugs.add(relay_state_idp(inputs.relay_state))
+    matches = [p for p in providers if p.entity_id in entity_ids] or [
+        p for p in providers if p.slug in slugs
+    ]
+    if len(matches) == 1:
+        return matches[0]
+    c.fail(
+        rules.PROVIDER_AMBIGUOUS,
+        "saml",
+        "Cannot tell which provider the Okta inputs describe",
+        f"{len(providers)} providers ({', '.join(p.slug for p in providers)}); "
+        f"{len(matches)} match the metadata/response entity id or the RelayState",
+        "Name the provider with --provider SLUG.",
+    )
+    return None

@@ -1,0 +1,89 @@
+"""Certificates and keys as SAML configurations store them (PEM, or the bare base64 body
+that Open edX keeps after stripping the BEGIN/END lines), read with `cryptography`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+_PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----|-----END [A-Z ]+-----")
+
+
+class CertError(ValueError):
+    """The text is not a certificate / private key; the message says why in a few words."""
+
+
+def _der(text: str) -> bytes:
+    body = "".join(_PEM_BLOCK.sub("", text).split())
+    if not body:
+        raise CertError("empty")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise CertError("not base64") from exc
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    cert: x509.Certificate
+
+    @property
+    def not_after(self) -> dt.datetime:
+        return self.cert.not_valid_after_utc
+
+    @property
+    def fingerprint(self) -> str:
+        return self.cert.fingerprint(hashes.SHA256()).hex(":").upper()
+
+    @property
+    def subject(self) -> str:
+        return self.cert.subject.rfc4514_string() or "(empty subject)"
+
+    def describe(self) -> str:
+        short = self.fingerprint[:23]
+        return f"{self.subject}, SHA-256 {short}…, expires {self.not_after:%Y-%m-%d}"
+
+    def public_der(self) -> bytes:
+        return self.cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+
+def load_cert(text: str) -> CertInfo:
+    der = _der(text)
+    try:
+        return CertInfo(x509.load_der_x509_certificate(der))
+    except ValueError as exc:
+        raise CertError("not an X.509 certificate") from exc
+
+
+def load_private_key(text: str) -> PrivateKeyTypes:
+    der = _der(text)
+    # Open edX strips the header, so the DER may be PKCS#8 or the older PKCS#1 "RSA" form;
+    # load_der_private_key reads both.
+    try:
+        return serialization.load_der_private_key(der, password=None)
+    except (ValueError, TypeError) as exc:
+        raise CertError("not an unencrypted private key") from exc
+
+
+def key_matches_cert(key: PrivateKeyTypes, cert: CertInfo) -> bool:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return public == cert.public_der()
+
+
+def same_cert(a: str, b: str) -> bool | None:
+    """True/False when both parse, None when either does not."""
+    try:
+        return load_cert(a).fingerprint == load_cert(b).fingerprint
+    except CertError:
+        return None

@@ -1,0 +1,183 @@
+"""The IdP side: metadata, the stored SAMLProviderData, the signing certificates, and the
+attributes Okta sends against the provider's attr_* fields."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from social_core.backends import saml as social_saml
+
+from cors_gate.saml import rules
+from cors_gate.saml.certs import same_cert
+from cors_gate.saml.checks_sp import check_idp_cert_list
+from cors_gate.saml.context import Checker, Ctx
+from cors_gate.saml.metadata import IdpMetadata
+from cors_gate.saml.types import ATTR_FIELDS, NAMEID_TRANSIENT
+
+OID_USERID = "urn:oid:0.9.2342.19200300.100.1.1"
+SUGGESTED = "Add an Attribute Statement named exactly {name!r} in the Okta app"
+
+
+def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
+    s = ctx.subject
+    c.ran(rules.IDP_ENTITY_ID_MISMATCH, s)
+    if ctx.provider.entity_id and value != ctx.provider.entity_id:
+        c.fail(
+            rules.IDP_ENTITY_ID_MISMATCH,
+            s,
+            f"The provider's Entity ID is not the {where}'s",
+            f"provider entity_id = {ctx.provider.entity_id!r}; {where} entityID = {value!r}",
+            f"Set the provider's Entity ID to {value} (Okta: http://www.okta.com/<app id>).",
+        )
+
+
+def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
+    s = ctx.subject
+    check_entity_id(c, ctx, md.entity_id, "IdP metadata")
+    c.ran(rules.METADATA_NO_REDIRECT_SSO, s)
+    if not md.redirect_sso_url:
+        c.fail(
+            rules.METADATA_NO_REDIRECT_SSO,
+            s,
+            "The IdP metadata has no HTTP-Redirect SingleSignOnService",
+            "python3-saml sends the AuthnRequest with the HTTP-Redirect binding; the metadata "
+            f"offers {'HTTP-POST only' if md.post_sso_url else 'no SSO service'}",
+            "Use the metadata of the Okta SAML 2.0 app (it lists HTTP-POST and HTTP-Redirect).",
+        )
+    c.ran(rules.METADATA_EXPIRED, s)
+    if md.valid_until and md.valid_until < ctx.now:
+        c.fail(
+            rules.METADATA_EXPIRED,
+            s,
+            "The IdP metadata has expired",
+            f"validUntil = {md.valid_until:%Y-%m-%d %H:%M:%S}Z; now {ctx.now:%Y-%m-%d %H:%M:%S}Z",
+            "Fetch fresh metadata from Okta (`saml pull`).",
+        )
+    c.ran(rules.IDP_CERT_MISSING, s)
+    if not md.signing_certs:
+        c.fail(
+            rules.IDP_CERT_MISSING,
+            s,
+            "The IdP metadata has no signing certificate",
+            "no KeyDescriptor (use=signing) with an X509Certificate",
+            "Use the Okta app's own metadata URL.",
+        )
+        return
+    check_idp_cert_list(c, ctx, md.signing_certs, "metadata certificate")
+    configured = ctx.provider.configured_certs()
+    c.ran(rules.IDP_CERT_MISMATCH, s)
+    if configured and not _overlap(configured, md.signing_certs):
+        c.fail(
+            rules.IDP_CERT_MISMATCH,
+            s,
+            "The configured IdP certificate is not the one in the metadata",
+            "none of the provider's certificates (SAMLProviderData.public_key / x509cert) "
+            "equals the metadata's signing certificate; Okta's signatures will not verify",
+            "Re-fetch the metadata (`saml pull`) or paste Okta's current signing certificate.",
+        )
+
+
+def _overlap(a: Iterable[str], b: Iterable[str]) -> bool:
+    bs = list(b)
+    return any(same_cert(x, y) for x in a for y in bs)
+
+
+def check_provider_data(c: Checker, ctx: Ctx) -> None:
+    """Open edX's stored metadata pull, and the certificates the SP verifies with."""
+    p, s = ctx.provider, ctx.subject
+    data = p.provider_data
+    if data is not None:
+        check_entity_id(c, ctx, data.entity_id, "stored SAMLProviderData")
+        c.ran(rules.METADATA_EXPIRED, s)
+        if data.expires_at and data.expires_at < ctx.now:
+            c.fail(
+                rules.METADATA_EXPIRED,
+                s,
+                "The stored IdP data (SAMLProviderData) has expired",
+                f"expires_at = {data.expires_at:%Y-%m-%d %H:%M:%S}Z; Open edX ignores expired "
+                "rows and refuses the login (AuthNotConfigured)",
+                "Run `manage.py lms saml --pull` and keep automatic refresh on.",
+            )
+    can_hold_cert = p.source in {"settings", "openedx-db"} or data is not None
+    if can_hold_cert:
+        c.ran(rules.IDP_CERT_MISSING, s)
+        certs = p.configured_certs()
+        if not certs:
+            where = (
+                "SAMLProviderData.public_key"
+                if data is not None or p.source != "settings"
+                else "x509cert"
+            )
+            c.fail(
+                rules.IDP_CERT_MISSING,
+                s,
+                "No IdP signing certificate is configured",
+                f"{where} is empty: the SP cannot verify Okta's signature",
+                "Fetch the metadata (`saml pull`) or set x509cert to Okta's signing certificate.",
+            )
+        check_idp_cert_list(c, ctx, certs, "configured certificate")
+
+
+def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None:
+    """Every non-blank attr_* field must name an attribute that is sent (case-sensitive)."""
+    s = ctx.subject
+    c.ran(rules.ATTRIBUTE_MISSING, s)
+    c.ran(rules.DUPLICATE_ATTRIBUTE, s)
+    dupes = sorted(n for n, k in Counter(names).items() if k > 1)
+    if dupes:
+        c.fail(
+            rules.DUPLICATE_ATTRIBUTE,
+            s,
+            f"{where} carries the same attribute name twice",
+            f"duplicated: {', '.join(dupes)}; python3-saml refuses the response (error 41)",
+            "Keep one Attribute Statement per name in Okta.",
+        )
+    sent = set(names) | {"name_id"}  # social-core adds the NameID as "name_id"
+    for field in ATTR_FIELDS:
+        wanted = ctx.provider.attr(field)
+        if not wanted or wanted in sent:
+            continue
+        near = [n for n in names if n.lower() == wanted.lower()]
+        hint = f" (Okta sends {near[0]!r}: names are case-sensitive)" if near else ""
+        default_field = field.replace("attr_", "default_")
+        default = ctx.provider.defaults.get(default_field)
+        also = f"; {default_field} = {default!r} is used instead on Open edX" if default else ""
+        c.fail(
+            rules.ATTRIBUTE_MISSING,
+            f"{s}:{field}",
+            f"{where} does not send the attribute {field} names",
+            f"{field} = {wanted!r}; {where} sends {sorted(set(names)) or 'no attributes'}"
+            f"{hint}{also}",
+            SUGGESTED.format(name=wanted) + f", or change {field} to an attribute it sends.",
+        )
+
+
+def check_permanent_id(
+    c: Checker, ctx: Ctx, names: list[str] | None, name_id_format: str, where: str
+) -> None:
+    s = ctx.subject
+    c.ran(rules.NO_PERMANENT_ID, s)
+    if ctx.provider.attr("attr_user_permanent_id"):
+        return  # a named attribute: check_attributes says whether it is sent
+    if hasattr(social_saml, "PERSISTENT_FIELDS"):
+        # This social-core falls back to the NameID: fine unless it changes every login.
+        if name_id_format == NAMEID_TRANSIENT:
+            c.fail(
+                rules.NO_PERMANENT_ID,
+                s,
+                "No usable permanent user id: the NameID is transient",
+                f"attr_user_permanent_id is blank, so the NameID is the user id, and {where} "
+                "sends a transient NameID: every login creates a new account",
+                "Set attr_user_permanent_id to a stable attribute (e.g. 'username'), or set "
+                "Okta's Name ID format to Unspecified / Persistent.",
+            )
+    elif names is not None and OID_USERID not in names:
+        c.fail(
+            rules.NO_PERMANENT_ID,
+            s,
+            "No usable permanent user id",
+            f"attr_user_permanent_id is blank, so this social-auth-core reads {OID_USERID}, "
+            f"which {where} does not send; the login fails",
+            "Set attr_user_permanent_id to an attribute Okta sends (the forum uses 'username').",
+        )

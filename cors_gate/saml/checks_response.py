@@ -1,0 +1,170 @@
+"""A captured response: our own comparisons (so several problems show at once), then
+python3-saml's strict verdict, mapped to a rule unless we already reported that rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
+from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
+from cors_gate.saml import rules
+from cors_gate.saml.certs import same_cert
+from cors_gate.saml.checks_idp import check_attributes, check_permanent_id
+from cors_gate.saml.checks_okta import (
+    check_idp_initiated,
+    check_name_id_format,
+    check_relay_state,
+    check_signing,
+    check_url_field,
+)
+from cors_gate.saml.context import Checker, Ctx
+from cors_gate.saml.response import ResponseFacts, library_verdict
+from cors_gate.saml.spsettings import PLACEHOLDER_ACS, settings_dict
+
+DRIFT = dt.timedelta(seconds=C.ALLOWED_CLOCK_DRIFT)
+SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
+
+
+def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]) -> None:
+    s = ctx.subject
+    where = "the captured response"
+    c.ran(rules.RESPONSE_STATUS_NOT_SUCCESS, s)
+    if facts.status and facts.status != SUCCESS:
+        c.fail(
+            rules.RESPONSE_STATUS_NOT_SUCCESS,
+            s,
+            "Okta answered with a failure status",
+            f"StatusCode = {facts.status}",
+            "Read Okta's System Log for this sign-on: the user may not be assigned to the app.",
+        )
+        return
+    check_url_field(
+        c, ctx, rules.DESTINATION_MISMATCH, "Destination", facts.destination, where="Response"
+    )
+    for recipient in facts.recipients[:1]:
+        check_url_field(c, ctx, rules.RECIPIENT_MISMATCH, "Recipient", recipient, where="Assertion")
+    c.ran(rules.AUDIENCE_MISMATCH, s)
+    if ctx.sp_entity_id and facts.audiences and ctx.sp_entity_id not in facts.audiences:
+        c.fail(
+            rules.AUDIENCE_MISMATCH,
+            s,
+            "The assertion's Audience is not the SP entity id",
+            f"Audience = {', '.join(repr(a) for a in facts.audiences)}; SP entity id = "
+            f"{ctx.sp_entity_id!r} (exact: a trailing slash counts)",
+            f"Set Okta's Audience URI to {ctx.sp_entity_id} exactly.",
+        )
+    c.ran(rules.ISSUER_MISMATCH, s)
+    wrong = [i for i in facts.issuers if i != ctx.provider.entity_id]
+    if ctx.provider.entity_id and wrong:
+        c.fail(
+            rules.ISSUER_MISMATCH,
+            s,
+            "The response Issuer is not the provider's Entity ID",
+            f"Issuer = {wrong[0]!r}; provider entity_id = {ctx.provider.entity_id!r}",
+            f"Set the provider's Entity ID to {wrong[0]} (Okta's Identity Provider Issuer).",
+        )
+    check_signing(
+        c,
+        ctx,
+        facts.response_signed,
+        facts.assertion_signed if not facts.encrypted else None,
+        list(facts.signature_algorithms),
+        list(facts.digest_algorithms),
+        "the captured response",
+    )
+    check_name_id_format(c, ctx, facts.name_id_format, "the captured response's")
+    if not facts.encrypted:
+        c.ran(rules.NO_ATTRIBUTE_STATEMENT, s)
+        if facts.has_attribute_statement:
+            check_attributes(c, ctx, list(facts.attribute_names), where)
+        elif any(ctx.provider.attr(f) for f in ("attr_email", "attr_user_permanent_id")):
+            c.fail(
+                rules.NO_ATTRIBUTE_STATEMENT,
+                s,
+                "The assertion carries no attributes",
+                "no AttributeStatement, yet the provider's attr_* fields name attributes",
+                "Add the Attribute Statements in the Okta app (see `cors_gate_saml checklist`).",
+            )
+        check_permanent_id(c, ctx, list(facts.attribute_names), facts.name_id_format, where)
+    check_clock(c, ctx, facts)
+    if not facts.in_response_to:
+        check_idp_initiated(c, ctx, "the captured response is unsolicited (no InResponseTo)")
+    if ctx.relay_state is not None:
+        check_relay_state(c, ctx, ctx.relay_state, "the captured RelayState")
+    check_embedded_cert(c, ctx, facts, idp_certs)
+    verdict_from_library(c, ctx, facts, idp_certs)
+
+
+def check_clock(c: Checker, ctx: Ctx, facts: ResponseFacts) -> None:
+    s = ctx.subject
+    c.ran(rules.CLOCK_SKEW, s)
+    start, end = facts.not_before, facts.not_on_or_after
+    window = f"valid {start or '-'} .. {end or '-'} (±{C.ALLOWED_CLOCK_DRIFT} s allowed)"
+    if start and ctx.now < start - DRIFT:
+        ahead = int((start - ctx.now).total_seconds())
+        c.fail(
+            rules.CLOCK_SKEW,
+            s,
+            "The response is not valid yet here: this clock is behind Okta's",
+            f"{window}; now {ctx.now:%Y-%m-%d %H:%M:%S}Z, {ahead} s before NotBefore",
+            "Synchronise the server clock (NTP).",
+        )
+    elif end and ctx.now >= end + DRIFT:
+        late = int((ctx.now - end).total_seconds())
+        c.fail(
+            rules.CLOCK_SKEW,
+            s,
+            "The response has expired here (old capture, or this clock is ahead of Okta's)",
+            f"{window}; now {ctx.now:%Y-%m-%d %H:%M:%S}Z, {late} s after NotOnOrAfter",
+            "Capture a fresh response; if it is fresh, synchronise the server clock (NTP).",
+        )
+
+
+def check_embedded_cert(
+    c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
+) -> None:
+    s = ctx.subject
+    c.ran(rules.IDP_CERT_MISMATCH, s)
+    if not idp_certs or not facts.embedded_certs:
+        return
+    signer = facts.embedded_certs[0]
+    if not any(same_cert(signer, cert) for cert in idp_certs):
+        c.fail(
+            rules.IDP_CERT_MISMATCH,
+            s,
+            "The response is signed with a certificate the SP does not trust",
+            "the X509Certificate in the response's signature is none of the configured IdP "
+            "certificates; python3-saml will reject the signature",
+            "Re-fetch Okta's metadata (`saml pull`) or paste Okta's active signing certificate.",
+        )
+
+
+def verdict_from_library(
+    c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
+) -> None:
+    acs = ctx.acs_url if ctx.lms_url else PLACEHOLDER_ACS + ctx.acs_url
+    config = settings_dict(ctx.provider, acs, idp_certs=idp_certs)
+    try:
+        settings = OneLogin_Saml2_Settings(config, sp_validation_only=True)
+    except Exception:
+        return
+    verdict = library_verdict(settings, facts, acs)
+    if verdict.rule is None:
+        return
+    rule = verdict.rule
+    if rule == rules.SIGNATURE_INVALID and c.failed(rules.IDP_CERT_MISMATCH, ctx.subject):
+        return  # same cause, already explained
+    if rule == rules.RESPONSE_INVALID and facts.encrypted and not ctx.provider.sp.private_key:
+        rule = rules.ENCRYPTION_WITHOUT_SP_KEY
+    if c.failed(rule, ctx.subject):
+        return  # our own comparison already explained it, with both values
+    code = f" (error {verdict.code})" if verdict.code is not None else ""
+    c.fail(
+        rule,
+        ctx.subject,
+        f"python3-saml rejects the captured response{code}",
+        f"python3-saml (strict, as social-core runs it): {verdict.message}",
+        "Fix the setting the message names; run `cors_gate_saml checklist "
+        f"{ctx.subject}` for the values Okta needs.",
+    )

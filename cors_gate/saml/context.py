@@ -1,0 +1,112 @@
+"""What every check needs about one provider, computed once, and the `Checker` that turns
+check outcomes into findings and passed rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from cors_gate.audit.findings import Finding, Report, Severity
+from cors_gate.saml import rules
+from cors_gate.saml.metadata import IdpMetadata
+from cors_gate.saml.okta import OktaApp
+from cors_gate.saml.response import ResponseFacts
+from cors_gate.saml.types import ProviderConfig
+
+
+class Checker:
+    """Collects findings; a rule that ran for a subject and found nothing counts as passed."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self._ran: list[tuple[str, str]] = []
+        self._failed: set[tuple[str, str]] = set()
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def ran(self, rule: str, subject: str) -> None:
+        if (rule, subject) not in self._ran:
+            self._ran.append((rule, subject))
+
+    def failed(self, rule: str, subject: str) -> bool:
+        return (rule, subject) in self._failed
+
+    def fail(
+        self,
+        rule: str,
+        subject: str,
+        title: str,
+        detail: str,
+        fix: str,
+        severity: Severity | None = None,
+    ) -> None:
+        self.ran(rule, subject)
+        key = (rule, subject, title)
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        self._failed.add((rule, subject))
+        self.report.add(
+            Finding(
+                id=rule,
+                severity=severity or rules.SEVERITY[rule],
+                area=rules.AREA,
+                title=title,
+                detail=detail,
+                fix=fix,
+                subject=subject,
+            )
+        )
+
+    def finish(self) -> None:
+        for rule, subject in self._ran:
+            if (rule, subject) not in self._failed:
+                self.report.ok(rule)
+
+
+def normalise_url(url: str) -> str:
+    """Scheme and host are case-insensitive and the default port is implied; the path is exact
+    (a missing trailing slash makes Django redirect the POST and lose the response)."""
+    parts = urllib.parse.urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    port = parts.port
+    if port and (scheme, port) not in {("https", 443), ("http", 80)}:
+        host = f"{host}:{port}"
+    return urllib.parse.urlunsplit((scheme, host, parts.path, parts.query, ""))
+
+
+@dataclass(frozen=True)
+class Ctx:
+    provider: ProviderConfig
+    lms_url: str | None  # without trailing slash
+    acs_url: str  # absolute when lms_url is known, else the path
+    config: dict[str, Any]  # the python3-saml settings dict the SP would use
+    security: dict[str, Any]  # effective security settings (python3-saml defaults applied)
+    social_core_major: int | None
+    now: dt.datetime
+    okta: OktaApp | None = None
+    metadata: IdpMetadata | None = None
+    facts: ResponseFacts | None = None
+    relay_state: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.provider.slug
+
+    @property
+    def sp_entity_id(self) -> str:
+        return self.provider.sp.entity_id
+
+    def same_acs(self, url: str) -> bool:
+        if self.lms_url:
+            return normalise_url(url) == normalise_url(self.acs_url)
+        return urllib.parse.urlsplit(url.strip()).path == self.acs_url
+
+    def differs_only_in_scheme(self, url: str) -> bool:
+        if not self.lms_url:
+            return False
+        a = urllib.parse.urlsplit(normalise_url(url))
+        b = urllib.parse.urlsplit(normalise_url(self.acs_url))
+        return a.scheme != b.scheme and a._replace(scheme="") == b._replace(scheme="")

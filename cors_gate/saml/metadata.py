@@ -1,0 +1,74 @@
+"""IdP metadata (Okta's, typically): parsed with python3-saml's IdPMetadataParser after a
+defusedxml pass, plus the `validUntil` python3-saml does not return."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
+from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser as Parser
+
+from cors_gate.saml.xmlsafe import XmlError, local, parse_xml
+
+# https://<org>.okta.com/app/<exk…>/sso/saml/metadata (also Okta custom URL domains)
+OKTA_METADATA_PATH = re.compile(r"^/app/[A-Za-z0-9_]+/sso/saml/metadata/?$")
+
+
+class MetadataError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class IdpMetadata:
+    entity_id: str
+    redirect_sso_url: str
+    post_sso_url: str
+    signing_certs: tuple[str, ...]
+    valid_until: dt.datetime | None
+    name_id_format: str
+
+
+def _certs(idp: dict[str, Any]) -> tuple[str, ...]:
+    if idp.get("x509cert"):
+        return (str(idp["x509cert"]),)
+    multi = idp.get("x509certMulti") or {}
+    return tuple(str(c) for c in multi.get("signing", []))
+
+
+def parse_metadata(xml: str) -> IdpMetadata:
+    root = parse_xml(xml.encode("utf-8"), "IdP metadata")
+    if local(root.tag) not in {"EntityDescriptor", "EntitiesDescriptor"}:
+        raise MetadataError(
+            f"IdP metadata: root element is <{local(root.tag)}>, not <EntityDescriptor>"
+        )
+    try:
+        redirect = Parser.parse(xml, required_sso_binding=C.BINDING_HTTP_REDIRECT)
+        post = Parser.parse(xml, required_sso_binding=C.BINDING_HTTP_POST)
+    except Exception as exc:  # lxml/xmlsec errors: the library's words, one line
+        raise MetadataError(f"IdP metadata: python3-saml cannot parse it ({exc})") from exc
+    idp = redirect.get("idp")
+    if not idp or not idp.get("entityId"):
+        raise MetadataError("IdP metadata: no EntityDescriptor with an IDPSSODescriptor")
+    valid_until = None
+    raw = root.get("validUntil")
+    if raw:
+        valid_until = parse_datetime(raw.strip())
+        if valid_until is None:
+            raise MetadataError(f"IdP metadata: validUntil {raw!r} is not a date-time")
+        if valid_until.tzinfo is None:
+            valid_until = valid_until.replace(tzinfo=dt.UTC)
+    return IdpMetadata(
+        entity_id=str(idp["entityId"]),
+        redirect_sso_url=str(idp.get("singleSignOnService", {}).get("url", "")),
+        post_sso_url=str((post.get("idp") or {}).get("singleSignOnService", {}).get("url", "")),
+        signing_certs=_certs(idp),
+        valid_until=valid_until,
+        name_id_format=str((redirect.get("sp") or {}).get("NameIDFormat", "")),
+    )
+
+
+__all__ = ["OKTA_METADATA_PATH", "IdpMetadata", "MetadataError", "XmlError", "parse_metadata"]
