@@ -1,0 +1,507 @@
+"""The one place that changes rules and the policy, for every channel.
+
+The admin, the management commands, the REST API and the shell all call these functions, so
+every change is validated the same way, applied all-or-nothing and recorded (ChangeRecord)
+with who made it and through which channel. Bad input raises `InvalidInput`, whose `str()`
+is one line naming the field and the problem; nothing is changed when it is raised.
+
+Keyword arguments that are `None` mean "leave as it is"; an empty value ("" or []) clears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from cors_gate.models import (
+    AllowedOrigin,
+    ChangeRecord,
+    CorsPolicy,
+    validate_paths,
+)
+from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.policy import bump_revision
+
+Channel = Literal["admin", "command", "api", "shell"]
+CHANNELS: tuple[str, ...] = ("admin", "command", "api", "shell")
+
+NOTE_MAX_LENGTH = AllowedOrigin._meta.get_field("note").max_length or 255
+
+# The policy fields a caller may change, and how each is checked before anything is saved.
+POLICY_FIELDS: tuple[str, ...] = (
+    "mode",
+    "allow_null_origin",
+    "allow_credentials",
+    "max_age",
+    "exposed_headers",
+    "allowed_methods",
+    "allowed_headers",
+    "urls_regex",
+    "allow_private_network",
+)
+_POLICY_BOOLEANS = frozenset({"allow_null_origin", "allow_credentials", "allow_private_network"})
+_POLICY_LISTS = frozenset({"exposed_headers", "allowed_methods", "allowed_headers"})
+# Fields of a rule that `change_origin` accepts.
+ORIGIN_FIELDS: tuple[str, ...] = (
+    "pattern",
+    "enabled",
+    "note",
+    "paths",
+    "expires_at",
+    "csrf_trusted",
+)
+
+
+class InvalidInput(ValueError):
+    """Input refused before anything changed. `str()` is "field: message" on one line."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is making a change (None for automation) and through which channel."""
+
+    channel: Channel
+    user: Any = None  # a user instance, or None (commands, anonymous shell sessions)
+
+    def __post_init__(self) -> None:
+        if self.channel not in CHANNELS:
+            raise InvalidInput("channel", f"{self.channel!r} is not one of {', '.join(CHANNELS)}")
+        if self.user is not None and not getattr(self.user, "is_authenticated", False):
+            object.__setattr__(self, "user", None)  # AnonymousUser is nobody
+
+    @property
+    def user_id(self) -> int | None:
+        return None if self.user is None else self.user.pk
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.channel})" if self.user is not None else self.channel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one rule: action is add, change, unchanged, delete, enable, disable
+    or absent (asked to remove a rule that does not exist)."""
+
+    pattern: str
+    action: str
+    origin: AllowedOrigin | None = None
+
+
+@dataclass(frozen=True)
+class PolicyUpdate:
+    """The policy after `update_policy`, what changed ({field: [old, new]}) and warnings."""
+
+    policy: CorsPolicy
+    changed: dict[str, list[Any]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- recording --------------------------------------------------------------------------
+
+
+def record_change(
+    actor: Actor, action: str, target: str, object_repr: str, detail: Mapping[str, Any]
+) -> ChangeRecord:
+    """Write one ChangeRecord (the caller's transaction makes it all-or-nothing with the
+    change itself)."""
+    return ChangeRecord.objects.create(
+        user_id=actor.user_id,
+        channel=actor.channel,
+        action=action,
+        target=target,
+        object_repr=object_repr[: ChangeRecord._meta.get_field("object_repr").max_length],
+        detail=_jsonable(dict(detail)),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+# --- validation helpers -----------------------------------------------------------------
+
+
+def _first_error(exc: ValidationError, default_field: str) -> InvalidInput:
+    """The first message of a model ValidationError as an InvalidInput."""
+    if hasattr(exc, "error_dict"):
+        name, errors = next(iter(exc.message_dict.items()))
+        return InvalidInput(default_field if name == "__all__" else name, errors[0])
+    return InvalidInput(default_field, exc.messages[0] if exc.messages else str(exc))
+
+
+def normalise_patterns(patterns: Iterable[str] | str) -> list[str]:
+    """Each pattern in the engine's canonical form, duplicates dropped, order kept."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    result: list[str] = []
+    for raw in patterns:
+        try:
+            text = parse_pattern(raw).text
+        except OriginError as exc:
+            shown = raw if isinstance(raw, str) else repr(raw)
+            raise InvalidInput("pattern", f"{shown[:80]!r} refused: {exc}") from None
+        if text not in result:
+            result.append(text)
+    if not result:
+        raise InvalidInput("pattern", "give at least one origin pattern")
+    return result
+
+
+def parse_expiry(value: datetime | str | None) -> datetime | None:
+    """An aware datetime in the future from a datetime or ISO-8601 text ("" = no expiry)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            parsed = parse_datetime(value.strip())
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise InvalidInput(
+                "expires_at", f"{value!r} is not an ISO-8601 date-time (e.g. 2030-01-31T00:00Z)"
+            )
+        value = parsed
+    if not isinstance(value, datetime):
+        raise InvalidInput("expires_at", f"must be a date-time, not {type(value).__name__}")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    if value <= timezone.now():
+        raise InvalidInput("expires_at", f"{value.isoformat()} is in the past")
+    return value
+
+
+def _clean_note(note: Any) -> str:
+    if not isinstance(note, str):
+        raise InvalidInput("note", f"must be text, not {type(note).__name__}")
+    if len(note) > NOTE_MAX_LENGTH:
+        raise InvalidInput("note", f"is {len(note)} characters long (at most {NOTE_MAX_LENGTH})")
+    if any(ord(ch) < 0x20 and ch != "\t" for ch in note):
+        raise InvalidInput("note", "must be one line without control characters")
+    return note
+
+
+def _clean_paths(paths: Any) -> list[str]:
+    try:
+        return validate_paths(paths)
+    except ValidationError as exc:
+        raise _first_error(exc, "paths") from None
+
+
+def _clean_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(name, f"must be true or false, not {value!r}")
+    return value
+
+
+def _origin_state(origin: AllowedOrigin) -> dict[str, Any]:
+    return {
+        "pattern": origin.pattern,
+        "enabled": origin.enabled,
+        "note": origin.note,
+        "paths": list(origin.paths or []),
+        "expires_at": origin.expires_at,
+        "csrf_trusted": origin.csrf_trusted,
+    }
+
+
+def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def _check(origin: AllowedOrigin) -> None:
+    """The model's own validation (wildcard-any with credentials, csrf on http ...)."""
+    try:
+        origin.clean()
+    except ValidationError as exc:
+        raise _first_error(exc, "pattern") from None
+
+
+# --- rules --------------------------------------------------------------------------------
+
+
+def upsert_origins(
+    patterns: Iterable[str] | str,
+    *,
+    note: str | None = None,
+    paths: Iterable[str] | str | None = None,
+    expires_at: datetime | str | None = None,
+    enabled: bool | None = None,
+    csrf_trusted: bool | None = None,
+    actor: Actor,
+) -> list[Outcome]:
+    """Add each pattern, or update the existing rule with the same normalised pattern.
+
+    New rules are enabled unless `enabled=False`. Returns one Outcome per distinct pattern.
+    """
+    texts = normalise_patterns(patterns)
+    values: dict[str, Any] = {}
+    if note is not None:
+        values["note"] = _clean_note(note)
+    if paths is not None:
+        values["paths"] = _clean_paths(paths if isinstance(paths, str) else list(paths))
+    if expires_at is not None:
+        values["expires_at"] = parse_expiry(expires_at)
+    if enabled is not None:
+        values["enabled"] = _clean_bool("enabled", enabled)
+    if csrf_trusted is not None:
+        values["csrf_trusted"] = _clean_bool("csrf_trusted", csrf_trusted)
+
+    with transaction.atomic():
+        existing = {
+            o.pattern: o
+            for o in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
+        }
+        planned: list[tuple[str, AllowedOrigin, dict[str, Any] | None]] = []
+        # Validate every rule before saving any.
+        for text in texts:
+            origin = existing.get(text)
+            before = _origin_state(origin) if origin is not None else None
+            if origin is None:
+                origin = AllowedOrigin(pattern=text, created_by_id=actor.user_id)
+            for name, value in values.items():
+                setattr(origin, name, value)
+            _check(origin)
+            planned.append((text, origin, before))
+        outcomes: list[Outcome] = []
+        for text, origin, before in planned:
+            after = _origin_state(origin)
+            if before is None:
+                origin.updated_by_id = actor.user_id
+                origin.save()
+                record_change(actor, "add", "origin", text, after)
+                outcomes.append(Outcome(text, "add", origin))
+                continue
+            changes = _diff(before, after)
+            if not changes:
+                outcomes.append(Outcome(text, "unchanged", origin))
+                continue
+            origin.updated_by_id = actor.user_id
+            origin.save()
+            record_change(actor, "change", "origin", text, changes)
+            outcomes.append(Outcome(text, "change", origin))
+    return outcomes
+
+
+def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor) -> Outcome:
+    """Edit one rule (found by id or pattern), including renaming its pattern."""
+    unknown = sorted(set(changes) - set(ORIGIN_FIELDS))
+    if unknown:
+        raise InvalidInput(unknown[0], f"is not a rule field (one of {', '.join(ORIGIN_FIELDS)})")
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "pattern":
+            values[name] = normalise_patterns([value])[0]
+        elif name == "note":
+            values[name] = _clean_note(value)
+        elif name == "paths":
+            values[name] = _clean_paths(value)
+        elif name == "expires_at":
+            values[name] = parse_expiry(value)
+        else:
+            values[name] = _clean_bool(name, value)
+    with transaction.atomic():
+        origin = _find_origin(target)
+        before = _origin_state(origin)
+        for name, value in values.items():
+            setattr(origin, name, value)
+        _check(origin)
+        if origin.pattern != before["pattern"] and (
+            AllowedOrigin.objects.filter(pattern=origin.pattern).exclude(pk=origin.pk).exists()
+        ):
+            raise InvalidInput("pattern", f"{origin.pattern!r} already has a rule")
+        diff = _diff(before, _origin_state(origin))
+        if not diff:
+            return Outcome(origin.pattern, "unchanged", origin)
+        origin.updated_by_id = actor.user_id
+        origin.save()
+        record_change(actor, "change", "origin", origin.pattern, diff)
+    return Outcome(origin.pattern, "change", origin)
+
+
+def _find_origin(target: int | str) -> AllowedOrigin:
+    if isinstance(target, int) and not isinstance(target, bool):
+        found = AllowedOrigin.objects.select_for_update().filter(pk=target).first()
+        if found is None:
+            raise InvalidInput("id", f"no rule has id {target}")
+        return found
+    text = normalise_patterns([target])[0] if isinstance(target, str) else ""
+    found = AllowedOrigin.objects.select_for_update().filter(pattern=text).first()
+    if found is None:
+        raise InvalidInput("pattern", f"{text or target!r} is not a rule")
+    return found
+
+
+def remove_origins(
+    patterns: Iterable[str] | str, *, actor: Actor, missing_ok: bool = True
+) -> list[Outcome]:
+    """Delete the rules. Absent patterns are fine (idempotent) unless `missing_ok=False`."""
+    texts = normalise_patterns(patterns)
+    with transaction.atomic():
+        existing = {
+            o.pattern: o
+            for o in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
+        }
+        missing = [t for t in texts if t not in existing]
+        if missing and not missing_ok:
+            raise InvalidInput("pattern", f"{missing[0]!r} is not a rule")
+        outcomes: list[Outcome] = []
+        for text in texts:
+            origin = existing.get(text)
+            if origin is None:
+                outcomes.append(Outcome(text, "absent"))
+                continue
+            state = _origin_state(origin)
+            origin.delete()  # post_delete bumps the revision
+            record_change(actor, "delete", "origin", text, state)
+            outcomes.append(Outcome(text, "delete", None))
+    return outcomes
+
+
+def set_enabled(patterns: Iterable[str] | str, enabled: bool, *, actor: Actor) -> list[Outcome]:
+    """Enable or disable existing rules (every pattern must have a rule)."""
+    texts = normalise_patterns(patterns)
+    enabled = _clean_bool("enabled", enabled)
+    with transaction.atomic():
+        existing = {
+            o.pattern: o
+            for o in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
+        }
+        for text in texts:
+            origin = existing.get(text)
+            if origin is None:
+                raise InvalidInput("pattern", f"{text!r} is not a rule (add it first)")
+            if enabled and not origin.enabled:
+                origin.enabled = True
+                _check(origin)  # e.g. "*" cannot come back on while credentials are on
+        return _apply_enabled([existing[t] for t in texts], enabled, actor)
+
+
+def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[Outcome]:
+    """The same as `set_enabled`, for rules chosen by id (admin bulk actions)."""
+    enabled = _clean_bool("enabled", enabled)
+    with transaction.atomic():
+        rules = list(AllowedOrigin.objects.select_for_update().filter(pk__in=list(ids)))
+        for origin in rules:
+            if enabled and not origin.enabled:
+                origin.enabled = True
+                _check(origin)
+        return _apply_enabled(rules, enabled, actor)
+
+
+def _apply_enabled(rules: list[AllowedOrigin], enabled: bool, actor: Actor) -> list[Outcome]:
+    action = "enable" if enabled else "disable"
+    # Enabling above set the flag on the instances to validate them; compare with the table.
+    stored = dict(
+        AllowedOrigin.objects.filter(pk__in=[o.pk for o in rules]).values_list("pk", "enabled")
+    )
+    to_change = [o.pk for o in rules if stored.get(o.pk) != enabled]
+    outcomes: list[Outcome] = []
+    if to_change:
+        now = timezone.now()
+        # update() sends no signals: bump the revision ourselves, once.
+        AllowedOrigin.objects.filter(pk__in=to_change).update(
+            enabled=enabled, updated_by_id=actor.user_id, updated_at=now
+        )
+        bump_revision()
+    for origin in rules:
+        if origin.pk in to_change:
+            origin.enabled = enabled
+            record_change(
+                actor, action, "origin", origin.pattern, {"enabled": [not enabled, enabled]}
+            )
+            outcomes.append(Outcome(origin.pattern, action, origin))
+        else:
+            outcomes.append(Outcome(origin.pattern, "unchanged", origin))
+    return outcomes
+
+
+# --- policy -------------------------------------------------------------------------------
+
+
+def _policy_state(policy: CorsPolicy) -> dict[str, Any]:
+    return {
+        name: list(getattr(policy, name) or []) if name in _POLICY_LISTS else getattr(policy, name)
+        for name in POLICY_FIELDS
+    }
+
+
+def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
+    """Change some policy fields at once. Lists may be lists or comma-separated text."""
+    if not isinstance(changes, Mapping):
+        raise InvalidInput("policy", "changes must be a mapping of field to value")
+    unknown = sorted(set(changes) - set(POLICY_FIELDS))
+    if unknown:
+        raise InvalidInput(
+            unknown[0], f"is not a policy setting (one of {', '.join(POLICY_FIELDS)})"
+        )
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in _POLICY_BOOLEANS:
+            values[name] = _clean_bool(name, value)
+        elif name == "max_age":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InvalidInput("max_age", f"must be a whole number of seconds, not {value!r}")
+            if value < 0:
+                raise InvalidInput("max_age", f"{value} is negative (0 sends no header)")
+            if value > 2**31 - 1:
+                raise InvalidInput("max_age", f"{value} is too large")
+            values[name] = value
+        elif name in _POLICY_LISTS:
+            if value is not None and not isinstance(value, str | list | tuple):
+                raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
+            values[name] = value
+        elif name == "urls_regex":
+            if not isinstance(value, str):
+                raise InvalidInput(name, f"must be a regular expression, not {value!r}")
+            values[name] = value
+        elif name == "mode":
+            values[name] = value
+    with transaction.atomic():
+        CorsPolicy.objects.get_or_create(pk=1)
+        policy = CorsPolicy.objects.select_for_update().get(pk=1)
+        before = _policy_state(policy)
+        for name, value in values.items():
+            setattr(policy, name, value)
+        try:
+            policy.clean()  # normalises lists; refuses credentials with a wildcard-any rule
+        except ValidationError as exc:
+            raise _first_error(exc, "policy") from None
+        diff = _diff(before, _policy_state(policy))
+        warning = policy.max_age_warning()
+        warnings = [warning] if warning and "max_age" in diff else []
+        if diff:
+            policy.updated_by_id = actor.user_id
+            policy.save()  # post_save bumps the revision
+            record_change(actor, "change", "policy", "CORS policy", diff)
+    return PolicyUpdate(policy=policy, changed=diff, warnings=warnings)
+
+
+def policy_as_dict(policy: CorsPolicy | None = None) -> dict[str, Any]:
+    """The editable policy fields as plain JSON-able values."""
+    return _policy_state(policy if policy is not None else CorsPolicy.load())
+
+
+def origin_as_dict(origin: AllowedOrigin) -> dict[str, Any]:
+    """A rule as plain JSON-able values (what `list --format json` prints)."""
+    data: dict[str, Any] = _jsonable(_origin_state(origin))
+    data["expired"] = origin.is_expired
+    data["updated_at"] = origin.updated_at.isoformat() if origin.updated_at else None
+    return data
