@@ -1,0 +1,99 @@
+"""`manage.py cors_gate_audit`: audit the CORS and SAML configuration in one run.
+
+Exit status: 1 when a finding at or above --fail-on exists, 0 otherwise, 2 for bad
+arguments or unusable SAML inputs (a one-line message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cors_gate.audit.findings import Report, Severity
+from cors_gate.audit.report import run_cors_audit
+
+FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}
+SAML_OPTIONS = (
+    "okta_app",
+    "idp_metadata",
+    "saml_response",
+    "relay_state",
+    "lms_url",
+    "provider",
+)
+
+
+class Command(BaseCommand):
+    # The audit reports what the system checks would refuse; it must run even then.
+    requires_system_checks: list[str] = []
+    help = (
+        "Audit CORS settings, cors_gate's rules and policy, and SAML providers. Exit 1 when "
+        "a finding at or above --fail-on exists, 2 for bad arguments."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--only", choices=("cors", "saml"), help="Audit one area only.")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--fail-on",
+            choices=tuple(FAIL_ON),
+            default="error",
+            help="Exit 1 when a finding of this severity or worse exists (default: error).",
+        )
+        saml = parser.add_argument_group("SAML inputs (as for `cors_gate_saml check`)")
+        saml.add_argument("--okta-app", help="Okta Apps API JSON of the SAML app (a file).")
+        saml.add_argument("--idp-metadata", help="IdP metadata: a file or an https:// URL.")
+        saml.add_argument("--saml-response", help="A base64 or XML SAMLResponse (a file).")
+        saml.add_argument("--relay-state", help="The RelayState that came with the response.")
+        saml.add_argument("--lms-url", help="The LMS root URL, e.g. https://lms.example.com.")
+        saml.add_argument("--provider", help="Only this provider slug.")
+        saml.add_argument(
+            "--provider-json",
+            action="append",
+            default=[],
+            help='A {"provider": {...}, "saml_configuration": {...}} file (repeatable).',
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        only = options["only"]
+        saml_given = [f"--{n.replace('_', '-')}" for n in SAML_OPTIONS if options.get(n)]
+        if options["provider_json"]:
+            saml_given.append("--provider-json")
+        if only == "cors" and saml_given:
+            raise CommandError(
+                f"{saml_given[0]}: is a SAML input, but --only cors skips SAML", returncode=2
+            )
+        report = Report()
+        if only in (None, "cors"):
+            report.merge(run_cors_audit())
+        if only in (None, "saml"):
+            report.merge(self._saml(options))
+        self._print(report, options)
+        threshold = FAIL_ON[options["fail_on"]]
+        if threshold is not None and report.has_at_least(threshold):
+            sys.exit(1)
+
+    def _saml(self, options: dict[str, Any]) -> Report:
+        try:
+            from cors_gate.saml import SamlInputError, build_inputs, validate
+        except ImportError as exc:
+            raise CommandError(
+                f"--only saml: the SAML validator is not available ({exc})", returncode=2
+            ) from None
+        try:
+            inputs = build_inputs(
+                **{name: options.get(name) for name in SAML_OPTIONS},
+                provider_json=tuple(options["provider_json"]),
+            )
+        except SamlInputError as exc:
+            raise CommandError(str(exc), returncode=2) from None
+        return validate(inputs)
+
+    def _print(self, report: Report, options: dict[str, Any]) -> None:
+        if options["format"] == "json":
+            self.stdout.write(report.to_json())
+            return
+        color = options.get("force_color") or (not options.get("no_color") and self.stdout.isatty())
+        self.stdout.write(report.to_text(color=bool(color)))
