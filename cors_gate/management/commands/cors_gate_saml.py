@@ -1,0 +1,87 @@
+"""manage.py cors_gate_saml check|checklist — the SAML provider-config validator for Okta.
+
+Exit status: 0 no error found, 1 at least one error finding, 2 unusable arguments.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cors_gate.saml import SamlInputError, build_inputs, validate
+from cors_gate.saml.checklist import build_checklist
+from cors_gate.saml.inputs import default_lms_url, load_providers
+
+USAGE_ERROR = 2
+
+
+class Command(BaseCommand):
+    help = (
+        "Validate SAML provider configurations against Okta (check), or print what to enter "
+        "in the Okta app for one provider (checklist)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{check,checklist}")
+        check = sub.add_parser("check", help="report findings; exit 1 when any error is found")
+        check.add_argument("--provider", metavar="SLUG", help="check only this provider")
+        check.add_argument("--okta-app", metavar="FILE", help="Okta Apps API JSON of the app")
+        check.add_argument("--idp-metadata", metavar="FILE|URL", help="IdP metadata XML")
+        check.add_argument(
+            "--saml-response", metavar="FILE", help="captured SAMLResponse (base64 or XML)"
+        )
+        check.add_argument("--relay-state", metavar="VALUE", help="RelayState posted with it")
+        check.add_argument("--lms-url", metavar="URL", help="https://<lms> (default LMS_ROOT_URL)")
+        check.add_argument(
+            "--provider-json",
+            metavar="FILE",
+            action="append",
+            default=[],
+            help="a provider as Open edX rows (repeatable); replaces database/settings",
+        )
+        check.add_argument("--format", choices=("text", "json"), default="text")
+        checklist = sub.add_parser("checklist", help="what to enter in the Okta app")
+        checklist.add_argument("slug", metavar="SLUG")
+        checklist.add_argument("--lms-url", metavar="URL")
+        checklist.add_argument("--provider-json", metavar="FILE", action="append", default=[])
+        checklist.add_argument("--format", choices=("text", "json"), default="text")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            if options["subcommand"] == "checklist":
+                self._checklist(options)
+                return
+            failed = self._check(options)
+        except SamlInputError as exc:
+            raise CommandError(str(exc), returncode=USAGE_ERROR) from exc
+        if failed:
+            sys.exit(1)
+
+    def _check(self, options: dict[str, Any]) -> bool:
+        inputs = build_inputs(
+            provider=options.get("provider"),
+            okta_app=options.get("okta_app"),
+            idp_metadata=options.get("idp_metadata"),
+            saml_response=options.get("saml_response"),
+            relay_state=options.get("relay_state"),
+            lms_url=options.get("lms_url"),
+            provider_json=options.get("provider_json") or [],
+        )
+        report = validate(inputs)
+        if options["format"] == "json":
+            self.stdout.write(report.to_json())
+        else:
+            color = not options.get("no_color") and self.stdout.isatty()
+            self.stdout.write(report.to_text(color=color))
+        return bool(report.summary()["errors"])
+
+    def _checklist(self, options: dict[str, Any]) -> None:
+        providers = load_providers(options.get("provider_json") or [], options["slug"])
+        lms_url = options.get("lms_url") or default_lms_url()
+        checklist = build_checklist(providers[0], lms_url)
+        if options["format"] == "json":
+            self.stdout.write(checklist.to_json())
+        else:
+            self.stdout.write(checklist.to_text())
