@@ -10,7 +10,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 
-SECRET_KEY = os.environ.get("CORS_GATE_SECRET_KEY", "insecure-test-only-key")  # noqa: S105
+SECRET_KEY = os.environ.get("CORS_GATE_SECRET_KEY", "insecure-test-only-key")
 DEBUG = bool(os.environ.get("CORS_GATE_DEBUG"))
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
 
