@@ -10,16 +10,17 @@ in this folder are not affected.
 from __future__ import annotations
 
 import html.parser
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from http.cookies import Morsel
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.test import Client
 from social_core import __version__ as SOCIAL_CORE_VERSION
 
@@ -121,6 +122,7 @@ def working_settings(idp: OktaIdP, keys: SamlKeys, base_middleware: list[str]) -
     ]
     # Turns social-auth failures into a redirect with a message, as a site shows them.
     middleware.append("social_django.middleware.SocialAuthExceptionMiddleware")
+    middleware.append("tests.saml.conftest.AuthErrorProbe")
     return {
         "ALLOWED_HOSTS": [LMS_HOST],
         "MIDDLEWARE": middleware,
@@ -197,6 +199,34 @@ def apply_settings(settings: Any, values: dict[str, Any]) -> None:
             setattr(settings, name, value)
 
 
+class AuthErrorProbe:
+    """Test-only middleware: remembers why social-auth failed a login.
+
+    It sits inside SocialAuthExceptionMiddleware, sees the exception first and lets it
+    pass on, so a test can assert the login failed for the reason it set up, while the
+    person still gets the site's usual error redirect.
+    """
+
+    seen: ClassVar[list[str]] = []
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # social-core 7 keeps the toolkit's reason in .detail/.claim/.parameter.
+        parts = [f"{type(exception).__name__}: {exception}"]
+        for name in ("detail", "claim", "parameter"):
+            value = getattr(exception, name, None)
+            if value:
+                parts.append(f"{name}={value}")
+        if exception.__cause__ is not None:
+            parts.append(f"cause={exception.__cause__}")
+        AuthErrorProbe.seen.append(" ".join(parts))
+
+
 # --- the browser -------------------------------------------------------------------------
 
 
@@ -226,13 +256,19 @@ class LoginResult:
     messages: list[str] = field(default_factory=list)
     error: str = ""  # an exception a library raised (social-core 4.8.3 lets a few through)
     error_origin: str = ""  # the module that raised it
+    reasons: list[str] = field(default_factory=list)  # what social-auth failed the login with
     saml_response: str | None = None  # base64, as Okta posted it
     relay_state: str | None = None
+
+    def symptoms(self) -> str:
+        """Why it failed, and where the browser ended up, in one line to match against."""
+        last = self.statuses[-1] if self.statuses else "-"
+        return " | ".join([*self.reasons, f"HTTP {last} at {self.final_url}"])
 
     def explain(self) -> str:
         return (
             f"statuses={self.statuses} final={self.final_url} "
-            f"messages={self.messages} error={self.error!r}"
+            f"messages={self.messages} reasons={self.reasons} error={self.error!r}"
         )
 
 
@@ -302,6 +338,7 @@ def login(scenario: Scenario, workdir: Path) -> LoginResult:
     browser = Browser()
     idp = scenario.idp
     result = LoginResult(logged_in=False, statuses=browser.statuses)
+    AuthErrorProbe.seen.clear()
     try:
         if scenario.flow == "sp":
             # The LMS's "Sign in with Okta" button: a same-site form POST with ?idp=<slug>.
@@ -335,6 +372,7 @@ def login(scenario: Scenario, workdir: Path) -> LoginResult:
         result.error = f"{type(exc).__module__}.{type(exc).__name__}: {exc}"
         result.error_origin = _innermost_module(exc)
     result.final_url = browser.last_url
+    result.reasons = [*AuthErrorProbe.seen, *([result.error] if result.error else [])]
     user_id = browser.session_user_id()
     result.logged_in = user_id is not None
     return result
