@@ -1,0 +1,173 @@
+"""`manage.py cors_gate_origins add|remove|enable|disable|list`: the allow-list, scriptable.
+
+Every subcommand is idempotent and all-or-nothing: bad input exits non-zero with one line
+naming the field and the problem, and changes nothing. Changes are recorded (channel
+"command"). To add a subcommand, write `_add_<name>_arguments(parser)` and `_run_<name>(...)`
+and add one `Subcommand` entry to `SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cors_gate import conf
+from cors_gate.models import AllowedOrigin
+from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.services import (
+    Actor,
+    InvalidInput,
+    Outcome,
+    origin_as_dict,
+    remove_origins,
+    set_enabled,
+    upsert_origins,
+)
+
+ACTOR = Actor("command")
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    help: str
+    add_arguments: Callable[[CommandParser], None]
+    run: Callable[[BaseCommand, dict[str, Any]], None]
+
+
+def _patterns_argument(parser: CommandParser) -> None:
+    parser.add_argument("patterns", nargs="+", metavar="PATTERN", help="origin patterns")
+
+
+def _add_add_arguments(parser: CommandParser) -> None:
+    _patterns_argument(parser)
+    parser.add_argument("--note", default=None, help='free text ("" clears)')
+    parser.add_argument(
+        "--paths",
+        default=None,
+        help='comma-separated path prefixes, e.g. /api/,/oauth2/ ("" = all)',
+    )
+    parser.add_argument(
+        "--expires", default=None, help='ISO-8601 date-time, e.g. 2030-01-31T00:00Z ("" = never)'
+    )
+
+
+def write_outcomes(command: BaseCommand, outcomes: list[Outcome]) -> None:
+    """One line per rule: what happened and the normalised pattern (easy to grep in CI)."""
+    for outcome in outcomes:
+        command.stdout.write(f"{outcome.action} {outcome.pattern}")
+
+
+def _run_add(command: BaseCommand, options: dict[str, Any]) -> None:
+    outcomes = upsert_origins(
+        options["patterns"],
+        note=options["note"],
+        paths=options["paths"],
+        expires_at=options["expires"],
+        actor=ACTOR,
+    )
+    write_outcomes(command, outcomes)
+
+
+def _run_remove(command: BaseCommand, options: dict[str, Any]) -> None:
+    write_outcomes(command, remove_origins(options["patterns"], actor=ACTOR))
+
+
+def _run_enable(command: BaseCommand, options: dict[str, Any]) -> None:
+    write_outcomes(command, set_enabled(options["patterns"], True, actor=ACTOR))
+
+
+def _run_disable(command: BaseCommand, options: dict[str, Any]) -> None:
+    write_outcomes(command, set_enabled(options["patterns"], False, actor=ACTOR))
+
+
+def _add_list_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--format", default="text", help="text (default) or json")
+
+
+def pinned_entries() -> list[dict[str, Any]]:
+    """CORS_GATE_ALLOWED_ORIGINS as the gate reads them (invalid ones carry their error)."""
+    entries: list[dict[str, Any]] = []
+    for entry in conf.pinned_origins():
+        try:
+            entries.append({"entry": entry, "pattern": parse_pattern(entry).text, "error": None})
+        except OriginError as exc:
+            entries.append({"entry": entry, "pattern": None, "error": str(exc)})
+    return entries
+
+
+def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
+    fmt = options["format"]
+    if fmt not in ("text", "json"):
+        raise InvalidInput("format", f"{fmt!r} is not one of text, json")
+    origins = [origin_as_dict(o) for o in AllowedOrigin.objects.order_by("pattern")]
+    pinned = pinned_entries()
+    if fmt == "json":
+        command.stdout.write(json.dumps({"origins": origins, "pinned": pinned}, indent=2))
+        return
+    for o in origins:
+        state = "enabled" if o["enabled"] else "disabled"
+        if o["expired"]:
+            state = "expired"
+        paths = ",".join(o["paths"]) or "*"
+        expires = o["expires_at"] or "-"
+        command.stdout.write(
+            f"{o['pattern']}\t{state}\tpaths={paths}\texpires={expires}\t{o['note']}"
+        )
+    for p in pinned:
+        if p["error"]:
+            command.stdout.write(f"{p['entry']}\tinvalid (settings)\t{p['error']}")
+        else:
+            command.stdout.write(f"{p['pattern']}\tpinned (settings)\tpaths=*\texpires=-\t")
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "add": Subcommand("add rules, or update existing ones", _add_add_arguments, _run_add),
+    "remove": Subcommand("remove rules (absent ones are fine)", _patterns_argument, _run_remove),
+    "enable": Subcommand("enable existing rules", _patterns_argument, _run_enable),
+    "disable": Subcommand("disable existing rules", _patterns_argument, _run_disable),
+    "list": Subcommand(
+        "list the rules and the settings-pinned entries", _add_list_arguments, _run_list
+    ),
+}
+
+
+def add_subcommands(parser: CommandParser, table: dict[str, Subcommand]) -> None:
+    """argparse subparsers that raise CommandError when called through call_command.
+
+    The parser class carries `called_from_command_line` itself, because Django 4.2's
+    CommandParser (unlike Django 5's) does not pass it on to subparsers.
+    """
+    from_command_line = parser.called_from_command_line
+
+    class SubParser(CommandParser):
+        def __init__(self, **kwargs: Any) -> None:
+            kwargs.setdefault("called_from_command_line", from_command_line)
+            super().__init__(**kwargs)
+
+    sub = parser.add_subparsers(dest="subcommand", metavar="SUBCOMMAND", parser_class=SubParser)
+    sub.required = True
+    for name, spec in table.items():
+        spec.add_arguments(sub.add_parser(name, help=spec.help, description=spec.help))
+
+
+def run_subcommand(
+    command: BaseCommand, table: dict[str, Subcommand], options: dict[str, Any]
+) -> None:
+    try:
+        table[options["subcommand"]].run(command, options)
+    except InvalidInput as exc:
+        raise CommandError(str(exc)) from None
+
+
+class Command(BaseCommand):
+    help = "Add, remove, enable, disable and list allowed origins (idempotent, all-or-nothing)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        add_subcommands(parser, SUBCOMMANDS)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        run_subcommand(self, SUBCOMMANDS, options)
