@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from cors_gate import conf
+from cors_gate.observe import observe
 from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, snapshot_is_due
 
 logger = logging.getLogger("cors_gate.middleware")
@@ -209,6 +210,8 @@ class CorsGateMiddleware:
     def _decide(self, snapshot: PolicySnapshot, request: HttpRequest) -> Decision:
         decision = snapshot.decide(request.META.get("HTTP_ORIGIN"), request.path_info)
         request._cors_gate_decision = decision  # type: ignore[attr-defined]
+        if decision.cors:
+            observe(snapshot, request, decision)  # report-only migration data; never raises
         if decision.cors and snapshot.mode == "report-only":
             logger.debug(
                 "cors_gate report-only: %s %s from %s would be %s (%s)",
