@@ -1,0 +1,253 @@
+"""Bounded recording of the origins the middleware sees (the report-only migration path).
+
+The request path only touches an in-memory dict under a lock: one entry per distinct origin
+with a count, first/last seen, last path and method, and whether the current rules would
+allow it. At most every FLUSH_INTERVAL seconds a request that finds the buffer due swaps it
+out (a timestamp comparison) and hands it to a short-lived background thread that writes it
+to ObservedOrigin. A buffer holds at most MAX_ORIGINS distinct origins; further new origins
+until the next flush are counted and logged as overflow. A failed flush is logged and
+dropped: observations are a migration aid, never a reason to fail or slow a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connections, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from cors_gate import conf
+from cors_gate.origins import NULL_ORIGIN, parse_request_origin
+from cors_gate.policy import Decision, PolicySnapshot
+
+logger = logging.getLogger("cors_gate.observe")
+
+FLUSH_INTERVAL = 10.0
+MAX_ORIGINS = 10_000
+# ObservedOrigin's column lengths (this module is imported before the models are ready;
+# tests/test_observe.py checks these against the model).
+ORIGIN_MAX = 512
+PATH_MAX = 500
+METHOD_MAX = 16
+_WRITE_CHUNK = 500
+# Decisions that say nothing about the rules: the path is outside the gate, or no rules loaded.
+_NOT_A_VERDICT = frozenset({"outside-urls-regex", "no-snapshot", "mode-off", "no-origin"})
+
+
+def safe_text(value: str, limit: int) -> str:
+    """`value` as stored: control characters escaped (no NUL reaches the database, no line
+    breaks reach the admin or logs) and cut to the column's length."""
+    if value.isprintable() and len(value) <= limit:
+        return value
+    escaped = "".join(
+        ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in value
+    )
+    return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def is_usable(origin: str) -> bool:
+    """Whether an observed value is exactly what a browser sends, so it may become a rule.
+
+    Non-canonical values (upper case, default port, paths, several origins, truncated or
+    escaped hostile input) are stored as seen, but can never be turned into rules.
+    """
+    return origin != NULL_ORIGIN and parse_request_origin(origin) is not None
+
+
+@dataclass(slots=True)
+class Sighting:
+    """One origin's aggregate since the last flush."""
+
+    would_allow: bool
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    last_path: str
+    last_method: str
+
+
+@dataclass(frozen=True, slots=True)
+class FlushResult:
+    written: int
+    overflow: int
+    failed: bool = False
+
+
+class Recorder:
+    """Per-process buffer of sightings. Thread-safe; `record` never raises."""
+
+    def __init__(
+        self,
+        interval: float = FLUSH_INTERVAL,
+        max_origins: int = MAX_ORIGINS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.interval = interval
+        self.max_origins = max_origins
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.buffer: dict[str, Sighting] = {}
+        self.overflow = 0
+        self.last_flush = clock()
+        self.worker: threading.Thread | None = None
+
+    def record(
+        self, origin: str, would_allow: bool, path: str, method: str, when: datetime | None = None
+    ) -> bool:
+        """Add one sighting; False when it was dropped because the buffer is full."""
+        key = safe_text(origin, ORIGIN_MAX)
+        now = when or timezone.now()
+        with self.lock:
+            entry = self.buffer.get(key)
+            if entry is None:
+                if len(self.buffer) >= self.max_origins:
+                    self.overflow += 1
+                    return False
+                self.buffer[key] = Sighting(
+                    would_allow, 1, now, now, path[:PATH_MAX], method[:METHOD_MAX]
+                )
+                return True
+            entry.count += 1
+            entry.would_allow = would_allow
+            entry.last_seen = now
+            entry.last_path = path[:PATH_MAX]
+            entry.last_method = method[:METHOD_MAX]
+            return True
+
+    def due(self) -> bool:
+        return self.clock() - self.last_flush >= self.interval
+
+    def take(self) -> tuple[dict[str, Sighting], int]:
+        """Swap the buffer out (cheap, under the lock) and restart the interval."""
+        with self.lock:
+            batch, overflow = self.buffer, self.overflow
+            self.buffer, self.overflow = {}, 0
+            self.last_flush = self.clock()
+        return batch, overflow
+
+    def maybe_flush(self) -> None:
+        """Called on the request path: a timestamp check, and at most every interval a
+        thread start. A flush still running delays the next one rather than piling up."""
+        if not self.due():
+            return
+        worker = self.worker
+        if worker is not None and worker.is_alive():
+            return
+        batch, overflow = self.take()
+        if not batch and not overflow:
+            return
+        self.worker = threading.Thread(
+            target=self._flush_in_thread, args=(batch, overflow), name="cors_gate-observe"
+        )
+        self.worker.daemon = True
+        self.worker.start()
+
+    def flush(self) -> FlushResult:
+        """Write what is buffered now, in this thread (tests, shutdown, management commands)."""
+        batch, overflow = self.take()
+        return write(batch, overflow)
+
+    def _flush_in_thread(self, batch: dict[str, Sighting], overflow: int) -> None:
+        try:
+            write(batch, overflow)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+
+def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
+    """Merge a batch into ObservedOrigin. Logs and drops the batch on any failure."""
+    if overflow:
+        logger.warning(
+            "cors_gate: %d sightings of new origins were not recorded: more than %d distinct "
+            "origins since the last flush",
+            overflow,
+            MAX_ORIGINS,
+        )
+    if not batch:
+        return FlushResult(0, overflow)
+    try:
+        with transaction.atomic():
+            keys = list(batch)
+            for start in range(0, len(keys), _WRITE_CHUNK):
+                _write_chunk({k: batch[k] for k in keys[start : start + _WRITE_CHUNK]})
+    except Exception:
+        logger.exception("cors_gate: dropped %d observed origins: the flush failed", len(batch))
+        return FlushResult(0, overflow, failed=True)
+    return FlushResult(len(batch), overflow)
+
+
+def _write_chunk(chunk: dict[str, Sighting]) -> None:
+    from cors_gate.models import ObservedOrigin
+
+    known = set(
+        ObservedOrigin.objects.filter(origin__in=list(chunk)).values_list("origin", flat=True)
+    )
+    # Rows another process may create meanwhile are skipped here and counted by the update.
+    ObservedOrigin.objects.bulk_create(
+        [
+            ObservedOrigin(origin=key, count=0, first_seen=s.first_seen, last_seen=s.first_seen)
+            for key, s in chunk.items()
+            if key not in known
+        ],
+        ignore_conflicts=True,
+    )
+    for key, s in chunk.items():
+        ObservedOrigin.objects.filter(origin=key).update(
+            count=F("count") + s.count,
+            would_allow=s.would_allow,
+            last_seen=s.last_seen,
+            last_path=s.last_path,
+            last_method=s.last_method,
+        )
+
+
+_RECORDER = Recorder()
+_ENABLED_FOR: tuple[tuple[str, float], bool] = (("", 0.0), True)
+
+
+def recorder() -> Recorder:
+    return _RECORDER
+
+
+def reset_for_tests(interval: float = FLUSH_INTERVAL, max_origins: int = MAX_ORIGINS) -> Recorder:
+    """A fresh, empty recorder."""
+    global _RECORDER, _ENABLED_FOR
+    _RECORDER = Recorder(interval=interval, max_origins=max_origins)
+    _ENABLED_FOR = (("", 0.0), True)
+    return _RECORDER
+
+
+def _recording_on(snapshot: PolicySnapshot) -> bool:
+    """Report-only always records; enforce unless CORS_GATE_RECORD_OBSERVATIONS is False.
+    The setting is read once per snapshot, not per request."""
+    global _ENABLED_FOR
+    if snapshot.mode == "report-only":
+        return True
+    if snapshot.mode != "enforce":
+        return False
+    key, value = _ENABLED_FOR
+    if key != (snapshot.revision, snapshot.built_at):
+        value = conf.record_observations()
+        _ENABLED_FOR = ((snapshot.revision, snapshot.built_at), value)
+    return value
+
+
+def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
+    """The middleware's hook for each CORS request. Never raises."""
+    try:
+        if decision.origin is None or decision.reason in _NOT_A_VERDICT:
+            return
+        if not _recording_on(snapshot):
+            return
+        current = _RECORDER
+        current.record(decision.origin, decision.allowed, request.path, request.method or "")
+        current.maybe_flush()
+    except Exception:  # a recording bug must never become a failed request
+        logger.exception("cors_gate: could not record an observed origin")
