@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from cors_gate import conf
 from cors_gate.models import (
     AllowedOrigin,
     ChangeRecord,
@@ -505,3 +506,15 @@ def origin_as_dict(origin: AllowedOrigin) -> dict[str, Any]:
     data["expired"] = origin.is_expired
     data["updated_at"] = origin.updated_at.isoformat() if origin.updated_at else None
     return data
+
+
+def pinned_entries() -> list[dict[str, Any]]:
+    """CORS_GATE_ALLOWED_ORIGINS as the gate reads them; an invalid entry carries its error
+    (the snapshot skips it and a system check names it)."""
+    entries: list[dict[str, Any]] = []
+    for entry in conf.pinned_origins():
+        try:
+            entries.append({"entry": entry, "pattern": parse_pattern(entry).text, "error": None})
+        except OriginError as exc:
+            entries.append({"entry": entry, "pattern": None, "error": str(exc)})
+    return entries

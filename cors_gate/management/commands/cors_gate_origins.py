@@ -15,14 +15,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cors_gate import conf
 from cors_gate.models import AllowedOrigin
-from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import (
     Actor,
     InvalidInput,
     Outcome,
     origin_as_dict,
+    pinned_entries,
     remove_origins,
     set_enabled,
     upsert_origins,
@@ -86,17 +85,6 @@ def _run_disable(command: BaseCommand, options: dict[str, Any]) -> None:
 
 def _add_list_arguments(parser: CommandParser) -> None:
     parser.add_argument("--format", default="text", help="text (default) or json")
-
-
-def pinned_entries() -> list[dict[str, Any]]:
-    """CORS_GATE_ALLOWED_ORIGINS as the gate reads them (invalid ones carry their error)."""
-    entries: list[dict[str, Any]] = []
-    for entry in conf.pinned_origins():
-        try:
-            entries.append({"entry": entry, "pattern": parse_pattern(entry).text, "error": None})
-        except OriginError as exc:
-            entries.append({"entry": entry, "pattern": None, "error": str(exc)})
-    return entries
 
 
 def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
