@@ -82,8 +82,10 @@ def key_matches_cert(key: PrivateKeyTypes, cert: CertInfo) -> bool:
 
 
 def same_cert(a: str, b: str) -> bool | None:
-    """True/False when both parse, None when either does not."""
+    """Whether signatures checked with one verify with the other: the same public key
+    (a re-issued certificate for the same key counts as the same). None if either does not
+    parse."""
     try:
-        return load_cert(a).fingerprint == load_cert(b).fingerprint
+        return load_cert(a).public_der() == load_cert(b).public_der()
     except CertError:
         return None

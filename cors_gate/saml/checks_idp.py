@@ -158,8 +158,20 @@ def check_permanent_id(
 ) -> None:
     s = ctx.subject
     c.ran(rules.NO_PERMANENT_ID, s)
-    if ctx.provider.attr("attr_user_permanent_id"):
-        return  # a named attribute: check_attributes says whether it is sent
+    named = ctx.provider.attr("attr_user_permanent_id")
+    if named:
+        if names is not None and named not in names and named != "name_id":
+            c.fail(
+                rules.NO_PERMANENT_ID,
+                s,
+                "No usable permanent user id: its attribute is not sent",
+                f"attr_user_permanent_id = {named!r}; {where} sends "
+                f"{sorted(set(names)) or 'no attributes'}: social-core cannot name the user "
+                "and the login fails",
+                SUGGESTED.format(name=named) + " (the forum maps username to the Okta "
+                "username), or change attr_user_permanent_id.",
+            )
+        return
     if hasattr(social_saml, "PERSISTENT_FIELDS"):
         # This social-core falls back to the NameID: fine unless it changes every login.
         if name_id_format == NAMEID_TRANSIENT:

@@ -204,10 +204,25 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
             "Fix the SP settings python3-saml names (SECURITY_CONFIG / SP_EXTRA / ACS URL).",
         )
     sec = ctx.security
-    for rule, key, text in (
-        (rules.WANT_MESSAGES_SIGNED_OFF, "wantMessagesSigned", "signed Responses"),
-        (rules.WANT_ASSERTIONS_SIGNED_OFF, "wantAssertionsSigned", "signed Assertions"),
-        (rules.REJECT_DEPRECATED_ALGORITHM_OFF, "rejectDeprecatedAlgorithm", "SHA-256 over SHA-1"),
+    for rule, key, text, okta in (
+        (
+            rules.WANT_MESSAGES_SIGNED_OFF,
+            "wantMessagesSigned",
+            "signed Responses",
+            "Okta's Response: Signed",
+        ),
+        (
+            rules.WANT_ASSERTIONS_SIGNED_OFF,
+            "wantAssertionsSigned",
+            "signed Assertions",
+            "Okta's Assertion Signature: Signed",
+        ),
+        (
+            rules.REJECT_DEPRECATED_ALGORITHM_OFF,
+            "rejectDeprecatedAlgorithm",
+            "SHA-256 over SHA-1",
+            "Okta's RSA_SHA256 / SHA256 algorithms",
+        ),
     ):
         c.ran(rule, s)
         if not sec.get(key):
@@ -216,8 +231,8 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
                 s,
                 f"SECURITY_CONFIG {key} is off",
                 f"{key} = {sec.get(key)!r}: the SP does not insist on {text}",
-                f'Add "{key}": true to SECURITY_CONFIG (Okta signs with RSA-SHA256 when set '
-                "as the forum answer says).",
+                f'Add "{key}": true to SECURITY_CONFIG (it matches {okta}, the forum '
+                "answer's setting).",
             )
 
 
