@@ -196,7 +196,7 @@ def _verdict(
             "(with Origin: null). That site does not allow it; nothing in this site's "
             f"allow-list can change that. {message}"
         )
-        fix = SSO_REDIRECT_FIX[0].upper() + SSO_REDIRECT_FIX[1:] + "."
+        fix = SSO_REDIRECT_FIX
     elif base == "MissingAllowOriginHeader":
         reason = _reason(decision)
         hint = _DECISION_FIX.get(reason)

@@ -15,6 +15,7 @@ from cors_gate.models import AllowedOrigin, CorsPolicy
 def rules(db: Any, settings: Any) -> Iterator[Callable[..., None]]:
     """Configure the policy: `rules(["https://apps.example.com"], allowed_headers=[...])`."""
     settings.CORS_GATE_SITE_URL = "https://lms.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "lms.example.com"]
     policy.reset_for_tests()
 
     def configure(patterns: list[str | dict[str, Any]], **policy_fields: Any) -> None:
