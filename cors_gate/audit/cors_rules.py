@@ -302,8 +302,7 @@ def null_origin(inp: AuditInput) -> Iterator[Finding]:
         analysis = regex_probe.analyse(regex)
         if analysis.error or analysis.any_origin:
             continue  # reported by cors.invalid-regex / cors.any-origin-pattern
-        compiled = re.compile(regex) if isinstance(regex, str) else regex
-        if regex_probe.accepts(compiled, "null"):
+        if analysis.accepts_null:
             yield _f(
                 "cors.null-credentials",
                 severity,

@@ -44,7 +44,8 @@ class RegexAnalysis:
     text: str
     error: str = ""  # set when the regex does not compile
     examples: tuple[str, ...] = ()  # origins the regex is meant to allow
-    any_origin: tuple[str, ...] = ()  # unrelated origins it accepts ("https://evil.com", "null")
+    any_origin: tuple[str, ...] = ()  # unrelated origins it accepts ("https://evil.com")
+    accepts_null: bool = False
     accepted: tuple[Probe, ...] = ()  # hostile variants it accepts
     suggestions: tuple[str, ...] = field(default=())  # equivalent cors_gate patterns
 
@@ -74,11 +75,12 @@ def _analyse(text: str, flags: int) -> RegexAnalysis:
         compiled = re.compile(text, flags)
     except (re.error, TypeError) as exc:
         return RegexAnalysis(text=text, error=str(exc))
-    strangers = (f"https://{EVIL_DOMAIN}", f"http://{EVIL_DOMAIN}", "null")
+    strangers = (f"https://{EVIL_DOMAIN}", f"http://{EVIL_DOMAIN}")
     unrelated = tuple(o for o in strangers if accepts(compiled, o))
+    null = accepts(compiled, "null")
     examples = tuple(_examples(compiled))
     if unrelated:
-        return RegexAnalysis(text=text, examples=examples, any_origin=unrelated)
+        return RegexAnalysis(text=text, examples=examples, any_origin=unrelated, accepts_null=null)
     accepted: dict[str, Probe] = {}
     for example in examples:
         for probe in _hostile_variants(example):
@@ -90,6 +92,7 @@ def _analyse(text: str, flags: int) -> RegexAnalysis:
         examples=examples,
         accepted=tuple(accepted.values()),
         suggestions=suggestions,
+        accepts_null=null,
     )
 
 
