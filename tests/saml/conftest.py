@@ -9,6 +9,7 @@ in this folder are not affected.
 
 from __future__ import annotations
 
+import datetime as dt
 import html.parser
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -45,9 +46,6 @@ LOGIN_REDIRECT_PATH = "/dashboard/"
 
 SOCIAL_CORE_7 = int(SOCIAL_CORE_VERSION.split(".")[0]) >= 7
 
-# A setting the scenario wants absent (deleted for the test), not merely empty.
-ABSENT = object()
-
 needs_xmlsec1 = pytest.mark.skipif(
     not XMLSEC1.exists(),
     reason="pysaml2 signs with the xmlsec1 binary: install the Debian package xmlsec1",
@@ -58,6 +56,7 @@ needs_xmlsec1 = pytest.mark.skipif(
 class SamlKeys:
     idp: KeyPair  # the key the Okta app signs with
     other_idp: KeyPair  # another Okta app's key: a certificate pasted from the wrong app
+    expired_idp: KeyPair  # an Okta signing certificate that expired last month
     sp: KeyPair  # the LMS's SAML key pair
     directory: Path
 
@@ -69,6 +68,13 @@ def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> SamlKeys:
     return SamlKeys(
         idp=make_key_pair(directory, "okta", "dev-4471029"),
         other_idp=make_key_pair(directory, "okta-other-app", "dev-4471029"),
+        expired_idp=make_key_pair(
+            directory,
+            "okta-expired",
+            "dev-4471029",
+            valid_from=dt.datetime.now(dt.UTC) - dt.timedelta(days=400),
+            valid_days=370,
+        ),
         sp=make_key_pair(directory, "lms", LMS_HOST),
         directory=directory,
     )
@@ -192,11 +198,7 @@ def okta_scenario(saml_keys: SamlKeys, settings: Any) -> Scenario:
 def apply_settings(settings: Any, values: dict[str, Any]) -> None:
     """Put a scenario's LMS settings in place (pytest-django restores them afterwards)."""
     for name, value in values.items():
-        if value is ABSENT:
-            if hasattr(settings, name):
-                delattr(settings, name)
-        else:
-            setattr(settings, name, value)
+        setattr(settings, name, value)
 
 
 class AuthErrorProbe:

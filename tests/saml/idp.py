@@ -127,6 +127,7 @@ class OktaApp:
     signature_algorithm: str = "RSA_SHA256"
     digest_algorithm: str = "SHA256"
     attribute_statements: tuple[AttributeStatement, ...] = ()
+    idp_issuer: str = ""  # "SAML Issuer ID"; blank: Okta's http://www.okta.com/${org.externalKey}
     # Not part of the app: how far the IdP's clock is off (seconds), to prove skew checks.
     clock_offset: int = 0
 
@@ -278,7 +279,7 @@ class OktaIdP:
                 "signOn": {
                     "defaultRelayState": app.default_relay_state,
                     "ssoAcsUrl": app.sso_acs_url,
-                    "idpIssuer": "http://www.okta.com/${org.externalKey}",
+                    "idpIssuer": app.idp_issuer or "http://www.okta.com/${org.externalKey}",
                     "audience": app.audience,
                     "recipient": app.recipient,
                     "destination": app.destination,
@@ -401,6 +402,7 @@ class OktaIdP:
             sign_assertion=app.assertion_signed,
             sign_alg=SIGNATURE_ALGORITHMS[app.signature_algorithm],
             digest_alg=DIGEST_ALGORITHMS[app.digest_algorithm],
+            issuer=app.idp_issuer or None,
             release_policy=Policy(),
             farg=farg,
         )

@@ -33,7 +33,7 @@ from tests.saml.conftest import (
     login,
     needs_xmlsec1,
 )
-from tests.saml.idp import AttributeStatement, okta_attribute_statements
+from tests.saml.idp import NAMEID_EMAIL, AttributeStatement, okta_attribute_statements
 
 pytestmark = [pytest.mark.saml_login, needs_xmlsec1, pytest.mark.django_db]
 
@@ -221,6 +221,13 @@ CASES = [
         "Invalid issuer",
     ),
     Case(
+        "okta-issuer-changed",
+        # Okta's "SAML Issuer ID" switched to a custom value the LMS does not know.
+        _app(idp_issuer="https://sso.example.org/exk1q2w3e4r5t6y7u8i9"),
+        rules.ISSUER_MISMATCH,
+        "Invalid issuer",
+    ),
+    Case(
         "response-unsigned-while-want-messages-signed",
         _app(response_signed=False),
         rules.RESPONSE_NOT_SIGNED,
@@ -333,6 +340,59 @@ def test_misconfiguration_fails_login_and_is_reported(
         assert_logged_in(result)
         assert case.rule not in errors(report), report.to_text()
         assert errors(report) == {}, report.to_text()
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A change the login survives: the validator may warn, but must not call it an error."""
+
+    id: str
+    change: Callable[[Scenario, SamlKeys], Scenario]
+    warning: str | None  # the rule id it should warn with, if any
+
+
+def _expired_idp_certificate(scenario: Scenario, keys: SamlKeys) -> Scenario:
+    # Okta still signs with a certificate that expired; the LMS has the same one.
+    scenario = replace(scenario, idp=replace(scenario.idp, keys=keys.expired_idp))
+    return scenario.with_idp_conf(x509cert=keys.expired_idp.cert_body)
+
+
+VARIANTS = [
+    Variant("idp-certificate-expired", _expired_idp_certificate, rules.IDP_CERT_EXPIRED),
+    Variant(
+        "nameid-email-format",
+        _app(subject_name_id_format=NAMEID_EMAIL, subject_name_id_template="${user.email}"),
+        None,
+    ),
+    Variant(
+        "want-messages-signed-off-and-response-unsigned",
+        lambda scenario, keys: scenario.with_app(response_signed=False).with_security(
+            wantMessagesSigned=False
+        ),
+        rules.WANT_MESSAGES_SIGNED_OFF,
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
+def test_weaker_setup_still_logs_in_and_is_not_an_error(
+    variant: Variant,
+    okta_scenario: Scenario,
+    saml_keys: SamlKeys,
+    settings: Any,
+    tmp_path: Path,
+) -> None:
+    scenario = variant.change(okta_scenario, saml_keys)
+    apply_settings(settings, scenario.settings)
+
+    result = login(scenario, tmp_path)
+    report = run_validator(scenario, result)
+
+    assert_logged_in(result)
+    assert errors(report) == {}, report.to_text()
+    if variant.warning:
+        warnings = {f.id for f in report if f.severity is Severity.WARNING}
+        assert variant.warning in warnings, report.to_text()
 
 
 def test_matrix_covers_fifteen_distinct_rules() -> None:
