@@ -12,7 +12,6 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,11 +50,11 @@ def manage(
 
 
 @pytest.fixture(scope="module")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("audit") / "openedx.sqlite3"
     done = manage("migrate", "-v0", db=db, settings=OPENEDX)
     assert done.returncode == 0, done.stderr
-    yield db
+    return db
 
 
 @pytest.fixture
