@@ -26,7 +26,7 @@ class CorsGateConfig(AppConfig):
 
     def ready(self) -> None:
         # Cache-invalidation receivers and system checks register on import.
-        from cors_gate import signals  # noqa: F401
+        from cors_gate import checks, signals  # noqa: F401
         from cors_gate.conf import corsheaders_signal
 
         if corsheaders_signal():  # opt-in: sites that keep django-cors-headers
