@@ -20,7 +20,7 @@ def page(rules: Callable[..., None]) -> str:
 
 def staff(*, superuser: bool = False, permitted: bool = True) -> Client:
     user = User.objects.create_user(
-        "ops" + str(User.objects.count()), password="pw", is_staff=True, is_superuser=superuser
+        "ops" + str(User.objects.count()), password=None, is_staff=True, is_superuser=superuser
     )
     if permitted and not superuser:
         user.user_permissions.add(Permission.objects.get(codename="view_allowedorigin"))
@@ -55,7 +55,7 @@ def test_anonymous_is_sent_to_login(page: str) -> None:
 
 
 def test_non_staff_user_is_refused(page: str) -> None:
-    user = User.objects.create_user("student", password="pw")
+    user = User.objects.create_user("student", password=None)
     client = Client()
     client.force_login(user)
     assert client.get(page).status_code == 302  # the admin's login page
