@@ -174,11 +174,12 @@ def request_data(acs_url: str) -> dict[str, Any]:
     """The request python3-saml would see when the response is POSTed to the ACS URL."""
     parts = urllib.parse.urlsplit(acs_url)
     https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
+    host = parts.hostname or ""
+    if parts.port and parts.port != (443 if https else 80):
+        host = f"{host}:{parts.port}"  # python3-saml wants the port in http_host
     return {
         "https": "on" if https else "off",
-        "http_host": parts.hostname or "",
-        "server_port": str(port),
+        "http_host": host,
         "script_name": parts.path,
         "get_data": {},
         "post_data": {},
