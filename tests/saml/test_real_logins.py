@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
+from saml2 import BINDING_HTTP_REDIRECT
 from social_django.models import UserSocialAuth
 
 from cors_gate.audit.findings import Report, Severity
@@ -23,6 +25,7 @@ from cors_gate.saml import SamlInputs, rules, sources, validate
 from tests.saml.conftest import (
     ACS_URL,
     LMS_URL,
+    LOGIN_ERROR_PATH,
     LOGIN_REDIRECT_PATH,
     SLUG,
     SOCIAL_CORE_7,
@@ -76,6 +79,9 @@ def assert_login_failed(result: LoginResult) -> None:
         # social-core 4.8.3 lets some toolkit errors through as a 500; never cors_gate's.
         assert not result.error_origin.startswith("cors_gate"), result.explain()
     assert 500 not in result.statuses or result.error, result.explain()
+    # The person sees the site's login-error page, or the ACS URL Okta used answers 4xx.
+    shown_error = result.final_url == LMS_URL + LOGIN_ERROR_PATH or result.statuses[-1] >= 400
+    assert result.error or shown_error, result.explain()
 
 
 # --- the working set-up ------------------------------------------------------------------
@@ -106,6 +112,25 @@ def test_idp_initiated_login_carries_the_default_relay_state(
 
     assert result.relay_state == SLUG
     assert_logged_in(result)
+
+
+def test_okta_metadata_reads_like_okta_s(okta_scenario: Scenario) -> None:
+    """python3-saml's metadata parser (what Open edX's pull uses) finds what Okta serves."""
+    idp = okta_scenario.idp
+    parsed = OneLogin_Saml2_IdPMetadataParser.parse(idp.metadata_xml())["idp"]
+    assert parsed["entityId"] == idp.entity_id
+    assert idp.entity_id.startswith("http://www.okta.com/exk")
+    assert parsed["singleSignOnService"] == {"url": idp.sso_url, "binding": BINDING_HTTP_REDIRECT}
+    assert parsed["x509cert"] == idp.keys.cert_body
+    sign_on = idp.app_json()["settings"]["signOn"]
+    assert sign_on["defaultRelayState"] == SLUG
+    assert [s["name"] for s in sign_on["attributeStatements"]] == [
+        "firstName",
+        "lastName",
+        "email",
+        "username",
+        "fullName",
+    ]
 
 
 def test_sp_initiated_request_reaches_okta_with_the_acs(
