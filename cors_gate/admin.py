@@ -1,0 +1,515 @@
+"""The Django admin for the allow-list, the policy, observed origins and the change record.
+
+Every write goes through cors_gate.services with the signed-in user as the actor, so admin
+changes are validated, bump the policy revision and are recorded like any other channel.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import NoReverseMatch, URLPattern, reverse
+from django.utils import timezone
+
+from cors_gate.models import (
+    AllowedOrigin,
+    ChangeRecord,
+    CorsPolicy,
+    ObservedOrigin,
+    validate_paths,
+    validate_token_list,
+)
+from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
+from cors_gate.policy import REASONS
+from cors_gate.services import (
+    POLICY_FIELDS,
+    Actor,
+    InvalidInput,
+    change_origin,
+    parse_expiry,
+    pinned_entries,
+    remove_origins,
+    set_enabled_ids,
+    update_policy,
+    upsert_origins,
+)
+
+RULE_FIELDS = ("pattern", "enabled", "note", "paths", "expires_at", "csrf_trusted")
+MAX_AGE_LIMIT = 2**31 - 1
+LIST_FIELDS = ("exposed_headers", "allowed_methods", "allowed_headers")
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor("admin", request.user)
+
+
+def _comma_text(values: Any) -> str:
+    return ", ".join(values) if isinstance(values, list | tuple) else str(values or "")
+
+
+def _field_error(exc: ValidationError, field: str) -> ValidationError:
+    """The message of a model-level {field: message} error, for a form field's clean_*."""
+    if hasattr(exc, "error_dict"):
+        return ValidationError(exc.message_dict.get(field, exc.messages))
+    return exc
+
+
+# --- allowed origins ---------------------------------------------------------------------
+
+
+class AllowedOriginForm(forms.ModelForm):
+    paths = forms.CharField(
+        required=False,
+        help_text="Comma-separated URL path prefixes this origin may reach, e.g. /api/, "
+        "/oauth2/. Empty: every CORS-handled path.",
+    )
+
+    class Meta:
+        model = AllowedOrigin
+        fields = RULE_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial["paths"] = _comma_text(self.instance.paths)
+
+    def clean_paths(self) -> list[str]:
+        try:
+            return validate_paths(self.cleaned_data.get("paths", ""))
+        except ValidationError as exc:
+            raise _field_error(exc, "paths") from None
+
+    def clean_expires_at(self) -> Any:
+        value = self.cleaned_data.get("expires_at")
+        if value is None or value == self.instance.expires_at:
+            return value  # an unchanged (even past) expiry does not block editing the rule
+        try:
+            return parse_expiry(value)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
+
+
+class ExpiryFilter(admin.SimpleListFilter):
+    title = "expiry"
+    parameter_name = "expiry"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("expired", "expired"), ("expiring", "expires later"), ("never", "never expires")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        now = timezone.now()
+        if self.value() == "expired":
+            return queryset.filter(expires_at__lte=now)
+        if self.value() == "expiring":
+            return queryset.filter(expires_at__gt=now)
+        if self.value() == "never":
+            return queryset.filter(expires_at__isnull=True)
+        return queryset
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("wildcard", "wildcard"), ("exact", "exact")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        # Stored patterns are normalised: a wildcard (protocol, label or port) always has '*'.
+        if self.value() == "wildcard":
+            return queryset.filter(pattern__contains="*")
+        if self.value() == "exact":
+            return queryset.exclude(pattern__contains="*")
+        return queryset
+
+
+def _explain_urls(admin_site: admin.AdminSite) -> list[URLPattern]:
+    """The explain helper's admin URLs (cors_gate.explain.admin_views.explain_urls), if any."""
+    try:
+        admin_views = importlib.import_module("cors_gate.explain.admin_views")
+    except ImportError:
+        return []
+    factory = getattr(admin_views, "explain_urls", None)
+    if factory is None:
+        return []
+    wants_site = bool(inspect.signature(factory).parameters)
+    urls = factory(admin_site) if wants_site else factory()
+    return list(urls)
+
+
+@admin.register(AllowedOrigin)
+class AllowedOriginAdmin(admin.ModelAdmin):
+    form = AllowedOriginForm
+    list_display = (
+        "pattern",
+        "enabled",
+        "paths_display",
+        "expiry_display",
+        "note",
+        "csrf_trusted",
+        "updated_at",
+        "updated_by",
+    )
+    list_display_links = ("pattern",)
+    list_filter = ("enabled", ExpiryFilter, KindFilter, "csrf_trusted")
+    search_fields = ("pattern", "note")
+    list_select_related = ("updated_by",)
+    readonly_fields = ("created_at", "created_by", "updated_at", "updated_by")
+    actions = ("enable_selected", "disable_selected")
+    change_list_template = "admin/cors_gate/allowedorigin/change_list.html"
+
+    @admin.display(description="paths")
+    def paths_display(self, obj: AllowedOrigin) -> str:
+        return _comma_text(obj.paths) or "every path"
+
+    @admin.display(description="expires", ordering="expires_at")
+    def expiry_display(self, obj: AllowedOrigin) -> str:
+        if obj.expires_at is None:
+            return "never"
+        stamp = f"{obj.expires_at:%Y-%m-%d %H:%M %Z}"
+        return f"expired {stamp}" if obj.is_expired else stamp
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        main = (None, {"fields": RULE_FIELDS})
+        if obj is None:
+            return [main]
+        return [main, ("History", {"fields": self.readonly_fields})]
+
+    # Writes: through services, so they are validated, recorded and bump the revision.
+
+    def save_model(self, request: HttpRequest, obj: AllowedOrigin, form: Any, change: bool) -> None:
+        actor = _actor(request)
+        typed = form.data.get("pattern", "") if hasattr(form, "data") else ""
+        if change:
+            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in RULE_FIELDS}
+            if "expires_at" in changes and changes["expires_at"] is None:
+                changes["expires_at"] = ""
+            outcome = change_origin(obj.pk, changes, actor=actor)
+        else:
+            outcome = upsert_origins(
+                [obj.pattern],
+                note=obj.note,
+                paths=obj.paths,
+                expires_at=obj.expires_at or "",
+                enabled=obj.enabled,
+                csrf_trusted=obj.csrf_trusted,
+                actor=actor,
+            )[0]
+        saved = outcome.origin
+        if saved is not None:
+            obj.pk = saved.pk
+            obj.refresh_from_db()
+        if typed and typed != obj.pattern:
+            self.message_user(
+                request,
+                f"{typed!r} was stored in its normalised form {obj.pattern!r}.",
+                messages.INFO,
+            )
+
+    def delete_model(self, request: HttpRequest, obj: AllowedOrigin) -> None:
+        remove_origins([obj.pattern], actor=_actor(request))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        patterns = list(queryset.values_list("pattern", flat=True))
+        if patterns:
+            remove_origins(patterns, actor=_actor(request))
+
+    def _set_enabled(self, request: HttpRequest, queryset: QuerySet[Any], enabled: bool) -> None:
+        try:
+            outcomes = set_enabled_ids(
+                list(queryset.values_list("pk", flat=True)), enabled, actor=_actor(request)
+            )
+        except InvalidInput as exc:
+            self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+            return
+        verb = "enabled" if enabled else "disabled"
+        done = [o.pattern for o in outcomes if o.action != "unchanged"]
+        same = len(outcomes) - len(done)
+        text = f"{len(done)} rule(s) {verb}"
+        if same:
+            text += f"; {same} already {verb}"
+        self.message_user(request, text + ".", messages.SUCCESS)
+
+    @admin.action(description="Enable selected allowed origins", permissions=["change"])
+    def enable_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_enabled(request, queryset, True)
+
+    @admin.action(description="Disable selected allowed origins", permissions=["change"])
+    def disable_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        self._set_enabled(request, queryset, False)
+
+    # The change list: settings-pinned entries (read-only) and the explain link.
+
+    def get_urls(self) -> list[URLPattern]:
+        return _explain_urls(self.admin_site) + super().get_urls()
+
+    def explain_url(self) -> str | None:
+        for pattern in _explain_urls(self.admin_site):
+            name = getattr(pattern, "name", None)
+            if name:
+                try:
+                    return reverse(f"{self.admin_site.name}:{name}")
+                except NoReverseMatch:
+                    continue
+        for name in ("cors_gate_explain", "cors_gate_allowedorigin_explain"):
+            try:
+                return reverse(f"{self.admin_site.name}:{name}")
+            except NoReverseMatch:
+                continue
+        return None
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        context = {
+            "cors_gate_pinned": pinned_entries(),
+            "cors_gate_explain_url": self.explain_url(),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context=context)
+
+
+# --- the policy --------------------------------------------------------------------------
+
+
+class CorsPolicyForm(forms.ModelForm):
+    exposed_headers = forms.CharField(
+        required=False,
+        help_text="Comma-separated response headers scripts may read, when present.",
+    )
+    allowed_methods = forms.CharField(
+        required=False,
+        help_text="Comma-separated methods for preflights. Empty: mirror the requested method.",
+    )
+    allowed_headers = forms.CharField(
+        required=False,
+        help_text="Comma-separated request headers for preflights. Empty: mirror the request.",
+    )
+
+    class Meta:
+        model = CorsPolicy
+        fields = POLICY_FIELDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The stored lists, kept apart: validation copies the submitted lists onto the instance.
+        self.stored_lists = {n: list(getattr(self.instance, n) or []) for n in LIST_FIELDS}
+        for name in LIST_FIELDS:
+            self.initial[name] = _comma_text(self.stored_lists[name])
+        self.fields[
+            "max_age"
+        ].help_text += " Above 7200 is accepted, but Chromium caps preflight caching at 7200 s."
+
+    def _list(self, name: str, kind: str = "header name") -> list[str]:
+        try:
+            return validate_token_list(name, self.cleaned_data.get(name, ""), kind=kind)
+        except ValidationError as exc:
+            raise _field_error(exc, name) from None
+
+    def clean_max_age(self) -> int:
+        value = self.cleaned_data["max_age"]
+        if value is not None and value > MAX_AGE_LIMIT:
+            raise ValidationError(f"{value} is too large (at most {MAX_AGE_LIMIT})")
+        return int(value)
+
+    def clean_exposed_headers(self) -> list[str]:
+        return self._list("exposed_headers")
+
+    def clean_allowed_headers(self) -> list[str]:
+        return self._list("allowed_headers")
+
+    def clean_allowed_methods(self) -> list[str]:
+        return self._list("allowed_methods", kind="method")
+
+    def has_changed(self) -> bool:
+        return bool(self.changed_data)
+
+    @property
+    def changed_data(self) -> list[str]:
+        # Compare list fields as lists, not as their comma-separated spelling.
+        changed = []
+        cleaned = getattr(self, "cleaned_data", {})
+        for name in super().changed_data:
+            if name in LIST_FIELDS and cleaned.get(name) == self.stored_lists[name]:
+                continue
+            changed.append(name)
+        return changed
+
+
+@admin.register(CorsPolicy)
+class CorsPolicyAdmin(admin.ModelAdmin):
+    form = CorsPolicyForm
+    readonly_fields = ("updated_at", "updated_by", "revision")
+    fieldsets = (
+        (None, {"fields": ("mode",)}),
+        (
+            "Responses to allowed origins",
+            {
+                "fields": (
+                    "allow_credentials",
+                    "allow_null_origin",
+                    "exposed_headers",
+                    "allowed_methods",
+                    "allowed_headers",
+                    "max_age",
+                    "allow_private_network",
+                )
+            },
+        ),
+        ("Scope", {"fields": ("urls_regex",)}),
+        ("History", {"fields": ("updated_at", "updated_by", "revision")}),
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and not CorsPolicy.objects.exists()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # One policy: the list is its page.
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)
+        policy = CorsPolicy.load()
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[policy.pk],
+            )
+        )
+
+    def save_model(self, request: HttpRequest, obj: CorsPolicy, form: Any, change: bool) -> None:
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in POLICY_FIELDS}
+        result = update_policy(changes, actor=_actor(request))
+        obj.pk = result.policy.pk
+        obj.refresh_from_db()
+        for warning in result.warnings:
+            self.message_user(request, warning, messages.WARNING)
+
+
+# --- observed origins ---------------------------------------------------------------------
+
+
+class WouldBeBlockedFilter(admin.SimpleListFilter):
+    title = "current rules"
+    parameter_name = "blocked"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "would be blocked"), ("no", "would be allowed")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(would_allow=False)
+        if self.value() == "no":
+            return queryset.filter(would_allow=True)
+        return queryset
+
+
+def refusal(origin: str) -> str | None:
+    """Why an observed Origin value cannot become a rule, or None when it can.
+
+    Only a browser's exact serialisation of a real origin qualifies: wildcards, 'null',
+    upper case, default ports and anything the pattern engine refuses are skipped.
+    """
+    try:
+        parse_pattern(origin)
+    except OriginError as exc:
+        return str(exc)
+    if parse_request_origin(origin) is None:
+        return REASONS["non-canonical"]
+    return None
+
+
+@admin.register(ObservedOrigin)
+class ObservedOriginAdmin(admin.ModelAdmin):
+    list_display = (
+        "origin",
+        "would_allow",
+        "count",
+        "first_seen",
+        "last_seen",
+        "last_path",
+        "last_method",
+    )
+    list_filter = (WouldBeBlockedFilter,)
+    search_fields = ("origin", "last_path")
+    actions = ("allow_selected",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_allow_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("cors_gate.add_allowedorigin"))
+
+    @admin.action(description="Allow selected origins (create rules)", permissions=["allow"])
+    def allow_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        candidates: list[str] = []
+        for origin in queryset.values_list("origin", flat=True):
+            reason = refusal(origin)
+            if reason is None:
+                candidates.append(origin)
+            else:
+                self.message_user(request, f"Skipped {origin[:120]!r}: {reason}", messages.WARNING)
+        if not candidates:
+            return
+        existing = set(
+            AllowedOrigin.objects.filter(pattern__in=candidates).values_list("pattern", flat=True)
+        )
+        new = [o for o in candidates if o not in existing]
+        actor = _actor(request)
+        try:
+            with transaction.atomic():
+                outcomes = []
+                if new:
+                    outcomes += upsert_origins(
+                        new, note="allowed from observed origins", enabled=True, actor=actor
+                    )
+                if existing:
+                    outcomes += upsert_origins(sorted(existing), enabled=True, actor=actor)
+        except InvalidInput as exc:
+            self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+            return
+        added = [o.pattern for o in outcomes if o.action == "add"]
+        changed = [o.pattern for o in outcomes if o.action == "change"]
+        same = [o.pattern for o in outcomes if o.action == "unchanged"]
+        parts = [f"{len(added)} rule(s) created"]
+        if changed:
+            parts.append(f"{len(changed)} existing rule(s) enabled")
+        if same:
+            parts.append(f"{len(same)} already allowed by an enabled rule")
+        self.message_user(request, "; ".join(parts) + ".", messages.SUCCESS)
+
+
+# --- the change record --------------------------------------------------------------------
+
+
+@admin.register(ChangeRecord)
+class ChangeRecordAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "channel", "action", "target", "object_repr", "detail")
+    list_filter = ("channel", "action", "target")
+    search_fields = ("object_repr",)
+    list_select_related = ("user",)
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
