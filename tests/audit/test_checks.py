@@ -1,0 +1,152 @@
+"""The Django system checks built on the audit rules, and the database view behind them."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.core import checks
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+import cors_gate.checks as gate_checks
+from cors_gate.audit import database_view
+from cors_gate.audit.cors_rules import RULES
+from tests.audit.test_command import ROOT, manage
+
+
+def ids(*, deploy: bool) -> list[str]:
+    messages = checks.run_checks(include_deployment_checks=deploy, tags=[checks.Tags.security])
+    return [m.id for m in messages if m.id and m.id.startswith("cors_gate.")]
+
+
+def test_docstring_table_matches_the_rules() -> None:
+    doc = gate_checks.__doc__ or ""
+    rows = re.findall(r"^(\d{3})  (\S+)\s+(deploy|always)  ", doc, flags=re.MULTILINE)
+    assert rows == [(f"{r.check:03d}", r.id, "deploy" if r.deploy else "always") for r in RULES]
+
+
+def test_readme_lists_every_check_number() -> None:
+    readme = (ROOT / "README.rst").read_text(encoding="utf-8")
+    missing = [r.id for r in RULES if r.id not in readme]
+    assert missing == []
+
+
+@override_settings(CORS_ALLOW_ALL_ORIGINS=True, CORS_ALLOW_CREDENTIALS=True)
+def test_allow_all_with_credentials_is_a_deploy_error() -> None:
+    assert "cors_gate.E001" in ids(deploy=True)
+    assert "cors_gate.E001" not in ids(deploy=False)  # runserver/migrate are not blocked
+
+
+@override_settings(CORS_ALLOWED_ORIGIN_REGEXES=["("])
+def test_broken_regex_fails_every_check() -> None:
+    assert "cors_gate.E009" in ids(deploy=False)
+
+
+@override_settings(
+    MIDDLEWARE=[
+        "django.middleware.common.CommonMiddleware",
+        "cors_gate.middleware.CorsGateMiddleware",
+    ]
+)
+def test_middleware_order_is_checked_always() -> None:
+    messages = checks.run_checks(tags=[checks.Tags.security])
+    [order] = [m for m in messages if m.id == "cors_gate.E016"]
+    assert isinstance(order, checks.Error)
+    assert order.obj == "cors_gate.middleware.CorsGateMiddleware"
+    assert order.hint and "Move cors_gate.middleware.CorsGateMiddleware above" in order.hint
+
+
+@override_settings(
+    CORS_ALLOWED_ORIGINS=["http://localhost:3000", "http://apps.example.com"],
+    CORS_ALLOW_CREDENTIALS=True,
+)
+def test_letter_follows_the_finding_severity() -> None:
+    found = ids(deploy=True)
+    assert "cors_gate.W005" in found  # loopback: a development setting
+    assert "cors_gate.E005" in found  # a public http origin
+
+
+def test_clean_test_project_has_no_cors_gate_messages() -> None:
+    assert ids(deploy=False) == []
+
+
+def test_deploy_checks_survive_blocked_database_access() -> None:
+    # No django_db mark: pytest-django refuses queries; the checks must still answer.
+    with override_settings(CORS_PREFLIGHT_MAX_AGE=86400):
+        assert "cors_gate.W019" in ids(deploy=True)
+
+
+@pytest.mark.django_db
+def test_database_rules_become_deploy_checks() -> None:
+    from cors_gate.models import AllowedOrigin, CorsPolicy
+
+    AllowedOrigin.objects.create(
+        pattern="https://old.example.com",
+        expires_at=timezone.now() - datetime.timedelta(days=1),
+        note="spring course",
+    )
+    AllowedOrigin.objects.create(pattern="https://paused.example.com", enabled=False)
+    AllowedOrigin.objects.create(pattern="https://*.github.io")
+    CorsPolicy(mode="report-only", max_age=86400, urls_regex=r"^/api/").save()
+    found = ids(deploy=True)
+    for expected in (
+        "cors_gate.W022",  # expired
+        "cors_gate.I023",  # disabled
+        "cors_gate.E006",  # *.github.io with credentials
+        "cors_gate.W019",  # max_age
+        "cors_gate.W020",  # report-only
+        "cors_gate.W024",  # urls_regex misses /oauth2/ ...
+    ):
+        assert expected in found
+    assert not any(i.startswith("cors_gate.") for i in ids(deploy=False) if i != "cors_gate.E016")
+
+
+@pytest.mark.django_db
+def test_database_view_reads_the_rows() -> None:
+    from cors_gate.models import AllowedOrigin
+
+    AllowedOrigin.objects.create(
+        pattern="https://Apps.Example.com/",
+        paths=["/api/"],
+        csrf_trusted=True,
+        note="MFEs",
+    )
+    from cors_gate.models import CorsPolicy
+
+    policies = CorsPolicy.objects.count()
+    loaded = database_view.load()
+    assert loaded.view is not None
+    [row] = loaded.view.rules
+    assert (row.pattern, row.paths, row.csrf_trusted, row.note) == (
+        "https://apps.example.com",
+        ("/api/",),
+        True,
+        "MFEs",
+    )
+    assert loaded.view.policy.mode == "enforce"
+    assert CorsPolicy.objects.count() == policies  # the audit reads, never writes
+
+
+@pytest.mark.django_db
+def test_missing_tables_give_no_view_and_no_crash() -> None:
+    with connection.cursor() as cursor:  # undone with the test's transaction
+        cursor.execute("ALTER TABLE cors_gate_allowedorigin RENAME TO cors_gate_hidden")
+    loaded = database_view.load()
+    assert loaded.view is None
+    assert "OperationalError" in loaded.problem
+    with override_settings(CORS_ALLOW_ALL_ORIGINS=True, CORS_ALLOW_CREDENTIALS=True):
+        assert "cors_gate.E001" in ids(deploy=True)
+
+
+def test_check_deploy_before_migrate(tmp_path: object) -> None:
+    from pathlib import Path
+
+    db = Path(str(tmp_path)) / "fresh.sqlite3"
+    done = manage("check", "--deploy", db=db, settings="tests.audit.openedx_settings")
+    assert "Traceback" not in done.stderr
+    assert "(cors_gate.E001)" in done.stderr
+    assert "(cors_gate.W018)" in done.stderr  # two CORS middlewares, read without tables
+    assert done.returncode == 1  # Django refuses deploy with a security error
