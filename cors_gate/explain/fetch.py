@@ -226,6 +226,14 @@ def header_value_problem(name: str, value: str) -> Reason | None:
     return None
 
 
+def _combine(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A header set twice is sent once, values joined with ", " (Fetch's "combine")."""
+    combined: dict[str, str] = {}
+    for name, value in pairs:
+        combined[name] = f"{combined[name]}, {value}" if name in combined else value
+    return list(combined.items())
+
+
 def _chromium_safelists(name: str, value: str) -> bool:
     pattern = _CHROMIUM_CLIENT_HINTS.get(name)
     return (
@@ -247,7 +255,7 @@ def classify(
     applies at all ("not-cors"), whatever the method and headers.
     """
     sent_method = normalize_method(method)
-    pairs = [normalize_header(n, v) for n, v in headers]
+    pairs = _combine([normalize_header(n, v) for n, v in headers])
     notes: list[str] = []
     kept: list[tuple[str, str]] = []
     for name, value in pairs:
