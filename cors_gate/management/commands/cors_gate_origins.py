@@ -112,6 +112,71 @@ def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
             command.stdout.write(f"{p['pattern']}\tpinned (settings)\tpaths=*\texpires=-\t")
 
 
+def _add_import_arguments(parser: CommandParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--from-settings",
+        action="store_true",
+        help="CORS_ALLOWED_ORIGINS / CORS_ORIGIN_WHITELIST and their regex lists",
+    )
+    source.add_argument(
+        "--cloud-gate", metavar="FILE", help="a Cloud Gate CORS settings payload (SCIM PatchOp)"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="show the plan, change nothing")
+
+
+def _run_import(command: BaseCommand, options: dict[str, Any]) -> None:
+    from cors_gate import transfer
+
+    would = "would " if options["dry_run"] else ""
+    if options["cloud_gate"]:
+        payload = transfer.read_cloud_gate_file(options["cloud_gate"])
+        cg_plan = (
+            transfer.plan_cloud_gate(payload)
+            if options["dry_run"]
+            else transfer.apply_cloud_gate(payload, actor=ACTOR)
+        )
+        for name, value in cg_plan.policy.items():
+            command.stdout.write(f"{would}set {name} {json.dumps(value)}")
+        for verb, patterns in (("add", cg_plan.add), ("keep", cg_plan.keep)):
+            for pattern in patterns:
+                command.stdout.write(f"{would}{verb} {pattern}")
+        for pattern in cg_plan.remove:
+            command.stdout.write(f"{would}remove {pattern}")
+        return
+    plan = transfer.plan_from_settings()
+    if not options["dry_run"]:
+        transfer.apply_settings_plan(plan, actor=ACTOR)
+    for item in plan.add:
+        command.stdout.write(f"{would}add {item.pattern}\t({item.source}: {item.entry})")
+    for item in plan.present:
+        command.stdout.write(f"present {item.pattern}\t({item.source}: {item.entry})")
+    for skipped in plan.skipped:
+        hint = f"; nearest pattern: {', '.join(skipped.suggestion)}" if skipped.suggestion else ""
+        command.stdout.write(f"skip {skipped.entry!r}\t({skipped.source}): {skipped.reason}{hint}")
+    for note in plan.notes:
+        command.stdout.write(f"note: {note}")
+
+
+def _add_export_arguments(parser: CommandParser) -> None:
+    parser.add_argument("--format", default="json", help="json (default) or cloud-gate")
+
+
+def _run_export(command: BaseCommand, options: dict[str, Any]) -> None:
+    from cors_gate import transfer
+
+    fmt = options["format"]
+    if fmt == "json":
+        command.stdout.write(json.dumps(transfer.export_json(), indent=2))
+    elif fmt == "cloud-gate":
+        payload, warnings = transfer.export_cloud_gate()
+        command.stdout.write(json.dumps(payload, indent=2))
+        for warning in warnings:
+            command.stderr.write(f"warning: {warning}")
+    else:
+        raise InvalidInput("format", f"{fmt!r} is not one of json, cloud-gate")
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "add": Subcommand("add rules, or update existing ones", _add_add_arguments, _run_add),
     "remove": Subcommand("remove rules (absent ones are fine)", _patterns_argument, _run_remove),
@@ -119,6 +184,12 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "disable": Subcommand("disable existing rules", _patterns_argument, _run_disable),
     "list": Subcommand(
         "list the rules and the settings-pinned entries", _add_list_arguments, _run_list
+    ),
+    "import": Subcommand(
+        "import rules from settings or a Cloud Gate payload", _add_import_arguments, _run_import
+    ),
+    "export": Subcommand(
+        "print the rules as JSON or a Cloud Gate payload", _add_export_arguments, _run_export
     ),
 }
 
