@@ -1,0 +1,471 @@
+"""Import and export of the allow-list: from Django settings, from and to Cloud Gate's payload.
+
+Settings import reads django-cors-headers' lists (CORS_ALLOWED_ORIGINS and its old name
+CORS_ORIGIN_WHITELIST; CORS_ALLOWED_ORIGIN_REGEXES and CORS_ORIGIN_REGEX_WHITELIST) and plans
+what to add, what is already a rule and what is skipped and why; nothing is written until
+`apply_settings_plan`. A regex becomes patterns only when it matches exactly the same browser
+origins (see `convert_regex`); otherwise it is skipped with the reason and, where one exists,
+the nearest pattern for the operator to add on purpose.
+
+Cloud Gate import replaces the policy values it names and the whole allow-list, all or
+nothing, through `cors_gate.services`. Every bad input raises `InvalidInput` ("field: message").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.utils import timezone
+
+from cors_gate.api.cloud_gate import (
+    CloudGateError,
+    CloudGateSettings,
+    build_payload,
+    parse_json,
+    parse_payload,
+)
+from cors_gate.models import AllowedOrigin, CorsPolicy
+from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.services import (
+    Actor,
+    InvalidInput,
+    origin_as_dict,
+    policy_as_dict,
+    remove_origins,
+    update_policy,
+    upsert_origins,
+)
+
+ORIGIN_SETTINGS = ("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST")
+REGEX_SETTINGS = ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST")
+ALLOW_ALL_SETTINGS = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+# --- regexes ------------------------------------------------------------------------------
+
+_SCHEMES = {
+    "https": "https",
+    "http": "http",
+    "https?": "*",
+    "(?:https?)": "*",
+    "(https?)": "*",
+    "(?:http|https)": "*",
+    "(http|https)": "*",
+    "(?:https|http)": "*",
+    "(https|http)": "*",
+}
+# Exactly one RFC 1123 label (1-63 letters, digits, '-' not at either end): a '*' label.
+_LDH_END = ("[a-z0-9]", "[a-zA-Z0-9]", "[0-9a-z]")
+_LDH_MID = ("[a-z0-9-]", "[a-zA-Z0-9-]", "[-a-z0-9]", "[-a-zA-Z0-9]", r"[a-z0-9\-]")
+_EXACT_LABEL = frozenset(
+    f"{end}{group}{mid}{{0,61}}{end})?"
+    for end in _LDH_END
+    for mid in _LDH_MID
+    for group in ("(?:", "(")
+)
+_UNDERSCORE = "\\w also matches '_' (and non-ASCII letters), which the pattern's '*' does not"
+_EDGE_HYPHEN = "it also matches labels that start or end with '-', which the pattern's '*' does not"
+_ANY_CHARS = (
+    "it matches across '.', '/', '@' and ':' (e.g. https://evil.example/.example.com), "
+    "where the pattern's '*' is one host label"
+)
+# Label spellings that mean "some label" but not exactly a '*' label, and why.
+_LOOSE_LABEL = {
+    r"\w+": _UNDERSCORE,
+    r"[\w-]+": _UNDERSCORE,
+    r"[-\w]+": _UNDERSCORE,
+    r"[\w\-]+": _UNDERSCORE,
+    r"\w*": _UNDERSCORE,
+    r"[a-z0-9-]+": _EDGE_HYPHEN,
+    r"[a-zA-Z0-9-]+": _EDGE_HYPHEN,
+    r"[-a-z0-9]+": _EDGE_HYPHEN,
+    r"[-a-zA-Z0-9]+": _EDGE_HYPHEN,
+    r"[a-z0-9\-]+": _EDGE_HYPHEN,
+    r"[a-zA-Z0-9\-]+": _EDGE_HYPHEN,
+    r"[^.]+": _ANY_CHARS,
+    r"[^\.]+": _ANY_CHARS,
+    r"[^./]+": _ANY_CHARS,
+    r".+": _ANY_CHARS,
+    r".*": _ANY_CHARS,
+}
+_PORT_ANY = (
+    "its port part is not exactly the pattern's ':*' (which also allows the default port "
+    "and only ports 1-65535)"
+)
+_LOOSE_PORT = (
+    r"(:\d+)?",
+    r"(?::\d+)?",
+    r"(:[0-9]+)?",
+    r"(?::[0-9]+)?",
+    r"(:\d{1,5})?",
+    r"(?::\d{1,5})?",
+    r":\d+",
+    r":[0-9]+",
+)
+_LITERAL_LABEL = re.compile(r"[A-Za-z0-9-]+")
+_LITERAL_PORT = re.compile(r":([0-9]+)")
+_OPTIONAL_LABEL = re.compile(r"\((?:\?:)?(?P<label>.+?)\\\.\)\?")
+
+
+@dataclass(frozen=True)
+class RegexConversion:
+    """A regex, the patterns it corresponds to, and whether they are exact."""
+
+    regex: str
+    patterns: list[str]
+    exact: bool
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def _split_end_anchor(body: str) -> tuple[str, bool]:
+    if body.endswith(r"\Z"):
+        return body[:-2], True
+    if body.endswith("$") and not body.endswith(r"\$"):
+        return body[:-1], True
+    return body, False
+
+
+def _convert_label(token: str, reasons: list[str]) -> str | None:
+    if token in _EXACT_LABEL:
+        return "*"
+    if token in _LOOSE_LABEL:
+        reasons.append(f"{token!r}: {_LOOSE_LABEL[token]}")
+        return "*"
+    if _LITERAL_LABEL.fullmatch(token):
+        if token != token.lower():
+            reasons.append(f"{token!r} has upper-case letters, which a browser never sends")
+            return token.lower()
+        return token
+    if "." in token.replace("\\.", ""):
+        reasons.append(f"{token!r}: an unescaped '.' matches any character")
+        return None
+    reasons.append(f"{token!r} is not a whole host label cors_gate can express")
+    return None
+
+
+def convert_regex(regex: str) -> RegexConversion:
+    """Translate one django-cors-headers regex (applied with `re.match`) into patterns.
+
+    `exact` only when the patterns allow precisely the browser origins the regex allows.
+    """
+    try:
+        re.compile(regex)
+    except (re.error, TypeError) as exc:
+        return RegexConversion(str(regex), [], False, [f"not a valid regular expression ({exc})"])
+    reasons: list[str] = []
+    body = regex[1:] if regex.startswith("^") else regex
+    body = body[2:] if body.startswith(r"\A") else body
+    body, anchored = _split_end_anchor(body)
+    if not anchored:
+        reasons.append(
+            "it has no '$' at the end, and django-cors-headers uses re.match, so it also "
+            "matches longer origins (e.g. the same host followed by '.evil.example')"
+        )
+    for separator in ("://", r":\/\/"):
+        scheme_text, found, rest = body.partition(separator)
+        if found:
+            break
+    else:
+        return RegexConversion(regex, [], False, [*reasons, "no '://' after a scheme"])
+    scheme = _SCHEMES.get(scheme_text)
+    if scheme is None:
+        return RegexConversion(
+            regex,
+            [],
+            False,
+            [*reasons, f"scheme part {scheme_text!r} is not http, https or https?"],
+        )
+    port = ""
+    for form in _LOOSE_PORT:
+        if rest.endswith(form):
+            rest, port = rest[: -len(form)], ":*"
+            reasons.append(f"{form!r}: {_PORT_ANY}")
+            break
+    else:
+        literal = re.search(r":([0-9]+)$", rest)
+        if literal:
+            rest, port = rest[: literal.start()], literal.group(0)
+    prefixes = [""]
+    optional = _OPTIONAL_LABEL.match(rest)
+    if optional:
+        label = _convert_label(optional.group("label"), reasons)
+        if label is None:
+            return RegexConversion(regex, [], False, reasons)
+        prefixes = ["", f"{label}."]  # an optional subdomain is two patterns
+        rest = rest[optional.end() :]
+    labels: list[str] = []
+    for token in rest.split(r"\."):
+        label = _convert_label(token, reasons)
+        if label is None:
+            return RegexConversion(regex, [], False, reasons)
+        labels.append(label)
+    host = ".".join(labels)
+    patterns: list[str] = []
+    for prefix in prefixes:
+        try:
+            text = parse_pattern(f"{scheme}://{prefix}{host}{port}").text
+        except OriginError as exc:
+            return RegexConversion(regex, [], False, [*reasons, str(exc)])
+        if text not in patterns:
+            patterns.append(text)
+    return RegexConversion(regex, patterns, not reasons, reasons)
+
+
+# --- settings import ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    pattern: str
+    source: str  # the setting's name
+    entry: str  # the entry as written there
+
+
+@dataclass(frozen=True)
+class Skipped:
+    entry: str
+    source: str
+    reason: str
+    suggestion: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SettingsPlan:
+    add: list[Planned] = field(default_factory=list)
+    present: list[Planned] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "add": [vars(p) for p in self.add],
+            "present": [vars(p) for p in self.present],
+            "skipped": [
+                {"entry": s.entry, "source": s.source, "reason": s.reason, "suggest": s.suggestion}
+                for s in self.skipped
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def _entries(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    try:
+        return list(value)
+    except TypeError:
+        return [value]
+
+
+def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Skipped:
+    if not isinstance(entry, str):
+        return Skipped(repr(entry), source, f"is a {type(entry).__name__}, not an origin string")
+    if "://" not in entry and entry not in ("*", "null"):
+        # Open edX configurations from before django-cors-headers 3.0 list bare host names.
+        guess = f"https://{entry.strip().rstrip('/')}"
+        try:
+            suggestion = [parse_pattern(guess).text]
+        except OriginError:
+            suggestion = []
+        return Skipped(
+            entry,
+            source,
+            "has no scheme (django-cors-headers 3.0+ ignores it): write https://HOST[:PORT]",
+            suggestion,
+        )
+    try:
+        pattern = parse_pattern(entry)
+    except OriginError as exc:
+        return Skipped(entry, source, str(exc))
+    if pattern.matches_any_origin and credentials_on:
+        return Skipped(entry, source, "allows every origin while credentials are on")
+    return Planned(pattern.text, source, entry)
+
+
+def plan_from_settings(settings: Any = None) -> SettingsPlan:
+    """What importing django-cors-headers' settings would do (reads the database once)."""
+    conf = django_settings if settings is None else settings
+    plan = SettingsPlan()
+    credentials_on = CorsPolicy.credentials_on()
+    existing = set(AllowedOrigin.objects.values_list("pattern", flat=True))
+    chosen: set[str] = set()
+
+    def take(item: Planned) -> None:
+        if item.pattern in existing:
+            plan.present.append(item)
+        elif item.pattern not in chosen:
+            chosen.add(item.pattern)
+            plan.add.append(item)
+
+    for name in ORIGIN_SETTINGS:
+        for entry in _entries(getattr(conf, name, None)):
+            result = _plan_origin(entry, name, credentials_on)
+            if isinstance(result, Skipped):
+                plan.skipped.append(result)
+            else:
+                take(result)
+    for name in REGEX_SETTINGS:
+        for entry in _entries(getattr(conf, name, None)):
+            if not isinstance(entry, str):
+                plan.skipped.append(Skipped(repr(entry), name, "is not a regex string"))
+                continue
+            conversion = convert_regex(entry)
+            if not conversion.exact:
+                plan.skipped.append(
+                    Skipped(
+                        entry,
+                        name,
+                        f"not exactly a pattern: {conversion.reason}",
+                        conversion.patterns,
+                    )
+                )
+                continue
+            for text in conversion.patterns:
+                take(Planned(text, name, entry))
+    for name in ALLOW_ALL_SETTINGS:
+        if getattr(conf, name, False) is True:
+            plan.notes.append(
+                f"{name} is True: every origin is allowed today. Set cors_gate to report-only "
+                "and review the observed origins before enforcing."
+            )
+    return plan
+
+
+def apply_settings_plan(plan: SettingsPlan, *, actor: Actor) -> list[str]:
+    """Add the planned rules, all or nothing; returns the patterns added."""
+    added: list[str] = []
+    with transaction.atomic():
+        by_source: dict[str, list[str]] = {}
+        for item in plan.add:
+            by_source.setdefault(item.source, []).append(item.pattern)
+        for source, patterns in by_source.items():
+            for outcome in upsert_origins(patterns, note=f"imported from {source}", actor=actor):
+                added.append(outcome.pattern)
+    return added
+
+
+# --- Cloud Gate ---------------------------------------------------------------------------
+
+
+@dataclass
+class CloudGatePlan:
+    policy: dict[str, Any]  # policy field -> new value
+    add: list[str] = field(default_factory=list)
+    keep: list[str] = field(default_factory=list)
+    remove: list[str] = field(default_factory=list)
+    replaces_origins: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "origins": {"add": self.add, "keep": self.keep, "remove": self.remove}
+            if self.replaces_origins
+            else None,
+        }
+
+
+def as_invalid(exc: CloudGateError) -> InvalidInput:
+    return InvalidInput(exc.member, exc.message)
+
+
+def read_cloud_gate(body: bytes | str | Any, *, decoded: bool = False) -> CloudGateSettings:
+    """Parse a payload (raw text, or already-decoded JSON when `decoded`)."""
+    try:
+        data = body if decoded else parse_json(body)
+        return parse_payload(data, credentials_on=CorsPolicy.credentials_on())
+    except CloudGateError as exc:
+        raise as_invalid(exc) from None
+
+
+def read_cloud_gate_file(path: str | Path) -> CloudGateSettings:
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InvalidInput("file", f"{file} is {size} bytes (at most {MAX_FILE_BYTES})")
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput("file", f"{file}: {exc.strerror or exc}") from None
+    return read_cloud_gate(raw)
+
+
+def plan_cloud_gate(payload: CloudGateSettings) -> CloudGatePlan:
+    plan = CloudGatePlan(policy=payload.policy_changes())
+    if payload.allowed_origins is not None:
+        plan.replaces_origins = True
+        wanted = payload.allowed_origins
+        rows = dict(AllowedOrigin.objects.values_list("pattern", "enabled"))
+        plan.add = [p for p in wanted if p not in rows]
+        plan.keep = [p for p in wanted if p in rows]
+        plan.remove = sorted(p for p in rows if p not in set(wanted))
+    return plan
+
+
+def apply_cloud_gate(payload: CloudGateSettings, *, actor: Actor) -> CloudGatePlan:
+    """Apply the policy values and replace the allow-list, all or nothing.
+
+    Rules that stay keep their notes, paths, expiry and CSRF flag, and are enabled (the
+    payload lists allowed origins); rules not in the payload are deleted.
+    """
+    with transaction.atomic():
+        plan = plan_cloud_gate(payload)
+        if plan.policy:
+            update_policy(plan.policy, actor=actor)
+        if plan.replaces_origins:
+            if plan.remove:
+                remove_origins(plan.remove, actor=actor)
+            wanted = payload.allowed_origins or []
+            if wanted:
+                upsert_origins(wanted, enabled=True, actor=actor)
+    return plan
+
+
+# --- export -------------------------------------------------------------------------------
+
+
+def export_json() -> dict[str, Any]:
+    """Everything: the policy and every rule with its metadata."""
+    return {
+        "format": "cors_gate/1",
+        "exported_at": timezone.now().isoformat(),
+        "policy": policy_as_dict(),
+        "origins": [origin_as_dict(o) for o in AllowedOrigin.objects.order_by("pattern")],
+    }
+
+
+def export_cloud_gate() -> tuple[dict[str, Any], list[str]]:
+    """The Cloud Gate payload, and what it cannot carry (as warnings)."""
+    policy = CorsPolicy.load()
+    warnings: list[str] = []
+    origins: list[str] = []
+    for rule in AllowedOrigin.objects.order_by("pattern"):
+        if not rule.enabled or rule.is_expired:
+            warnings.append(f"{rule.pattern}: left out (disabled or expired)")
+            continue
+        if rule.paths:
+            warnings.append(f"{rule.pattern}: exported for every path (paths are cors_gate's)")
+        origins.append(rule.pattern)
+    if policy.mode == CorsPolicy.MODE_REPORT_ONLY:
+        warnings.append("mode report-only is exported as cloudGateCorsEnabled false")
+    if not policy.allow_credentials:
+        warnings.append("allow_credentials is off here; Cloud Gate always sends credentials")
+    payload = build_payload(
+        enabled=policy.mode == CorsPolicy.MODE_ENFORCE,
+        allow_null_origin=policy.allow_null_origin,
+        allowed_origins=origins,
+        max_age=policy.max_age,
+        exposed_headers=list(policy.exposed_headers or []),
+    )
+    return payload, warnings
