@@ -109,7 +109,9 @@ def build_checklist(provider: ProviderConfig, lms_url: str | None) -> Checklist:
         Item("Honor Force Authentication", "Yes"),
     ]
     by_name: dict[str, Statement] = {}
-    for attr_field in ATTR_FIELDS:
+    # The permanent id last: when it shares a name (the forum's "username"), the statement
+    # keeps the more specific field's expression.
+    for attr_field in sorted(ATTR_FIELDS, key=lambda f: f == "attr_user_permanent_id"):
         name = provider.attr(attr_field)
         if not name or name == "name_id":
             continue
