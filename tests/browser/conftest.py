@@ -95,7 +95,11 @@ def use_middleware(site: Site, probe: BrowserProbe) -> Callable[[list[str]], Non
     Depends on ``probe``, which resets the server to the project's own handler first.
     """
 
+    from django.conf import settings as django_settings
+
     def switch(middleware: list[str]) -> None:
+        # explain --in-process builds its handler from settings: keep it on the same list.
+        django_settings.MIDDLEWARE = list(middleware)
         key = "|".join(middleware)
         if key not in site.django.recorder.apps:
             site.django.recorder.apps[key] = django_handler(middleware)
@@ -121,14 +125,27 @@ def probe(
     from django.core.cache import caches
 
     settings.ROOT_URLCONF = BROWSER_URLCONF  # type: ignore[attr-defined]
+    # explain's in-process and policy modes call "the site" at this URL.
+    settings.CORS_GATE_SITE_URL = site.api  # type: ignore[attr-defined]
     for cache in caches.all():
         cache.clear()
+    _forget_gate_state()
     site.django.recorder.active = "default"
     site.django.recorder.apps.setdefault("default", _LazyDefault(django_settings.MIDDLEWARE))
     context = chromium.new_context()  # type: ignore[attr-defined]
     page = context.new_page()
     yield BrowserProbe(page, site.log)
     context.close()
+
+
+def _forget_gate_state() -> None:
+    """The database was flushed between tests: drop the process's snapshot and recordings."""
+    try:
+        from cors_gate import observe, policy
+    except ImportError:  # the core is not importable yet: the harness tests still run
+        return
+    policy.reset_for_tests()
+    observe.reset_for_tests()
 
 
 class _LazyDefault:
@@ -142,3 +159,28 @@ class _LazyDefault:
         if self.app is None:
             self.app = django_handler(self.middleware)
         return self.app(environ, start_response)  # type: ignore[operator]
+
+
+class Gate:
+    """Configures cors_gate the way an operator does: through its services (validated,
+    recorded, revision bumped), never by writing the tables behind its back."""
+
+    def __init__(self) -> None:
+        from cors_gate.services import Actor
+
+        self.actor = Actor("shell")
+
+    def allow(self, *patterns: str, **fields: object) -> None:
+        from cors_gate.services import upsert_origins
+
+        upsert_origins(list(patterns), actor=self.actor, **fields)  # type: ignore[arg-type]
+
+    def policy(self, **changes: object) -> None:
+        from cors_gate.services import update_policy
+
+        update_policy(changes, actor=self.actor)
+
+
+@pytest.fixture
+def gate(probe: BrowserProbe) -> Gate:
+    return Gate()

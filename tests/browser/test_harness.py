@@ -69,3 +69,21 @@ def test_xhr_is_judged_like_fetch(probe: BrowserProbe, site: Site) -> None:
     verdict = probe.run_fetch(site.page, f"{site.api}/tb/echo/", api="xhr")
     assert not verdict.ok
     assert verdict.cors_error == "MissingAllowOriginHeader"
+
+
+@pytest.mark.parametrize(
+    ("query", "preflights"),
+    [
+        ("?max_age=0", [1, 1, 1]),  # 0: Chromium must not cache the preflight
+        ("?max_age=600", [1, 0, 0]),
+        ("", [1, 0, 0]),  # no header: Chromium caches for its default 5 seconds
+    ],
+)
+def test_preflight_cache_follows_max_age(
+    probe: BrowserProbe, site: Site, query: str, preflights: list[int]
+) -> None:
+    url = f"{site.api}/tb/hand-cors/{query}"
+    counts = [
+        probe.run_fetch(site.page, url, "PUT", {"X-Custom": "1"}).options_count for _ in "abc"
+    ]
+    assert counts == preflights

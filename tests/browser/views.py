@@ -34,6 +34,8 @@ def hand_cors(request: HttpRequest) -> HttpResponse:
         response["Access-Control-Allow-Headers"] = request.headers.get(
             "Access-Control-Request-Headers", ""
         )
+        if "max_age" in request.GET:
+            response["Access-Control-Max-Age"] = request.GET["max_age"]
     else:
         response = JsonResponse({"hand": "cors", "method": request.method})
     response["Access-Control-Allow-Origin"] = origin
