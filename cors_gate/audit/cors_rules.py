@@ -722,12 +722,7 @@ def trusted_not_allowed(inp: AuditInput) -> Iterator[Finding]:
         good = canonical(entry)
         if good is None or good in allowed:
             continue
-        regexes = inp.settings.origin_regexes.value
-        if any(
-            not (a := regex_probe.analyse(r)).error
-            and regex_probe.accepts(re.compile(a.text), good)
-            for r in regexes
-        ):
+        if any(regex_probe.accepts_any(r, good) for r in inp.settings.origin_regexes.value):
             continue
         request_origin = parse_request_origin(good)
         if request_origin is not None and any(p.matches(request_origin) for p in patterns):

@@ -27,6 +27,7 @@ _c: Any = importlib.import_module("re._constants")
 
 EVIL_DOMAIN = "evil.com"
 MAX_EXAMPLES = 8
+MAX_REPEAT_TEXT = 253
 # Characters tried, in order, when a character class stands for "some character".
 _PREFERRED = "lmsa8-."
 
@@ -61,6 +62,15 @@ def regex_text(regex: object) -> str:
 def accepts(regex: re.Pattern[str], origin: str) -> bool:
     """django-cors-headers' test, exactly: re.match, start-anchored only."""
     return regex.match(origin) is not None
+
+
+def accepts_any(regex: object, origin: str) -> bool:
+    """`accepts` for a setting's value (text or compiled); False when it does not compile."""
+    try:
+        compiled = regex if isinstance(regex, re.Pattern) else re.compile(str(regex))
+    except re.error:
+        return False
+    return accepts(compiled, origin)
 
 
 def analyse(regex: object) -> RegexAnalysis:
@@ -151,15 +161,11 @@ def _readings(op: Any, av: Any, at_least_one: bool, in_repeat: bool = False) -> 
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
         low, high, sub = av
         count = max(low, 1) if at_least_one else low
-        count = min(count, high)
+        count = min(count, high, MAX_REPEAT_TEXT)  # no host is longer; longer never matches
         if count == 0:
             return [""]
-        once = [
-            "".join(combo)
-            for combo in itertools.product(
-                *[_readings(o, a, at_least_one, in_repeat=True) for o, a in sub]
-            )
-        ][:MAX_EXAMPLES]
+        parts = [_readings(o, a, at_least_one, in_repeat=True) for o, a in sub]
+        once = ["".join(c) for c in itertools.islice(itertools.product(*parts), MAX_EXAMPLES)]
         return [r * count for r in once]
     if op is _c.SUBPATTERN:
         return _generate(list(av[-1]), at_least_one)
