@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.apps import apps
@@ -175,7 +176,10 @@ def provider_from_openedx_rows(
     if saml_configuration is not None:
         sp = sp_from_openedx_row(saml_configuration, backend_name, f"{source}: saml_configuration")
     else:
-        sp = sp_from_settings(backend_name)
+        # No SAMLConfiguration row: the SP settings Open edX falls back to are
+        # SOCIAL_AUTH_SAML_SP_*; the IdP-initiated flag is read for the backend in use.
+        allow = bool(social_setting(backend_name, "ALLOW_IDP_INITIATED", False))
+        sp = replace(sp_from_settings("saml"), allow_idp_initiated=allow)
     data = (
         provider_data_from_row(provider_data, f"{source}: provider_data")
         if provider_data is not None
