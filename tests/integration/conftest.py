@@ -1,0 +1,197 @@
+"""Servers for the integration suite, started once per session on 127.0.0.1 and stopped after.
+
+A missing binary skips with the Debian package to install; CI installs them all (`make test`
+runs `make system-deps`), so nothing skips there.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pymysql
+import pytest
+
+from tests.integration.servers import (
+    MARIADB_INSTALL_DB,
+    MARIADBD,
+    REDIS_SERVER,
+    ROOT,
+    Gunicorn,
+    MariaDB,
+    Redis,
+    cleanup_dir,
+)
+
+pymysql.install_as_MySQLdb()  # before anything imports Django's MySQL backend
+
+STACK_DB = "cg_stack"
+REFRESH_SECONDS = 1.0
+
+
+def require(binary: str, package: str) -> None:
+    if not os.access(binary, os.X_OK):
+        pytest.skip(f"{binary} not found: install the Debian package {package}")
+
+
+def run_django(
+    args: list[str], env: dict[str, str], settings: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`python -m django ...` against another database, in a process of its own."""
+    full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": settings}
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "django", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
+    require(MARIADBD, "mariadb-server")
+    require(MARIADB_INSTALL_DB, "mariadb-server")
+    workdir = tmp_path_factory.mktemp("mariadb")
+    server = MariaDB(workdir)
+    server.install()
+    try:
+        server.start()
+        server.create_user()
+        yield server
+    finally:
+        server.stop()
+        cleanup_dir(workdir)
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
+    require(REDIS_SERVER, "redis-server")
+    workdir = tmp_path_factory.mktemp("redis")
+    server = Redis(workdir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        cleanup_dir(workdir)
+
+
+class RuleAgent:
+    """Adds and removes rules through the ORM in its own process (see rule_agent.py)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        full_env = {
+            **os.environ,
+            **env,
+            "DJANGO_SETTINGS_MODULE": "tests.integration.settings_stack",
+        }
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "tests.integration.rule_agent"],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            bufsize=1,
+        )
+        assert self._read(60) == "ready"
+
+    def _read(self, timeout: float) -> str:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError(f"rule agent gave no answer within {timeout} s")
+        return self.proc.stdout.readline().strip()
+
+    def ask(self, line: str, timeout: float = 30) -> str:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self._read(timeout)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+
+
+@dataclass
+class Stack:
+    """gunicorn (4 workers) + MariaDB + Redis, and a way to change rules."""
+
+    gunicorn: Gunicorn
+    mariadb: MariaDB
+    redis: Redis
+    env: dict[str, str]
+    agent: RuleAgent
+    refresh: float = REFRESH_SECONDS
+    changes: list[tuple[str, str, float, float]] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return self.gunicorn.port
+
+    def _change(self, verb: str, pattern: str) -> tuple[float, float]:
+        started = time.time()
+        answer = self.agent.ask(f"{verb} {pattern}")
+        if not answer.startswith("ok"):
+            raise AssertionError(f"{verb} {pattern} failed: {answer}")
+        finished = time.time()
+        self.changes.append((verb, pattern, started, finished))
+        return started, finished
+
+    def add(self, pattern: str) -> tuple[float, float]:
+        """Add a rule; returns (before the call, after its commit) in epoch seconds."""
+        return self._change("add", pattern)
+
+    def remove(self, pattern: str) -> tuple[float, float]:
+        return self._change("remove", pattern)
+
+    def stored(self) -> set[str]:
+        return set(self.agent.ask("list").split())
+
+    def log_since(self, offset: int) -> str:
+        with self.gunicorn.log.open("rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+
+    def log_size(self) -> int:
+        return self.gunicorn.log.stat().st_size if self.gunicorn.log.exists() else 0
+
+
+@pytest.fixture(scope="session")
+def stack(
+    mariadb: MariaDB, redis_server: Redis, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    mariadb.create_database(STACK_DB)
+    env = {
+        **mariadb.env(STACK_DB),
+        "CORS_GATE_IT_REDIS_URL": redis_server.url,
+        "CORS_GATE_IT_REFRESH_SECONDS": str(REFRESH_SECONDS),
+    }
+    done = run_django(["migrate", "--noinput"], env, "tests.integration.settings_stack")
+    assert done.returncode == 0, done.stderr[-3000:]
+    workdir = tmp_path_factory.mktemp("gunicorn")
+    server = Gunicorn(workdir, env)
+    agent = RuleAgent(env)
+    try:
+        server.start()
+        yield Stack(server, mariadb, redis_server, env, agent)
+    finally:
+        agent.close()
+        server.stop()
+        cleanup_dir(workdir)

@@ -1,0 +1,17 @@
+"""The test project's URLs plus a view that says which worker answered."""
+
+from __future__ import annotations
+
+import os
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+
+from test_urls import urlpatterns as project_urls
+
+
+def whoami(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"pid": os.getpid()})
+
+
+urlpatterns = [path("integration/whoami/", whoami), *project_urls]
