@@ -13,7 +13,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pymysql
 import pytest
@@ -45,7 +44,7 @@ def run_django(
 ) -> subprocess.CompletedProcess[str]:
     """`python -m django ...` against another database, in a process of its own."""
     full_env = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": settings}
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "django", *args],
         cwd=ROOT,
         env=full_env,
@@ -94,7 +93,7 @@ class RuleAgent:
             **env,
             "DJANGO_SETTINGS_MODULE": "tests.integration.settings_stack",
         }
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.integration.rule_agent"],
             cwd=ROOT,
             env=full_env,

@@ -129,7 +129,7 @@ class MariaDB:
         ]
         if os.geteuid() == 0:
             args.append("--user=root")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         # A plain socket probe: a refused PyMySQL connect would leak its socket.
@@ -221,7 +221,7 @@ class Redis:
             "--protected-mode",
             "yes",
         ]
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
         )
         wait_until("redis-server", self.ping, 20, self.proc, self.log)
@@ -281,7 +281,7 @@ class Gunicorn:
             "DJANGO_SETTINGS_MODULE": "tests.integration.settings_stack",
         }
         log = self.log.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             args, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
         )
         log.close()

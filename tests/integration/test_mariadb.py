@@ -77,7 +77,7 @@ def test_the_middleware_suite_and_the_utf8mb4_cases_pass_on_mariadb(mariadb: Mar
         "-rfEs",
         "--create-db",
     ]
-    done = subprocess.run(  # noqa: S603
+    done = subprocess.run(
         args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240, check=False
     )
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr
