@@ -272,3 +272,29 @@ def test_exit_status_and_one_line_from_the_command_line(tmp_path: Path) -> None:
     assert policy.stderr.strip() == (
         "CommandError: max_age: 'ten' is not a whole number of seconds (0 or more)"
     )
+
+
+def test_demo_is_idempotent_and_its_login_works() -> None:
+    from django.contrib.auth import authenticate
+
+    first = run("cors_gate_demo")
+    records = ChangeRecord.objects.count()
+    second = run("cors_gate_demo")
+    assert first == second and ChangeRecord.objects.count() == records
+    assert "Username:  demo" in first and "Password:  cors-gate-demo" in first
+    user = authenticate(username="demo", password="cors-gate-demo")
+    assert user is not None and user.is_superuser
+    assert AllowedOrigin.objects.count() == 5
+    snapshot = policy_module.current_snapshot()
+    assert snapshot.decide("http://localhost:2000", "/api/hello/").allowed
+    assert snapshot.decide("https://app.partner.example", "/").allowed
+    assert snapshot.decide("http://localhost:1997", "/admin/").reason == "path-not-allowed"
+    assert snapshot.decide("https://retired.partner.example", "/").reason == "disabled"
+    assert snapshot.decide("https://evil.example", "/").reason == "no-rule"
+
+
+@override_settings(ALLOWED_HOSTS=["127.0.0.1", "lms.example.com"])
+def test_demo_refuses_a_site_with_public_host_names() -> None:
+    message = fails("cors_gate_demo")
+    assert message.startswith("ALLOWED_HOSTS: 'lms.example.com' is not a loopback name")
+    assert not AllowedOrigin.objects.exists()
