@@ -601,3 +601,22 @@ def test_every_rule_has_a_triggering_test_here() -> None:
 
 def test_rules_registry_lookup() -> None:
     assert rules_by_id()["cors.allow-all-credentials"].check == 1
+
+
+def test_clean_configuration_passes_every_rule() -> None:
+    from cors_gate.audit.report import run
+    from tests.audit.helpers import audit_input
+
+    settings = {
+        "CORS_ALLOWED_ORIGINS": ["https://apps.example.com"],
+        "CSRF_TRUSTED_ORIGINS": ["https://apps.example.com"],
+        "CORS_GATE_ALLOWED_ORIGINS": ["https://apps.example.com"],
+        "LMS_ROOT_URL": "https://lms.example.com",
+        "MIDDLEWARE": [GATE, SECURITY, COMMON],
+        "INSTALLED_APPS": ["cors_gate"],
+        **CRED,
+    }
+    report = run(audit_input(settings))
+    assert report.findings == []
+    assert sorted(report.passed) == sorted(r.id for r in RULES)
+    assert report.summary_line() == f"0 errors, 0 warnings, {len(RULES)} passed"
