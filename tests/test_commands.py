@@ -289,7 +289,7 @@ def test_demo_is_idempotent_and_its_login_works() -> None:
     assert snapshot.decide("http://localhost:2000", "/api/hello/").allowed
     assert snapshot.decide("https://app.partner.example", "/").allowed
     assert snapshot.decide("http://localhost:1997", "/admin/").reason == "path-not-allowed"
-    assert snapshot.decide("https://retired.partner.example", "/").reason == "disabled"
+    assert snapshot.decide("https://old-partner.example", "/").reason == "disabled"
     assert snapshot.decide("https://evil.example", "/").reason == "no-rule"
 
 

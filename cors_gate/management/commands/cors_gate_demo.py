@@ -34,7 +34,7 @@ RULES: list[tuple[str, dict[str, Any]]] = [
     ("http://localhost:2000", {"note": "Learning MFE (local dev)", "paths": ""}),
     ("https://*.partner.example", {"note": "Partner front ends, any subdomain", "paths": ""}),
     ("http://localhost:1997", {"note": "Account MFE: APIs only", "paths": "/api/"}),
-    ("https://retired.partner.example", {"note": "Contract ended", "enabled": False}),
+    ("https://old-partner.example", {"note": "Contract ended", "enabled": False}),
 ]
 EXPIRING = ("https://conference.example", "Conference site, until the event is over")
 POLICY = {
