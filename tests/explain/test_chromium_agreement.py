@@ -127,3 +127,42 @@ def test_seed_case_in_chromium(
     assert report["browser"]["chrome_error"] == observed == "PreflightMissingAllowOriginHeader"
     assert report["browser"]["url"] == failed_url
     assert failed_url.startswith(okta.url)
+
+
+PREFLIGHT_CASES = [
+    ("GET", []),
+    ("PUT", []),
+    ("patch", []),
+    ("POST", ["Content-Type: text/plain;charset=UTF-8"]),
+    ("POST", ["Content-Type: application/json"]),
+    ("POST", ['Content-Type: text/plain; x="a"']),
+    ("GET", ["Accept: application/json, text/*;q=0.5"]),
+    ("GET", ["Accept: " + "a" * 129]),
+    ("GET", ["Accept-Language: en_US"]),
+    ("GET", ["Content-Language: de-CH, en;q=0.5"]),
+    ("GET", ["Range: bytes=0-99"]),
+    ("GET", ["Range: bytes=-99"]),
+    ("GET", ["DPR: 2.0"]),
+    ("GET", ["X-Requested-With: XMLHttpRequest"]),
+    ("GET", ["Authorization: Bearer t"]),
+]
+
+
+@pytest.mark.parametrize(("method", "headers"), PREFLIGHT_CASES)
+def test_preflight_need_agrees_with_chromium(
+    orm_ok: None, page: Page, method: str, headers: list[str], db: Any
+) -> None:
+    from cors_gate.explain.fetch import classify
+
+    target = ScriptedServer()
+    allow = [
+        ("Access-Control-Allow-Origin", page.origin),
+        ("Access-Control-Allow-Methods", "PUT, patch"),
+        ("Access-Control-Allow-Headers", "*, Authorization"),
+    ]
+    target.default = Script(preflight_headers=allow, actual_headers=allow)
+    with target:
+        page.fetch(target.url + "/x", method, headers, "omit")
+        preflighted = [r.method for r in target.received].count("OPTIONS") == 1
+    pairs = [(h.split(": ", 1)[0], h.split(": ", 1)[1]) for h in headers]
+    assert classify(method, pairs).needs_preflight == preflighted
