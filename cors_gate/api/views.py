@@ -1,0 +1,307 @@
+"""The REST API's views. Every write goes through cors_gate.services (channel "api", the
+request's user as author); every refusal is a 400 naming the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model, Q, QuerySet
+from rest_framework import status, viewsets
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
+
+from cors_gate.api.authentication import authenticators
+from cors_gate.api.cloud_gate import looks_like_patch_op
+from cors_gate.api.parsers import JSONParser, ScimJSONParser
+from cors_gate.api.permissions import StaffWithModelPermissions, default_permissions, perm
+from cors_gate.api.serializers import (
+    AllowObservedSerializer,
+    ExplainSerializer,
+    ObservedOriginSerializer,
+    OriginSerializer,
+    PolicySerializer,
+)
+from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
+from cors_gate.observe import is_usable
+from cors_gate.services import (
+    Actor,
+    InvalidInput,
+    change_origin,
+    remove_origins,
+    set_enabled,
+    update_policy,
+    upsert_origins,
+)
+
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+MAX_SEARCH = 200
+
+
+def invalid(exc: InvalidInput) -> ValidationError:
+    return ValidationError({exc.field: [exc.message]})
+
+
+def query_flag(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ValidationError({name: [f"{raw[:40]!r} must be true or false"]})
+
+
+def query_search(request: Request) -> str | None:
+    raw = request.query_params.get("search")
+    if not raw:
+        return None
+    if len(raw) > MAX_SEARCH:
+        raise ValidationError({"search": [f"is longer than {MAX_SEARCH} characters"]})
+    return raw
+
+
+class Pagination(LimitOffsetPagination):
+    default_limit = 100
+    max_limit = 1000
+
+
+class ApiMixin(APIView):
+    """Authentication, permissions and parsers shared by every endpoint."""
+
+    permission_classes = [StaffWithModelPermissions]
+    parser_classes = [JSONParser, ScimJSONParser]
+    model: type[Model] = AllowedOrigin
+
+    def get_authenticators(self) -> list[BaseAuthentication]:
+        return authenticators()  # read per request: follows the host's REST_FRAMEWORK
+
+    def required_permissions(self, request: Request) -> list[str]:
+        return default_permissions(self.model, request.method or "")
+
+    @property
+    def actor(self) -> Actor:
+        return Actor("api", self.request.user)
+
+
+class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
+    """Allowed-origin rules: list (?enabled=, ?search=), create, retrieve, update, delete."""
+
+    serializer_class = OriginSerializer
+    pagination_class = Pagination
+    model = AllowedOrigin
+
+    def get_queryset(self) -> QuerySet[AllowedOrigin]:
+        rules = AllowedOrigin.objects.select_related("created_by", "updated_by").order_by("pattern")
+        enabled = query_flag(self.request, "enabled")
+        if enabled is not None:
+            rules = rules.filter(enabled=enabled)
+        search = query_search(self.request)
+        if search:
+            rules = rules.filter(Q(pattern__icontains=search) | Q(note__icontains=search))
+        return rules
+
+    def _fresh(self, pk: int) -> AllowedOrigin:
+        return AllowedOrigin.objects.select_related("created_by", "updated_by").get(pk=pk)
+
+    def perform_create(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
+        data = serializer.validated_data
+        try:
+            [outcome] = upsert_origins(
+                [data["pattern"]],
+                note=data.get("note"),
+                paths=data.get("paths"),
+                expires_at=data.get("expires_at"),
+                enabled=data.get("enabled"),
+                csrf_trusted=data.get("csrf_trusted"),
+                actor=self.actor,
+            )
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        assert outcome.origin is not None
+        serializer.instance = self._fresh(outcome.origin.pk)
+
+    def perform_update(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
+        instance = serializer.instance
+        assert instance is not None
+        try:
+            change_origin(instance.pk, dict(serializer.validated_data), actor=self.actor)
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        serializer.instance = self._fresh(instance.pk)
+
+    def perform_destroy(self, instance: AllowedOrigin) -> None:
+        try:
+            remove_origins([instance.pattern], actor=self.actor)
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+
+
+class PolicyView(ApiMixin):
+    """GET the policy (?as=cloud-gate for Cloud Gate's payload); PATCH its fields, or apply
+    a Cloud Gate settings PatchOp (policy values and the whole allow-list, all or nothing)."""
+
+    model = CorsPolicy
+
+    def required_permissions(self, request: Request) -> list[str]:
+        needed = default_permissions(CorsPolicy, request.method or "")
+        if request.method == "GET" and request.query_params.get("as") == "cloud-gate":
+            needed.append(perm(AllowedOrigin, "view"))
+        return needed if request.method in ("GET", "HEAD", "OPTIONS", "PATCH") else []
+
+    def get(self, request: Request) -> Response:
+        shape = request.query_params.get("as")
+        if shape == "cloud-gate":
+            from cors_gate.transfer import export_cloud_gate
+
+            payload, _warnings = export_cloud_gate()  # the command prints the warnings
+            return Response(payload)
+        if shape:
+            raise ValidationError({"as": [f"{shape[:40]!r} is not cloud-gate"]})
+        return Response(PolicySerializer(CorsPolicy.load()).data)
+
+    def patch(self, request: Request) -> Response:
+        if looks_like_patch_op(request.data):
+            return self._cloud_gate(request)
+        serializer = PolicySerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            result = update_policy(serializer.validated_data, actor=self.actor)
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        body = dict(PolicySerializer(result.policy).data)
+        body.update(changed=result.changed, warnings=result.warnings)
+        return Response(body)
+
+    def _cloud_gate(self, request: Request) -> Response:
+        from cors_gate.transfer import apply_cloud_gate, read_cloud_gate
+
+        try:
+            payload = read_cloud_gate(request.data, decoded=True)
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        if payload.allowed_origins is not None:
+            needed = [perm(AllowedOrigin, a) for a in ("add", "change", "delete")]
+            if not request.user.has_perms(needed):
+                raise PermissionDenied(
+                    "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
+                    "change and delete permissions on allowed origins"
+                )
+        try:
+            plan = apply_cloud_gate(payload, actor=self.actor)
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        body: dict[str, Any] = dict(PolicySerializer(CorsPolicy.load()).data)
+        body.update(changed=plan.policy, origins=plan.as_dict()["origins"])
+        return Response(body)
+
+
+class ExplainView(ApiMixin):
+    """POST the explain inputs; answers the explain feature's JSON (policy mode)."""
+
+    def required_permissions(self, request: Request) -> list[str]:
+        if request.method not in ("POST", "OPTIONS"):
+            return []
+        return [perm(AllowedOrigin, "view"), perm(CorsPolicy, "view")]
+
+    def post(self, request: Request) -> Response:
+        from cors_gate.explain import ExplainError, explain
+
+        serializer = ExplainSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            result = explain(
+                data["origin"],
+                data["method"],
+                data["headers"],
+                credentials=data["credentials"],
+                path=data["path"],
+            )
+        except ExplainError as exc:
+            field, sep, message = str(exc).partition(": ")
+            raise ValidationError({field: [message]} if sep else {"detail": [str(exc)]}) from None
+        return Response(result)
+
+
+class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):
+    """What the middleware saw (?would_allow=false for the would-be-blocked, ?search=), and
+    POST allow/ {"ids": [...]} to turn observed origins into rules."""
+
+    serializer_class = ObservedOriginSerializer
+    pagination_class = Pagination
+    model = ObservedOrigin
+
+    def required_permissions(self, request: Request) -> list[str]:
+        if self.action == "allow":
+            return [perm(ObservedOrigin, "view")] + [
+                perm(AllowedOrigin, a) for a in ("add", "change")
+            ]
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            return []
+        return default_permissions(ObservedOrigin, request.method or "")
+
+    def get_queryset(self) -> QuerySet[ObservedOrigin]:
+        rows = ObservedOrigin.objects.order_by("-last_seen", "id")
+        would_allow = query_flag(self.request, "would_allow")
+        if would_allow is not None:
+            rows = rows.filter(would_allow=would_allow)
+        search = query_search(self.request)
+        if search:
+            rows = rows.filter(origin__icontains=search)
+        return rows
+
+    @action(detail=False, methods=["post"])
+    def allow(self, request: Request) -> Response:
+        serializer = AllowObservedSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        ids: list[int] = list(dict.fromkeys(serializer.validated_data["ids"]))
+        found = dict(ObservedOrigin.objects.filter(pk__in=ids).values_list("pk", "origin"))
+        for pk in ids:
+            if pk not in found:
+                raise ValidationError({"ids": [f"no observed origin has id {pk}"]})
+            if not is_usable(found[pk]):
+                raise ValidationError(
+                    {
+                        "ids": [
+                            f"{found[pk][:80]!r} (id {pk}) is not an origin as a browser sends "
+                            "it, so it cannot become a rule"
+                        ]
+                    }
+                )
+        patterns = [found[pk] for pk in ids]  # usable values are already canonical
+        try:
+            with transaction.atomic():
+                existing = set(
+                    AllowedOrigin.objects.filter(pattern__in=patterns).values_list(
+                        "pattern", flat=True
+                    )
+                )
+                # Existing rules keep their note, paths and expiry: they are only enabled.
+                outcomes = (
+                    set_enabled([p for p in patterns if p in existing], True, actor=self.actor)
+                    if existing
+                    else []
+                )
+                new = [p for p in patterns if p not in existing]
+                if new:
+                    outcomes += upsert_origins(
+                        new,
+                        enabled=True,
+                        note=serializer.validated_data["note"],
+                        actor=self.actor,
+                    )
+        except InvalidInput as exc:
+            raise invalid(exc) from None
+        return Response(
+            {"results": [{"pattern": o.pattern, "action": o.action} for o in outcomes]},
+            status=status.HTTP_200_OK,
+        )
