@@ -15,5 +15,6 @@ def hello(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/hello/", hello),
+    path("api/cors_gate/", include("cors_gate.api.urls")),
     path("", include("social_django.urls", namespace="social")),
 ]
