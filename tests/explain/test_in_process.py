@@ -84,3 +84,19 @@ def test_host_outside_allowed_hosts_is_one_line(site: Any) -> None:
 def test_url_and_in_process_are_exclusive(site: Any) -> None:
     with pytest.raises(ExplainError, match=r"^url: --in-process"):
         explain(ORIGIN, url="http://127.0.0.1:1/", in_process=True)
+
+
+def test_redirect_to_another_site_ends_the_walk_with_the_sso_fix(site: Any) -> None:
+    site.MIDDLEWARE = [GATE, *STACK[:-1]]
+    site.EXPLAIN_TEST_IDP_URL = "https://idp.example.net/app/sso/saml"
+    report = explain(
+        ORIGIN, "POST", ["X-CSRFToken: t"], path="/user_api/v1/account/login_session/",
+        in_process=True,
+    )  # fmt: skip
+    browser = report["browser"]
+    assert browser["ok"] is False
+    assert browser["chrome_error"] is None  # the IdP's answer is unknown in-process
+    assert browser["url"] == "https://idp.example.net/app/sso/saml"
+    assert "Origin: null" in browser["message"]
+    assert browser["fix"].startswith("start SSO with a top-level navigation")
+    assert [h["status"] for h in report["hops"]] == [200, 302, None]
