@@ -35,6 +35,7 @@ CORS_ORIGIN_WHITELIST = [
     "https://authn.example.com",
     "https://studio.example.com",
     "http://localhost:2000",  # the learning MFE's dev server, left in
+    "profile.example.com",  # the forum's amended advice: bare host names (pre-3.0 format)
 ]
 CSRF_TRUSTED_ORIGINS = ["https://apps.example.com", "https://studio.example.com"]
 CROSS_DOMAIN_CSRF_COOKIE_NAME = "example-csrftoken"

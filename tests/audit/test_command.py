@@ -27,6 +27,8 @@ LMS = "https://lms.example.com"
 EXPECTED_CORS = {
     ("cors.allow-all-credentials", "error", "CORS_ORIGIN_ALLOW_ALL"),
     ("cors.http-origin-credentials", "warning", "http://localhost:2000"),
+    ("cors.non-canonical-origin", "error", "profile.example.com"),
+    ("cors.null-credentials", "error", "profile.example.com"),
     ("cors.two-cors-middlewares", "warning", "MIDDLEWARE"),
     ("csrf.allowed-origin-not-trusted", "warning", "CSRF_TRUSTED_ORIGINS"),
     ("csrf.cookie-samesite", "warning", "SESSION_COOKIE_SAMESITE"),
@@ -52,7 +54,8 @@ def manage(
 @pytest.fixture(scope="module")
 def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     db = tmp_path_factory.mktemp("audit") / "openedx.sqlite3"
-    done = manage("migrate", "-v0", db=db, settings=OPENEDX)
+    # --skip-checks: django-cors-headers refuses the bare host name; gunicorn never asks.
+    done = manage("migrate", "-v0", "--skip-checks", db=db, settings=OPENEDX)
     assert done.returncode == 0, done.stderr
     return db
 
