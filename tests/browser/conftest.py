@@ -24,11 +24,9 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-# Playwright's sync API keeps an event loop in this thread; the ORM calls the tests make
-# between page actions are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 BROWSER_URLCONF = "tests.browser.urls"
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,7 @@ def request_log() -> RequestLog:
     return RequestLog()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(
     django_db_setup: None, django_db_blocker: pytest.FixtureRequest, request_log: RequestLog
 ) -> Iterator[Site]:
@@ -78,14 +76,31 @@ def site(
     django.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Iterator[object]:
+    """One Chromium for the whole browser suite, closed when the suite's last test is done.
+
+    Playwright's sync API keeps an asyncio loop marked as running in this thread while it
+    is open, so Django would refuse the tests' plain ORM calls; DJANGO_ALLOW_ASYNC_UNSAFE is
+    set for exactly that span and restored after, so the rest of the session (async
+    middleware tests, async_to_sync) runs with no loop and Django's usual checks.
+    """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
