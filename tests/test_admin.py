@@ -309,3 +309,10 @@ def test_change_records_are_read_only(client_in: Client) -> None:
     assert client_in.post(url, {"channel": "admin"}).status_code == 403
     assert client_in.get(reverse("admin:cors_gate_changerecord_add")).status_code == 403
     assert ChangeRecord.objects.get().channel == "command"
+
+
+def test_change_list_links_to_the_explain_page(client_in: Client) -> None:
+    page = client_in.get(reverse(LIST_URL)).content.decode()
+    url = reverse("admin:cors_gate_explain")
+    assert f'href="{url}"' in page and "Explain a request" in page
+    assert client_in.get(url).status_code == 200
