@@ -892,35 +892,53 @@ def two_cors_middlewares(inp: AuditInput) -> Iterator[Finding]:
     if s.allow_all.value:
         theirs.add("*")
     mine = {gp.pattern.text for gp in live_patterns(inp)}
-    chain = s.middleware
-    first, second = sorted(
-        (CORS_GATE_MIDDLEWARE, CORSHEADERS_MIDDLEWARE), key=lambda m: chain.index(m)
-    )
-    decides = (
-        f"{first} comes first: it answers preflights before {second} sees them, and its "
-        "headers are written last on every other response"
-    )
     if theirs == mine:
         yield _f(
             "cors.two-cors-middlewares",
             Severity.INFO,
             "two CORS middlewares with the same origins",
-            f"{decides}; both allow the same origins today, so nothing differs yet",
+            "cors_gate and django-cors-headers both run and allow the same origins today",
             f"Remove {CORSHEADERS_MIDDLEWARE} from MIDDLEWARE (or turn "
             "CORS_GATE_CORSHEADERS_SIGNAL on and keep only one list).",
             "MIDDLEWARE",
         )
         return
-    only_theirs = sorted(theirs - mine)
-    only_mine = sorted(mine - theirs)
+
+    def shown(origins: set[str]) -> str:
+        return ", ".join("any origin (allow-all)" if o == "*" else o for o in sorted(origins))
+
+    only_theirs, only_mine = theirs - mine, mine - theirs
+    chain = s.middleware
+    mode = inp.policy.mode
+    lost: set[str] = set()
+    if chain.index(CORS_GATE_MIDDLEWARE) < chain.index(CORSHEADERS_MIDDLEWARE):
+        if mode == "enforce":
+            decides = (
+                "CorsGateMiddleware comes first and enforces: it answers preflights itself and "
+                "replaces or strips django-cors-headers' headers on every other response, so "
+                "cors_gate alone decides"
+            )
+            lost = only_theirs
+            consequence = f"refused although django-cors-headers lists them: {shown(lost)}"
+        else:
+            decides = f"cors_gate's policy is {mode!r}, so django-cors-headers decides"
+            consequence = f"allowed although cors_gate does not list them: {shown(only_theirs)}"
+    else:
+        decides = (
+            "CorsMiddleware comes first: it answers every preflight itself, so cors_gate "
+            "never sees them"
+        )
+        lost = only_mine if mode == "enforce" else set()
+        consequence = f"preflights refused although cors_gate lists them: {shown(only_mine)}"
     yield _f(
         "cors.two-cors-middlewares",
-        Severity.WARNING,
+        Severity.ERROR if lost else Severity.WARNING,
         "two CORS middlewares with different origin lists",
-        f"{decides}. Only django-cors-headers allows: {', '.join(only_theirs) or 'nothing'}; "
-        f"only cors_gate allows: {', '.join(only_mine) or 'nothing'}",
-        f"Keep one list: move the origins into cors_gate and remove {CORSHEADERS_MIDDLEWARE} "
-        "from MIDDLEWARE.",
+        f"{decides}. Only django-cors-headers allows: {shown(only_theirs) or 'nothing'}; "
+        f"only cors_gate allows: {shown(only_mine) or 'nothing'}"
+        + (f". Front ends {consequence}" if lost or mode != "enforce" else ""),
+        "Keep one list: add the origins to cors_gate (cors_gate_origins add …), then remove "
+        f"{CORSHEADERS_MIDDLEWARE} from MIDDLEWARE.",
         "MIDDLEWARE",
     )
 

@@ -148,5 +148,5 @@ def test_check_deploy_before_migrate(tmp_path: object) -> None:
     done = manage("check", "--deploy", db=db, settings="tests.audit.openedx_settings")
     assert "Traceback" not in done.stderr
     assert "(cors_gate.E001)" in done.stderr
-    assert "(cors_gate.W018)" in done.stderr  # two CORS middlewares, read without tables
+    assert "(cors_gate.E018)" in done.stderr  # two CORS middlewares, read without tables
     assert done.returncode == 1  # Django refuses deploy with a security error

@@ -29,7 +29,8 @@ EXPECTED_CORS = {
     ("cors.http-origin-credentials", "warning", "http://localhost:2000"),
     ("cors.non-canonical-origin", "error", "profile.example.com"),
     ("cors.null-credentials", "error", "profile.example.com"),
-    ("cors.two-cors-middlewares", "warning", "MIDDLEWARE"),
+    # cors_gate was just installed: first in MIDDLEWARE, enforcing, its allow-list empty.
+    ("cors.two-cors-middlewares", "error", "MIDDLEWARE"),
     ("csrf.allowed-origin-not-trusted", "warning", "CSRF_TRUSTED_ORIGINS"),
     ("csrf.cookie-samesite", "warning", "SESSION_COOKIE_SAMESITE"),
 }

@@ -495,17 +495,34 @@ def test_middleware_missing() -> None:
     assert run_rule("cors.middleware-missing", via_signal) == []
 
 
-def test_two_cors_middlewares_with_different_lists() -> None:
+def test_two_cors_middlewares_corsheaders_first() -> None:
     settings = {
         "MIDDLEWARE": [HEADERS, GATE, COMMON],
         "CORS_ALLOWED_ORIGINS": ["https://apps.example.com", "https://old.example.com"],
     }
     rows = [RuleRow(pattern="https://apps.example.com"), RuleRow(pattern="https://new.example.com")]
     [finding] = run_rule("cors.two-cors-middlewares", settings, rows=rows)
-    assert finding.severity is Severity.WARNING
-    assert "corsheaders.middleware.CorsMiddleware comes first" in finding.detail
+    assert finding.severity is Severity.ERROR  # new.example.com's preflights never reach us
+    assert "CorsMiddleware comes first" in finding.detail
     assert "Only django-cors-headers allows: https://old.example.com" in finding.detail
     assert "only cors_gate allows: https://new.example.com" in finding.detail
+    assert "preflights refused although cors_gate lists them: https://new.example.com" in (
+        finding.detail
+    )
+
+
+def test_two_cors_middlewares_gate_first_enforcing_drops_the_other_list() -> None:
+    settings = {"MIDDLEWARE": [GATE, HEADERS], "CORS_ALLOWED_ORIGINS": ["https://old.example.com"]}
+    [finding] = run_rule("cors.two-cors-middlewares", settings)
+    assert finding.severity is Severity.ERROR
+    assert "refused although django-cors-headers lists them: https://old.example.com" in (
+        finding.detail
+    )
+    [report_only] = run_rule(
+        "cors.two-cors-middlewares", settings, policy=PolicyRow(mode="report-only")
+    )
+    assert report_only.severity is Severity.WARNING
+    assert "django-cors-headers decides" in report_only.detail
 
 
 def test_two_cors_middlewares_same_list_or_one_middleware() -> None:
@@ -513,7 +530,6 @@ def test_two_cors_middlewares_same_list_or_one_middleware() -> None:
     rows = [RuleRow(pattern="https://apps.example.com")]
     [same] = run_rule("cors.two-cors-middlewares", settings, rows=rows)
     assert same.severity is Severity.INFO
-    assert "cors_gate.middleware.CorsGateMiddleware comes first" in same.detail
     assert (
         run_rule("cors.two-cors-middlewares", {**settings, "MIDDLEWARE": [GATE]}, rows=rows) == []
     )
