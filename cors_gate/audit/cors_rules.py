@@ -458,6 +458,18 @@ def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
             yield finding(
                 str(entry), service, f"{exact.name} entry", inp.corsheaders_credentials, str(entry)
             )
+    regexes = inp.settings.origin_regexes
+    for regex in regexes.value:
+        analysis = regex_probe.analyse(regex)
+        if analysis.any_origin:
+            continue  # reported by cors.any-origin-pattern
+        for example in analysis.examples:
+            host = origin_facts.host_of(example)
+            service = shared(host) if host else None
+            if service:
+                where = f"{regexes.name} entry {analysis.text!r} allows"
+                yield finding(example, service, where, inp.corsheaders_credentials, analysis.text)
+                break
     for gp in live_patterns(inp):
         if gp.pattern.matches_any_origin or _over_public_suffix(gp.pattern.host):
             continue  # reported by the two rules above

@@ -194,11 +194,13 @@ def test_code_hosts() -> None:
             "https://apps.example.com",
         ],
         "CORS_GATE_ALLOWED_ORIGINS": ["https://stackblitz.com", "https://myorg.github.io"],
+        "CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://[a-z0-9-]+\.codepen\.io\Z"],
         **CRED,
     }
     found = run_rule("cors.code-host-origin", settings)
     assert sorted(f.subject for f in found) == [
         "CORS_GATE_ALLOWED_ORIGINS: https://stackblitz.com",
+        r"^https://[a-z0-9-]+\.codepen\.io\Z",
         "https://codepen.io",
         "https://fiddle.jshell.net",
     ]
