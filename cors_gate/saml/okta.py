@@ -75,8 +75,11 @@ def parse_okta_app(app: Mapping[str, Any]) -> OktaApp:
         raise OktaAppError("no settings.signOn object (not a SAML 2.0 app export)")
     if not (_str(sign_on, "ssoAcsUrl") or _str(sign_on, "ssoAcsUrlOverride")):
         raise OktaAppError("settings.signOn.ssoAcsUrl is missing")
+    raw_statements = sign_on.get("attributeStatements") or []
+    if not isinstance(raw_statements, list):
+        raise OktaAppError("settings.signOn.attributeStatements must be a list")
     statements = []
-    for i, raw in enumerate(sign_on.get("attributeStatements") or []):
+    for i, raw in enumerate(raw_statements):
         if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
             raise OktaAppError(f"settings.signOn.attributeStatements[{i}] has no name")
         values = raw.get("values") or []

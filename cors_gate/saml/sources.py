@@ -68,6 +68,15 @@ def _json_field(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
+def _mapping(value: Any, where: str) -> dict[str, Any] | None:
+    """A dict-valued setting (SECURITY_CONFIG, SP_EXTRA, ORG_INFO, contacts); None if unset."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise SamlInputError(f"{where}: must be a JSON object / dict, got {type(value).__name__}")
+    return dict(value)
+
+
 def _datetime(value: Any, where: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
@@ -112,15 +121,21 @@ def _default_contact() -> dict[str, str]:
 
 def sp_from_settings(backend_name: str = "saml") -> SpConfig:
     """SP settings as social-core reads them (SOCIAL_AUTH_SAML_SP_ENTITY_ID, ...)."""
+    prefix = "settings: SOCIAL_AUTH_" + backend_name.upper().replace("-", "_") + "_"
+
+    def mapping(name: str) -> dict[str, Any] | None:
+        # None stays None: social-core hands it to python3-saml, which crashes on it.
+        return _mapping(social_setting(backend_name, name), prefix + name)
+
     return SpConfig(
-        entity_id=social_setting(backend_name, "SP_ENTITY_ID") or "",
-        public_cert=social_setting(backend_name, "SP_PUBLIC_CERT") or "",
-        private_key=social_setting(backend_name, "SP_PRIVATE_KEY") or "",
-        org_info=social_setting(backend_name, "ORG_INFO") or {},
-        technical_contact=social_setting(backend_name, "TECHNICAL_CONTACT") or {},
-        support_contact=social_setting(backend_name, "SUPPORT_CONTACT") or {},
-        security=social_setting(backend_name, "SECURITY_CONFIG") or {},
-        sp_extra=social_setting(backend_name, "SP_EXTRA") or {},
+        entity_id=str(social_setting(backend_name, "SP_ENTITY_ID") or ""),
+        public_cert=str(social_setting(backend_name, "SP_PUBLIC_CERT") or ""),
+        private_key=str(social_setting(backend_name, "SP_PRIVATE_KEY") or ""),
+        org_info=mapping("ORG_INFO"),
+        technical_contact=mapping("TECHNICAL_CONTACT"),
+        support_contact=mapping("SUPPORT_CONTACT"),
+        security=mapping("SECURITY_CONFIG") or {},
+        sp_extra=mapping("SP_EXTRA") or {},
         allow_idp_initiated=bool(social_setting(backend_name, "ALLOW_IDP_INITIATED", False)),
     )
 
@@ -133,6 +148,7 @@ def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -
     }
     other.update(_json_field(row.get("other_config_str"), f"{where}.other_config_str"))
     org_info = _json_field(row.get("org_info_str"), f"{where}.org_info_str")
+    config = f"{where}.other_config_str"
     allow = other.get("ALLOW_IDP_INITIATED")
     if allow is None:
         allow = social_setting(backend_name, "ALLOW_IDP_INITIATED", False)
@@ -143,10 +159,11 @@ def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -
         private_key=_text(row, "private_key", where)
         or getattr(settings, "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", ""),
         org_info=org_info,
-        technical_contact=other.get("TECHNICAL_CONTACT") or {},
-        support_contact=other.get("SUPPORT_CONTACT") or {},
-        security=other.get("SECURITY_CONFIG") or {},
-        sp_extra=other.get("SP_EXTRA") or {},
+        technical_contact=_mapping(other.get("TECHNICAL_CONTACT"), f"{config}.TECHNICAL_CONTACT")
+        or {},
+        support_contact=_mapping(other.get("SUPPORT_CONTACT"), f"{config}.SUPPORT_CONTACT") or {},
+        security=_mapping(other.get("SECURITY_CONFIG"), f"{config}.SECURITY_CONFIG") or {},
+        sp_extra=_mapping(other.get("SP_EXTRA"), f"{config}.SP_EXTRA") or {},
         allow_idp_initiated=bool(allow),
     )
 

@@ -60,8 +60,9 @@ def settings_errors(config: dict[str, Any]) -> list[str]:
         text = str(exc)
         codes = text.split(":", 1)[1] if ":" in text else text
         return [c.strip() for c in codes.split(",") if c.strip()]
-    except (TypeError, AttributeError, KeyError) as exc:
-        # e.g. ORG_INFO/contacts set to None: python3-saml (and the login) crash on it.
+    except Exception as exc:
+        # Odd shapes (a contact that is a string, ...) crash python3-saml, and the login with
+        # it: report that as refused settings, never as our traceback.
         return [f"crash:{type(exc).__name__}"]
     return []
 
@@ -70,7 +71,7 @@ def effective_security(config: dict[str, Any]) -> dict[str, Any]:
     """SECURITY_CONFIG with python3-saml's defaults filled in (wantMessagesSigned, ...)."""
     try:
         settings = OneLogin_Saml2_Settings(config, sp_validation_only=True)
-    except (OneLogin_Saml2_Error, TypeError, AttributeError, KeyError):
+    except Exception:  # refused or crashing settings: reported by settings_errors
         defaults = {
             "wantMessagesSigned": False,
             "wantAssertionsSigned": False,

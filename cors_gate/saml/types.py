@@ -32,9 +32,10 @@ class SpConfig:
     entity_id: str = ""
     public_cert: str = ""
     private_key: str = ""
-    org_info: Mapping[str, Any] = field(default_factory=dict)
-    technical_contact: Mapping[str, Any] = field(default_factory=dict)
-    support_contact: Mapping[str, Any] = field(default_factory=dict)
+    # None = not set at all (social-core then passes None on, and python3-saml crashes)
+    org_info: Mapping[str, Any] | None = field(default_factory=dict)
+    technical_contact: Mapping[str, Any] | None = field(default_factory=dict)
+    support_contact: Mapping[str, Any] | None = field(default_factory=dict)
     security: Mapping[str, Any] = field(default_factory=dict)  # SECURITY_CONFIG
     sp_extra: Mapping[str, Any] = field(default_factory=dict)  # SP_EXTRA
     allow_idp_initiated: bool = False  # social-auth-core >= 7 ALLOW_IDP_INITIATED
