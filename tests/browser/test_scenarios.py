@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from .agreement import VIEW_MODES, Request, judge
+from .agreement import VIEW_MODES, Request, ask_explain, judge
 from .conftest import Gate, Site
 from .harness import BrowserProbe
 
@@ -375,6 +375,12 @@ def test_seed_login_redirect_to_idp_with_csrf_header(
     (idp_preflight,) = verdict.received("OPTIONS", server="idp")
     assert idp_preflight.origin == "null"
     assert reports["url"]["browser"]["url"].startswith(site.idp.url())
+    assert "top-level navigation" in reports["url"]["browser"]["fix"]
+    # In-process explain cannot call the IdP: it must say so, never claim success.
+    in_process = ask_explain(request, "in-process", site.api)["browser"]
+    assert in_process["ok"] is False
+    assert in_process["chrome_error"] is None
+    assert "top-level navigation" in in_process["fix"]
 
 
 def test_seed_login_redirect_without_custom_header(
@@ -395,3 +401,37 @@ def test_seed_login_redirect_without_custom_header(
     (followed,) = verdict.received("GET", server="idp")  # 302 turned the POST into a GET
     assert followed.origin == "null"
     assert verdict.options_count == 0
+
+
+def test_operator_commands_end_to_end(probe: BrowserProbe, site: Site) -> None:
+    """Configured with the management commands, judged by the explain command's JSON."""
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("cors_gate_origins", "add", site.other_page, "--paths", "/tb/", stdout=StringIO())
+    call_command(
+        "cors_gate_policy",
+        "set",
+        "--allowed-methods",
+        "GET,POST,PATCH",
+        "--exposed-headers",
+        "X-Request-Id",
+        stdout=StringIO(),
+    )
+    url = f"{site.api}/tb/echo/"
+    for method, headers in (("PATCH", CUSTOM), ("DELETE", {})):
+        verdict = probe.run_fetch(site.other_page, url, method, headers, "include")
+        out = StringIO()
+        args = ["--origin", site.other_page, "--method", method, "--url", url]
+        for name, value in headers.items():
+            args += ["--header", f"{name}: {value}"]
+        call_command("cors_gate_explain", *args, "--format", "json", stdout=out)
+        report = json.loads(out.getvalue())
+        predicted = "ok" if report["browser"]["ok"] else report["browser"]["chrome_error"]
+        assert verdict.outcome == predicted, (method, verdict.outcome, predicted)
+        if method == "PATCH":
+            assert verdict.ok and verdict.headers.get("x-request-id") == "req-42"
+        else:
+            assert verdict.cors_error == "MethodDisallowedByPreflightResponse"
