@@ -167,6 +167,7 @@ class Case:
     change: Callable[[Scenario, SamlKeys], Scenario]
     rule: str  # the rule id the validator must report as an error
     symptom: str  # regex on LoginResult.symptoms(): the login failed for this reason
+    shows: str = ""  # the finding's detail names the wrong value
     flow: str = "sp"
     # social-auth-core 4.8.3 accepts what 7.x refuses for a few cases.
     fails_on_4x: bool = True
@@ -194,6 +195,7 @@ CASES = [
         rules.RELAY_STATE_MISMATCH,
         r"parameter=idp\b|KeyError: 'saml-okta'",
         flow="idp",
+        shows="saml-okta",
     ),
     Case(
         "acs-url-wrong-path",
@@ -201,6 +203,7 @@ CASES = [
         _app(sso_acs_url=OPENEDX_ACS, recipient=OPENEDX_ACS, destination=OPENEDX_ACS),
         rules.ACS_URL_MISMATCH,
         r"HTTP 404 at https://lms\.example\.org/auth/complete/tpa-saml/$",
+        shows=OPENEDX_ACS,
     ),
     Case(
         "destination-without-trailing-slash",
@@ -208,12 +211,14 @@ CASES = [
         rules.DESTINATION_MISMATCH,
         r"received at https://lms\.example\.org/complete/saml/ instead of "
         r"https://lms\.example\.org/complete/saml\)",
+        shows=f"= {ACS_URL.rstrip('/')};",
     ),
     Case(
         "recipient-wrong",
         _app(recipient=OPENEDX_ACS),
         rules.RECIPIENT_MISMATCH,
         "A valid SubjectConfirmation was not found",
+        shows=OPENEDX_ACS,
     ),
     Case(
         "acs-http-not-https",
@@ -224,6 +229,7 @@ CASES = [
         ),
         rules.ACS_NOT_HTTPS,
         "SAML Response not found",
+        shows="http://lms.example.org/complete/saml/",
     ),
     Case(
         "proxy-ssl-header-missing",
@@ -233,18 +239,21 @@ CASES = [
         ),
         rules.PROXY_SSL_HEADER_MISSING,
         r"received at http://lms\.example\.org/complete/saml/ instead of https://",
+        shows="http://",
     ),
     Case(
         "audience-trailing-slash",
         _app(audience=LMS_URL + "/"),
         rules.AUDIENCE_MISMATCH,
         "is not a valid audience",
+        shows=f"'{LMS_URL}/'",
     ),
     Case(
         "idp-entity-id-from-another-app",
         _idp_conf(entity_id="http://www.okta.com/exk1q2w3e4r5t6y7u8i9"),
         rules.IDP_ENTITY_ID_MISMATCH,
         "Invalid issuer",
+        shows="http://www.okta.com/exk1q2w3e4r5t6y7u8i9",
     ),
     Case(
         "okta-issuer-changed",
@@ -252,42 +261,49 @@ CASES = [
         _app(idp_issuer="https://sso.example.org/exk1q2w3e4r5t6y7u8i9"),
         rules.ISSUER_MISMATCH,
         "Invalid issuer",
+        shows="https://sso.example.org/exk1q2w3e4r5t6y7u8i9",
     ),
     Case(
         "response-unsigned-while-want-messages-signed",
         _app(response_signed=False),
         rules.RESPONSE_NOT_SIGNED,
         "The Message of the Response is not signed",
+        shows="wantMessagesSigned",
     ),
     Case(
         "assertion-unsigned-while-want-assertions-signed",
         _app(assertion_signed=False),
         rules.ASSERTION_NOT_SIGNED,
         "The Assertion of the Response is not signed",
+        shows="wantAssertionsSigned",
     ),
     Case(
         "nothing-signed",
         _app(response_signed=False, assertion_signed=False),
         rules.NO_SIGNATURE,
         "is not signed and the SP require it|No Signature found",
+        shows="unsigned",
     ),
     Case(
         "sha1-signature-rejected",
         _app(signature_algorithm="RSA_SHA1"),
         rules.SHA1_SIGNATURE,
         "Deprecated signature algorithm",
+        shows="rsa-sha1",
     ),
     Case(
         "sha1-digest-rejected",
         _app(digest_algorithm="SHA1"),
         rules.SHA1_DIGEST,
         "Deprecated digest algorithm",
+        shows="xmldsig#sha1",
     ),
     Case(
         "idp-certificate-of-another-app",
         lambda scenario, keys: scenario.with_idp_conf(x509cert=keys.other_idp.cert_body),
         rules.IDP_CERT_MISMATCH,
         "Signature validation failed",
+        shows="certificate",
     ),
     Case(
         "attr-email-named-mail",
@@ -295,12 +311,14 @@ CASES = [
         _idp_conf(attr_email="mail"),
         rules.ATTRIBUTE_MISSING,
         r"claim=mail\b|parameter mail \(configured by attr_email\)",
+        shows="'mail'",
     ),
     Case(
         "attr-first-name-wrong-case",
         _idp_conf(attr_first_name="firstname"),
         rules.ATTRIBUTE_MISSING,
         r"claim=firstname\b|parameter firstname \(configured by attr_first_name\)",
+        shows="'firstname'",
     ),
     Case(
         "no-permanent-id-statement",
@@ -308,6 +326,7 @@ CASES = [
         _app(attribute_statements=_statements_without("username")),
         rules.NO_PERMANENT_ID,
         r"claim=username\b|parameter username \(configured by attr_",
+        shows="'username'",
     ),
     Case(
         "duplicate-attribute-statement",
@@ -319,18 +338,21 @@ CASES = [
         ),
         rules.DUPLICATE_ATTRIBUTE,
         "Found an Attribute element with duplicated Name",
+        shows="email",
     ),
     Case(
         "no-attribute-statements",
         _app(attribute_statements=()),
         rules.NO_ATTRIBUTE_STATEMENT,
         "There is no AttributeStatement",
+        shows="AttributeStatement",
     ),
     Case(
         "idp-clock-ten-minutes-fast",
         _app(clock_offset=600),
         rules.CLOCK_SKEW,
         "not yet valid",
+        shows="before NotBefore",
     ),
     Case(
         "idp-initiated-without-allow-flag",
@@ -339,6 +361,7 @@ CASES = [
         "missing AuthnRequest ID",
         flow="idp",
         fails_on_4x=False,  # 4.8.3 has no such flag and accepts unsolicited responses
+        shows="SOCIAL_AUTH_SAML_ALLOW_IDP_INITIATED",
     ),
 ]
 
@@ -361,6 +384,7 @@ def test_misconfiguration_fails_login_and_is_reported(
         assert_login_failed(result)
         assert re.search(case.symptom, result.symptoms()), result.explain()
         assert case.rule in errors(report), report.to_text()
+        assert case.shows in errors(report)[case.rule], report.to_text()
     else:
         # The validator knows the installed social-core: no error where the login works.
         assert_logged_in(result)
