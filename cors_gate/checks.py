@@ -19,7 +19,7 @@ NNN  audit rule id                      when    what
 008  cors.regex-hostile-origin          deploy  a regex accepts hostile origins
 009  cors.invalid-regex                 always  a regex does not compile
 010  cors.invalid-pattern               deploy  a cors_gate entry does not parse
-011  cors.non-canonical-origin          deploy  an exact entry is not a browser's origin
+011  cors.non-canonical-origin          deploy  an entry is not in a browser's origin form
 012  csrf.allowed-origin-not-trusted    deploy  an allowed origin fails Django's CSRF check
 013  csrf.trusted-not-allowed           deploy  a CSRF-trusted origin CORS does not allow
 014  csrf.cookie-samesite               deploy  cookie settings that break cross-site front ends

@@ -565,8 +565,22 @@ def canonical(entry: str) -> str | None:
     return f"{parts.scheme.lower()}://{host}{f':{port}' if keep_port else ''}"
 
 
-@rule("cors.non-canonical-origin", 11, "an exact entry is not a browser's origin")
+@rule("cors.non-canonical-origin", 11, "an entry is not in a browser's origin form")
 def non_canonical_origin(inp: AuditInput) -> Iterator[Finding]:
+    regexes = inp.settings.origin_regexes
+    for regex in regexes.value:
+        analysis = regex_probe.analyse(regex)
+        if analysis.schemeless:
+            yield _f(
+                "cors.non-canonical-origin",
+                Severity.ERROR,
+                "an origin regex never matches",
+                f"{regexes.name} entry {analysis.text!r} matches {analysis.schemeless!r} but "
+                f"not 'https://{analysis.schemeless}': browsers send the scheme and "
+                "django-cors-headers anchors the regex at the start",
+                f"Start it with the scheme, e.g. r'^https://{re.escape(analysis.schemeless)}\\Z'.",
+                analysis.text,
+            )
     exact = inp.settings.allowed_origins
     entries = [str(e) for e in exact.value]
     present = set(entries)

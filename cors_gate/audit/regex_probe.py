@@ -47,6 +47,7 @@ class RegexAnalysis:
     examples: tuple[str, ...] = ()  # origins the regex is meant to allow
     any_origin: tuple[str, ...] = ()  # unrelated origins it accepts ("https://evil.com")
     accepts_null: bool = False
+    schemeless: str = ""  # what it matches when written without a scheme (never an origin)
     accepted: tuple[Probe, ...] = ()  # hostile variants it accepts
     suggestions: tuple[str, ...] = field(default=())  # equivalent cors_gate patterns
 
@@ -89,6 +90,9 @@ def _analyse(text: str, flags: int) -> RegexAnalysis:
     unrelated = tuple(o for o in strangers if accepts(compiled, o))
     null = accepts(compiled, "null")
     examples = tuple(_examples(compiled))
+    schemeless = "" if examples or unrelated else _schemeless(compiled)
+    if schemeless:
+        return RegexAnalysis(text=text, schemeless=schemeless, accepts_null=null)
     if unrelated:
         return RegexAnalysis(text=text, examples=examples, any_origin=unrelated, accepts_null=null)
     accepted: dict[str, Probe] = {}
@@ -135,6 +139,28 @@ def _examples(compiled: re.Pattern[str]) -> list[str]:
             ):
                 found.append(text)
     return found[:MAX_EXAMPLES]
+
+
+def _schemeless(compiled: re.Pattern[str]) -> str:
+    """A host name the regex matches whole although no origin can match it (`^lms\\.x\\.com$`).
+
+    re.match anchors at the start, so a regex written without `https://` never matches a
+    browser's Origin; answer the host it was written for, or "" when that is not the case.
+    """
+    try:
+        tree = _parser.parse(compiled.pattern, compiled.flags)
+    except (re.error, ValueError, TypeError):
+        return ""
+    for text in _generate(list(tree), at_least_one=False):
+        if (
+            "." in text
+            and "://" not in text
+            and compiled.fullmatch(text)
+            and not accepts(compiled, f"https://{text}")
+            and not accepts(compiled, f"http://{text}")
+        ):
+            return text
+    return ""
 
 
 def _generate(items: Sequence[Any], at_least_one: bool) -> list[str]:

@@ -346,6 +346,18 @@ def test_non_canonical_entries(
     assert corsheaders_allows("https://apps.example.com", **settings) is library_allows_front_end
 
 
+def test_regex_without_scheme_never_matches() -> None:
+    regex = r"^lms\.example\.com$"
+    settings = {"CORS_ALLOWED_ORIGIN_REGEXES": [regex]}
+    [finding] = run_rule("cors.non-canonical-origin", settings)
+    assert finding.severity is Severity.ERROR
+    assert "'lms.example.com'" in finding.detail
+    assert not corsheaders_allows("https://lms.example.com", **settings)
+    fixed = {"CORS_ALLOWED_ORIGIN_REGEXES": [r"^https://lms\.example\.com\Z"]}
+    assert run_rule("cors.non-canonical-origin", fixed) == []
+    assert corsheaders_allows("https://lms.example.com", **fixed)
+
+
 def test_non_canonical_with_canonical_twin_is_only_dead_weight() -> None:
     settings = {
         "CORS_ALLOWED_ORIGINS": ["https://apps.example.com:443", "https://apps.example.com"]
