@@ -104,20 +104,21 @@ def chromium() -> Iterator[object]:
 
 
 @pytest.fixture
-def use_middleware(site: Site, probe: BrowserProbe) -> Callable[[list[str]], None]:
-    """Serve the rest of the test through a handler built for this MIDDLEWARE list.
+def use_middleware(site: Site, probe: BrowserProbe, settings: object) -> Callable[..., None]:
+    """Serve the rest of the test through a handler built for this MIDDLEWARE list and
+    these settings (middleware read some settings once, when the handler is built).
 
     Depends on ``probe``, which resets the server to the project's own handler first.
     """
 
-    from django.conf import settings as django_settings
-
-    def switch(middleware: list[str]) -> None:
-        # explain --in-process builds its handler from settings: keep it on the same list.
-        django_settings.MIDDLEWARE = list(middleware)
-        key = "|".join(middleware)
+    def switch(middleware: list[str], **at_build: object) -> None:
+        # explain --in-process builds its handler from settings: keep them the same.
+        settings.MIDDLEWARE = list(middleware)  # type: ignore[attr-defined]
+        for name, value in at_build.items():
+            setattr(settings, name, value)
+        key = "|".join(middleware) + repr(sorted(at_build.items()))
         if key not in site.django.recorder.apps:
-            site.django.recorder.apps[key] = django_handler(middleware)
+            site.django.recorder.apps[key] = django_handler(middleware, **at_build)
         site.django.recorder.active = key
 
     return switch

@@ -86,13 +86,14 @@ class SwitchingRecorder:
         return self.apps[self.active](environ, start_response)
 
 
-def django_handler(middleware: list[str]) -> WsgiApp:
-    """A Django WSGI handler (with static files for the admin) for one MIDDLEWARE list."""
+def django_handler(middleware: list[str], **at_build: Any) -> WsgiApp:
+    """A Django WSGI handler (with static files for the admin) for one MIDDLEWARE list,
+    built while ``at_build`` settings are in force."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.handlers.wsgi import WSGIHandler
     from django.test import override_settings
 
-    with override_settings(MIDDLEWARE=middleware):
+    with override_settings(MIDDLEWARE=middleware, **at_build):
         return StaticFilesHandler(WSGIHandler())  # type: ignore[no-any-return]
 
 

@@ -435,3 +435,52 @@ def test_operator_commands_end_to_end(probe: BrowserProbe, site: Site) -> None:
             assert verdict.ok and verdict.headers.get("x-request-id") == "req-42"
         else:
             assert verdict.cors_error == "MethodDisallowedByPreflightResponse"
+
+
+def test_append_slash_redirect_is_followed(probe: BrowserProbe, site: Site, gate: Gate) -> None:
+    """CommonMiddleware answers /tb/echo with 301 to /tb/echo/; the gate allows the 301 too."""
+    gate.allow(site.page)
+    request = Request(site.page, f"{site.api}/tb/echo", credentials="include")
+    verdict, reports = judge(probe, request, expect="ok", site_url=site.api, modes=VIEW_MODES)
+    assert [r.path for r in verdict.received("GET")] == ["/tb/echo", "/tb/echo/"]
+    assert [hop["status"] for hop in reports["url"]["hops"]] == [301, 200]
+
+
+@pytest.fixture
+def passthrough(use_middleware: Callable[..., None]) -> None:
+    """Preflights reach the view, and the gate completes its headers (seed steps 5.1-5.9)."""
+    use_middleware(list(django_settings.MIDDLEWARE), CORS_GATE_PREFLIGHT_PASSTHROUGH=True)
+
+
+@pytest.mark.usefixtures("passthrough")
+def test_passthrough_methods_come_from_the_views_allow_header(
+    probe: BrowserProbe, site: Site, gate: Gate
+) -> None:
+    gate.allow(site.page)
+    url = f"{site.api}/tb/items/"
+    post = Request(site.page, url, "POST", headers=CUSTOM, credentials="include")
+    verdict, reports = judge(probe, post, expect="ok", site_url=site.api, modes=VIEW_MODES)
+    assert verdict.status == 201
+    allow_methods = reports["url"]["preflight"]["headers"]["Access-Control-Allow-Methods"]
+    assert "PUT" not in allow_methods and "POST" in allow_methods
+    put = Request(site.page, url, "PUT", credentials="include")
+    judge(
+        probe,
+        put,
+        expect="MethodDisallowedByPreflightResponse",
+        site_url=site.api,
+        modes=VIEW_MODES,
+    )
+
+
+@pytest.mark.usefixtures("passthrough")
+def test_passthrough_preflight_to_a_get_only_view_fails_on_status(
+    probe: BrowserProbe, site: Site, gate: Gate
+) -> None:
+    gate.allow(site.page)
+    request = Request(site.page, f"{site.api}/tb/get-only/", headers=CUSTOM)
+    verdict, reports = judge(
+        probe, request, expect="PreflightInvalidStatus", site_url=site.api, modes=VIEW_MODES
+    )
+    assert reports["url"]["preflight"]["status"] == 405
+    assert verdict.received("GET") == []

@@ -13,5 +13,7 @@ urlpatterns = [
     path("tb/hand-cors/", views.hand_cors),
     path("tb/forbidden-options/", views.forbidden_options),
     path("tb/login_session/", views.login_session),
+    path("tb/get-only/", views.get_only),
+    path("tb/items/", views.Items.as_view()),
     *project_urlpatterns,
 ]

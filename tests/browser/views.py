@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 
 @csrf_exempt
@@ -57,3 +61,22 @@ def login_session(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return HttpResponseRedirect(request.GET["idp"])
     return JsonResponse({"login": "form"})
+
+
+@require_GET
+def get_only(request: HttpRequest) -> HttpResponse:
+    """Answers OPTIONS (and everything but GET/HEAD) with 405, as many Django views do."""
+    return JsonResponse({"method": request.method})
+
+
+class Items(APIView):
+    """A DRF view: its OPTIONS answer carries ``Allow: GET, POST, HEAD, OPTIONS``."""
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    def get(self, request: Request) -> Response:
+        return Response({"items": []})
+
+    def post(self, request: Request) -> Response:
+        return Response({"created": True}, status=201)
