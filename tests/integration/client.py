@@ -25,9 +25,10 @@ class Seen:
     received: float  # epoch seconds, once the whole response was read
     vary: str = ""
     error: str = ""  # a connection-level failure (counted as a failure by the tests)
+    served: float = 0.0  # epoch seconds, the worker's clock while it answered
 
 
-def cors_get(port: int, origin: str, path: str = WHOAMI, timeout: float = 5.0) -> Seen:
+def cors_get(port: int, origin: str, path: str = WHOAMI, timeout: float = 15.0) -> Seen:
     """One request on a new connection, so the kernel spreads them over the workers."""
     conn = http.client.HTTPConnection(LOOPBACK, port, timeout=timeout)
     sent = time.time()
@@ -40,10 +41,11 @@ def cors_get(port: int, origin: str, path: str = WHOAMI, timeout: float = 5.0) -
         return Seen(origin, 0, None, None, sent, time.time(), error=repr(exc))
     finally:
         conn.close()
-    pid = None
+    pid, served = None, 0.0
     if response.status == 200:
         try:
-            pid = int(json.loads(body)["pid"])
+            data = json.loads(body)
+            pid, served = int(data["pid"]), float(data["at"])
         except (ValueError, KeyError, TypeError):
             pid = None
     return Seen(
@@ -54,6 +56,7 @@ def cors_get(port: int, origin: str, path: str = WHOAMI, timeout: float = 5.0) -
         sent=sent,
         received=received,
         vary=response.getheader("Vary") or "",
+        served=served,
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pymysql
 import pytest
 
+from tests.integration.client import hammer
 from tests.integration.servers import (
     MARIADB_INSTALL_DB,
     MARIADBD,
@@ -126,6 +127,8 @@ class RuleAgent:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=5)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 @dataclass
@@ -172,6 +175,21 @@ class Stack:
         return self.gunicorn.log.stat().st_size if self.gunicorn.log.exists() else 0
 
 
+def warm_up(server: Gunicorn) -> None:
+    """Until every worker has answered once: each loads Django's URLs and its first snapshot
+    on its first request, which on a busy machine takes seconds."""
+    workers = server.worker_pids()
+    seen = hammer(
+        server.port,
+        ["https://warm-up.example"],
+        seconds=90,
+        max_requests=5_000,
+        threads=4,
+        done=lambda results: {s.pid for s in results} >= workers,
+    )
+    assert {s.pid for s in seen} >= workers, f"not every worker answered: {seen[-3:]}"
+
+
 @pytest.fixture(scope="session")
 def stack(
     mariadb: MariaDB, redis_server: Redis, tmp_path_factory: pytest.TempPathFactory
@@ -189,8 +207,8 @@ def stack(
     agent = RuleAgent(env)
     try:
         server.start()
+        warm_up(server)
         yield Stack(server, mariadb, redis_server, env, agent)
     finally:
         agent.close()
-        server.stop()
-        cleanup_dir(workdir)
+        server.stop()  # its log stays in pytest's temporary directory for a failed run

@@ -19,13 +19,17 @@ import django
 
 django.setup()
 
-from cors_gate.models import AllowedOrigin  # noqa: E402 - after django.setup()
+from django.db import close_old_connections  # noqa: E402 - after django.setup()
+
+from cors_gate.models import AllowedOrigin  # noqa: E402
 
 
 def main() -> None:
     print("ready", flush=True)
     for line in sys.stdin:
         command, _, arg = line.strip().partition(" ")
+        # As Django does around each request: drop a connection the database closed (outage).
+        close_old_connections()
         try:
             if command == "add":
                 AllowedOrigin.objects.create(pattern=arg)
