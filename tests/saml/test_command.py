@@ -327,3 +327,22 @@ def test_command_line_exit_2_prints_one_line_without_traceback(tmp_path: Path) -
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == "CommandError: --okta-app /nonexistent.json: no such file"
     assert "Traceback" not in result.stderr
+
+
+def test_command_line_bad_option_is_argparse_usage_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "cors_gate_saml", "check", "--format", "xml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"CORS_GATE_DB": str(tmp_path / "db.sqlite3"), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "invalid choice: 'xml'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_site_without_saml_exits_0_with_info() -> None:
+    status, out = run("check")
+    assert status == 0
+    assert f"{rules.NO_PROVIDERS} [saml]" in out

@@ -47,6 +47,10 @@ class Command(BaseCommand):
         checklist.add_argument("--lms-url", metavar="URL")
         checklist.add_argument("--provider-json", metavar="FILE", action="append", default=[])
         checklist.add_argument("--format", choices=("text", "json"), default="text")
+        # Django 4.2 does not pass this on to subparsers: without it a bad option on the
+        # command line would be a CommandError (exit 1) instead of argparse's usage (exit 2).
+        for subparser in (check, checklist):
+            subparser.called_from_command_line = parser.called_from_command_line
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
