@@ -40,6 +40,7 @@ from cors_gate.services import (
     set_enabled_ids,
     update_policy,
     upsert_origins,
+    validate_note,
 )
 
 RULE_FIELDS = ("pattern", "enabled", "note", "paths", "expires_at", "csrf_trusted")
@@ -86,6 +87,12 @@ class AllowedOriginForm(forms.ModelForm):
             return validate_paths(self.cleaned_data.get("paths", ""))
         except ValidationError as exc:
             raise _field_error(exc, "paths") from None
+
+    def clean_note(self) -> str:
+        try:
+            return validate_note(self.cleaned_data.get("note", ""))
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
 
     def clean_expires_at(self) -> Any:
         value = self.cleaned_data.get("expires_at")

@@ -189,7 +189,8 @@ def parse_expiry(value: datetime | str | None) -> datetime | None:
     return value
 
 
-def _clean_note(note: Any) -> str:
+def validate_note(note: Any) -> str:
+    """A rule's note: one line of text within the column's length."""
     if not isinstance(note, str):
         raise InvalidInput("note", f"must be text, not {type(note).__name__}")
     if len(note) > NOTE_MAX_LENGTH:
@@ -255,7 +256,7 @@ def upsert_origins(
     texts = normalise_patterns(patterns)
     values: dict[str, Any] = {}
     if note is not None:
-        values["note"] = _clean_note(note)
+        values["note"] = validate_note(note)
     if paths is not None:
         values["paths"] = _clean_paths(paths if isinstance(paths, str) else list(paths))
     if expires_at is not None:
@@ -311,7 +312,7 @@ def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor
         if name == "pattern":
             values[name] = normalise_patterns([value])[0]
         elif name == "note":
-            values[name] = _clean_note(value)
+            values[name] = validate_note(value)
         elif name == "paths":
             values[name] = _clean_paths(value)
         elif name == "expires_at":

@@ -111,6 +111,9 @@ def test_bad_paths_and_past_expiry_are_refused_on_their_fields(client_in: Client
         reverse(ADD_URL), _rule_form(expires_at_0="2001-01-01", expires_at_1="00:00:00")
     )
     assert "is in the past" in " ".join(_errors(response, "expires_at"))
+    response = client_in.post(reverse(ADD_URL), _rule_form(note="a\x01b"))
+    assert response.status_code == 200  # a form error, never a 500
+    assert _errors(response, "note") == ["must be one line without control characters"]
     assert not AllowedOrigin.objects.exists()
 
 
