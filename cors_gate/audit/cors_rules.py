@@ -506,8 +506,8 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
             "cors.regex-hostile-origin",
             worst,
             f"the regex accepts hostile origins ({kinds})",
-            f"{regexes.name} entry {analysis.text!r}, meant for "
-            f"{', '.join(analysis.examples) or 'no recognisable origin'}, accepts {accepted}",
+            f"{regexes.name} entry {analysis.text!r}, meant for origins such as "
+            f"{', '.join(analysis.examples) or '(none recognised)'}, accepts {accepted}",
             fix + ".",
             analysis.text,
         )

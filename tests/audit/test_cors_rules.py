@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cors_gate.audit import regex_probe
 from cors_gate.audit.cors_rules import RULES, rules_by_id
 from cors_gate.audit.database_view import PolicyRow, RuleRow
 from cors_gate.audit.findings import Severity
@@ -281,6 +282,42 @@ def test_tight_regex_passes_and_the_library_agrees() -> None:
     ):
         assert not corsheaders_allows(hostile, **settings), hostile
     assert corsheaders_allows("https://a.example.com", **settings)
+
+
+@pytest.mark.parametrize(
+    ("regex", "pattern", "allowed", "refused"),
+    [
+        (
+            r"^https://\w+\.example\.com$",
+            "https://*.example.com",
+            "https://lms.example.com",
+            "https://lms.example.com.evil.com",
+        ),
+        (
+            r"^https://apps\.partner\.org(:\d+)?",
+            "https://apps.partner.org:*",
+            "https://apps.partner.org:8443",
+            "https://apps.partner.org.evil.com",
+        ),
+        (
+            r"^https://(lms|studio)\.example\.com$",
+            "https://studio.example.com",
+            "https://studio.example.com",
+            "https://lmsxexample.com",
+        ),
+    ],
+)
+def test_suggested_pattern_means_what_the_regex_meant(
+    regex: str, pattern: str, allowed: str, refused: str
+) -> None:
+    from cors_gate.origins import parse_pattern, parse_request_origin
+
+    analysis = regex_probe.analyse(regex)
+    assert pattern in analysis.suggestions
+    grammar = parse_pattern(pattern)
+    good, bad = parse_request_origin(allowed), parse_request_origin(refused)
+    assert good is not None and grammar.matches(good)
+    assert bad is None or not grammar.matches(bad)
 
 
 def test_partial_label_regex_has_no_cors_gate_equivalent() -> None:
