@@ -62,7 +62,10 @@ saml.nameid-format-mismatch            error    Okta's Name ID format != the SP'
 saml.attribute-missing                 error    a non-blank attr_* field names an attribute
                                                 Okta / the assertion does not send
                                                 (case-sensitive)
-saml.no-permanent-id                   error    no usable permanent user id
+saml.no-permanent-id                   error    no usable permanent user id: the
+                                                attr_user_permanent_id attribute is not sent,
+                                                or it is blank and the NameID is transient
+                                                (or this social-core has no NameID fallback)
 saml.duplicate-attribute               error    the same attribute name twice
 saml.no-attribute-statement            error    the captured assertion has no AttributeStatement
 saml.encryption-without-sp-key         error    encrypted assertions without an SP key pair
