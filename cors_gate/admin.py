@@ -396,6 +396,20 @@ class CorsPolicyAdmin(admin.ModelAdmin):
             )
         )
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "GET" and str(object_id).isdigit():
+            policy = CorsPolicy.objects.filter(pk=int(object_id)).first()
+            warning = policy.max_age_warning() if policy is not None else None
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request: HttpRequest, obj: CorsPolicy, form: Any, change: bool) -> None:
         changes = {f: form.cleaned_data[f] for f in form.changed_data if f in POLICY_FIELDS}
         result = update_policy(changes, actor=_actor(request))

@@ -224,6 +224,8 @@ def test_policy_page_is_a_singleton(client_in: Client) -> None:
     )
     assert deleted.status_code == 403
     assert CorsPolicy.objects.count() == 1
+    odd = client_in.get(reverse("admin:cors_gate_corspolicy_change", args=["x<y"]))
+    assert odd.status_code == 302  # Django's "does not exist" redirect, not a 500
 
 
 def _policy_form(**overrides: Any) -> dict[str, Any]:
@@ -254,6 +256,9 @@ def test_policy_edit_warns_above_7200_and_records(client_in: Client, admin_user:
     record = ChangeRecord.objects.get(target="policy")
     assert record.user == admin_user
     assert record.detail["max_age"] == [0, 86400]
+    # The warning stays visible while the value is above the cap.
+    again = client_in.get(url)
+    assert any("Chromium caps preflight caching at 7200" in m for m in _messages(again))
 
 
 def test_policy_form_errors_name_the_field(client_in: Client) -> None:
@@ -279,6 +284,8 @@ def test_observed_origins_allow_action_skips_hostile_values(
     for value in values:
         ObservedOrigin.objects.create(origin=value, count=3)
     ids = list(ObservedOrigin.objects.values_list("pk", flat=True))
+    detail = client_in.get(reverse("admin:cors_gate_observedorigin_change", args=[ids[0]]))
+    assert detail.status_code == 200 and not detail.context["has_change_permission"]
     listing = client_in.get(reverse("admin:cors_gate_observedorigin_changelist") + "?blocked=yes")
     assert listing.status_code == 200
     assert len(listing.context["cl"].result_list) == len(values)
