@@ -46,10 +46,11 @@ pytest: $(STAMP)
 
 test: system-deps $(STAMP) quality pytest
 
+# runserver --insecure serves the admin's CSS/JS although DEBUG is off (loopback demo only).
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py cors_gate_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver --insecure 127.0.0.1:8000
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
