@@ -70,7 +70,10 @@ def fetch_url(url: str, what: str = "--idp-metadata") -> str:
                 if total > MAX_BYTES:
                     raise SamlInputError(f"{what} {url}: larger than the 5 MB limit")
                 chunks.append(chunk)
-            encoding = resp.encoding or "utf-8"
+            # XML is UTF-8 unless the server names a charset (requests' ISO-8859-1 guess for
+            # text/* without one would garble it).
+            declared = "charset=" in resp.headers.get("Content-Type", "").lower()
+            encoding = (resp.encoding if declared else None) or "utf-8"
     except requests.Timeout as exc:
         raise SamlInputError(
             f"{what} {url}: no answer within {FETCH_TIMEOUT:.0f} s (timeout)"
