@@ -47,6 +47,8 @@ class Checker:
             return
         self._seen.add(key)
         self._failed.add((rule, subject))
+        # "okta:attr_email" failing means the rule did not pass for provider "okta" either.
+        self._failed.add((rule, subject.split(":", 1)[0]))
         self.report.add(
             Finding(
                 id=rule,
