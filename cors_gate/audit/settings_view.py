@@ -9,7 +9,7 @@ old name) and Open edX's rule that `ENABLE_CORS_HEADERS` forces credentials on.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,11 +36,12 @@ class SettingsView:
 
     @classmethod
     def from_django(cls) -> SettingsView:
-        """Every upper-case setting of the running project (what `diffsettings` sees)."""
-        from django.conf import settings
+        """The running project's settings, each read only when a rule asks for it.
 
-        names = [name for name in dir(settings) if name.isupper()]
-        return cls({name: getattr(settings, name) for name in names})
+        Reading every setting would trip Django's deprecation warnings for settings nobody
+        uses (DEFAULT_FILE_STORAGE on Django 4.2).
+        """
+        return cls(_DjangoSettings())
 
     # -- raw access ----------------------------------------------------------------------
 
@@ -123,6 +124,31 @@ class SettingsView:
     @property
     def csrf_trusted_origins(self) -> list[str]:
         return [str(v) for v in _as_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
+
+
+class _DjangoSettings(Mapping[str, Any]):
+    """django.conf.settings as a read-only mapping, looked up on demand."""
+
+    def __getitem__(self, name: str) -> Any:
+        from django.conf import settings
+
+        try:
+            return getattr(settings, name)
+        except AttributeError:
+            raise KeyError(name) from None
+
+    def __contains__(self, name: object) -> bool:
+        from django.conf import settings
+
+        return isinstance(name, str) and name.isupper() and hasattr(settings, name)
+
+    def __iter__(self) -> Iterator[str]:
+        from django.conf import settings
+
+        return iter([name for name in dir(settings) if name.isupper()])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -71,11 +71,19 @@ def audit(*args: str, db: Path, settings: str = OPENEDX) -> subprocess.Completed
 
 
 def _saml_expected() -> list[dict[str, str]]:
-    """The SAML validator's own answer for the same inputs (the command passes them through)."""
+    """The SAML validator's own answer for the same inputs and settings (passed through)."""
+    import importlib
+
+    from django.test import override_settings
+
     from cors_gate.audit.findings import Report
     from cors_gate.saml import build_inputs, validate
 
-    report: Report = validate(build_inputs(provider_json=(PROVIDER,), lms_url=LMS))
+    fixture = importlib.import_module(OPENEDX)
+    app_level = {"INSTALLED_APPS", "MIDDLEWARE", "DATABASES"}  # no bearing on SAML rules
+    values = {k: v for k, v in vars(fixture).items() if k.isupper() and k not in app_level}
+    with override_settings(**values):
+        report: Report = validate(build_inputs(provider_json=(PROVIDER,), lms_url=LMS))
     return report.as_dict()["findings"]
 
 
