@@ -204,7 +204,11 @@ CASES: list[tuple[str, Mutation, str, Severity]] = [
     ),
     (
         "idp-initiated-without-flag",
-        _site(SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED=False),
+        # social-auth-core 7 refuses unsolicited responses without the flag; 4.8.3 accepts them
+        _all(
+            _site(SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED=False),
+            _set("social_core_version", "7.0.0"),
+        ),
         rules.IDP_INITIATED_NOT_ALLOWED,
         E,
     ),
