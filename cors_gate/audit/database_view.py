@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.utils import DatabaseError
+from django.utils import timezone
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,19 @@ def load() -> LoadResult:
     return LoadResult(DatabaseView(rules=rules, policy=policy))
 
 
+def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
+    # USE_TZ = False stores naive local times; the audit compares with an aware "now".
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
 def _rule_row(obj: Any) -> RuleRow:
     paths = getattr(obj, "paths", None) or ()
     return RuleRow(
         pattern=str(obj.pattern),
         enabled=bool(getattr(obj, "enabled", True)),
-        expires_at=getattr(obj, "expires_at", None),
+        expires_at=_aware(getattr(obj, "expires_at", None)),
         paths=tuple(str(p) for p in paths),
         csrf_trusted=bool(getattr(obj, "csrf_trusted", False)),
         note=str(getattr(obj, "note", "") or ""),

@@ -150,3 +150,19 @@ def test_check_deploy_before_migrate(tmp_path: object) -> None:
     assert "(cors_gate.E001)" in done.stderr
     assert "(cors_gate.E018)" in done.stderr  # two CORS middlewares, read without tables
     assert done.returncode == 1  # Django refuses deploy with a security error
+
+
+@pytest.mark.django_db
+@override_settings(USE_TZ=False)
+def test_naive_expiry_dates_are_compared_safely() -> None:
+    from cors_gate.models import AllowedOrigin
+
+    AllowedOrigin.objects.create(
+        pattern="https://old.example.com",
+        expires_at=datetime.datetime.now() - datetime.timedelta(days=1),
+    )
+    loaded = database_view.load()
+    assert loaded.view is not None
+    [row] = loaded.view.rules
+    assert row.expires_at is not None and timezone.is_aware(row.expires_at)
+    assert "cors_gate.W022" in ids(deploy=True)
