@@ -166,3 +166,39 @@ def test_naive_expiry_dates_are_compared_safely() -> None:
     [row] = loaded.view.rules
     assert row.expires_at is not None and timezone.is_aware(row.expires_at)
     assert "cors_gate.W022" in ids(deploy=True)
+
+
+@pytest.mark.django_db
+def test_two_middlewares_claim_matches_the_real_stack() -> None:
+    """cors_gate first and enforcing: django-cors-headers' allowed origin is refused."""
+    from corsheaders.middleware import CorsMiddleware
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from cors_gate.audit.cors_rules import two_cors_middlewares
+    from cors_gate.audit.report import load_input
+    from cors_gate.middleware import CorsGateMiddleware
+
+    listed = "https://learning.example.com"
+    settings = {
+        "CORS_ALLOWED_ORIGINS": [listed],
+        "CORS_ALLOW_CREDENTIALS": True,
+        "MIDDLEWARE": [
+            "cors_gate.middleware.CorsGateMiddleware",
+            "corsheaders.middleware.CorsMiddleware",
+        ],
+    }
+
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("ok")
+
+    with override_settings(**settings):
+        [finding] = list(two_cors_middlewares(load_input()))
+        stack = CorsGateMiddleware(CorsMiddleware(view))
+        request = RequestFactory().get("/api/user/v1/me", HTTP_ORIGIN=listed)
+        response = stack(request)
+        alone = CorsMiddleware(view)(RequestFactory().get("/api/x", HTTP_ORIGIN=listed))
+    assert finding.severity.value == "error"
+    assert f"refused although django-cors-headers lists them: {listed}" in finding.detail
+    assert alone.headers.get("access-control-allow-origin") == listed
+    assert "access-control-allow-origin" not in response.headers
