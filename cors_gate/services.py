@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 
 from cors_gate import conf
 from cors_gate.models import (
@@ -173,8 +173,11 @@ def parse_expiry(value: datetime | str | None) -> datetime | None:
     if isinstance(value, str):
         try:
             parsed = parse_datetime(value.strip())
+            day = parse_date(value.strip()) if parsed is None else None
         except ValueError:
-            parsed = None
+            parsed = day = None
+        if day is not None:  # a bare date means its first moment
+            parsed = datetime.combine(day, time.min)
         if parsed is None:
             raise InvalidInput(
                 "expires_at", f"{value!r} is not an ISO-8601 date-time (e.g. 2030-01-31T00:00Z)"

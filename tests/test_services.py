@@ -156,6 +156,11 @@ def test_expiry_is_stored_and_stops_matching() -> None:
     assert snapshot.decide("https://a.example.com", "/", now=later).reason == "expired"
 
 
+def test_a_bare_date_is_midnight_in_the_site_time_zone() -> None:
+    upsert_origins(["https://a.example.com"], expires_at="2999-01-31", actor=COMMAND)
+    assert AllowedOrigin.objects.get().expires_at.isoformat() == "2999-01-31T00:00:00+00:00"
+
+
 def test_update_policy_all_or_nothing_and_warnings() -> None:
     result = update_policy(
         {"max_age": 86400, "exposed_headers": "X-A, x-a, X-B", "mode": "report-only"},
