@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission, User
 from rest_framework.test import APIClient
 
 from cors_gate import observe
+from cors_gate.models import ObservedOrigin
 
 API = "/api/cors_gate/v1"
 
@@ -62,7 +63,9 @@ def admin_api(
 
 
 @pytest.fixture(autouse=True)
-def quiet_recorder() -> Any:
-    """No background flush while API tests run (observations are flushed explicitly)."""
+def quiet_recorder(db: Any) -> Any:
+    """No background flush while API tests run (observations are flushed explicitly), and
+    no rows left by another suite's background flush."""
+    ObservedOrigin.objects.all().delete()
     yield observe.reset_for_tests(interval=3600)
     observe.reset_for_tests()
