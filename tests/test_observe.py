@@ -225,7 +225,7 @@ def test_the_async_middleware_path_records_too(recorder: observe.Recorder) -> No
     from django.test import AsyncClient
 
     async def fetch() -> Any:
-        return await AsyncClient().get("/api/plain/", HTTP_ORIGIN=PARTNER)
+        return await AsyncClient().get("/api/plain/", headers={"Origin": PARTNER})
 
     set_mode("report-only")
     async_to_sync(fetch)()
