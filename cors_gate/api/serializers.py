@@ -117,7 +117,9 @@ class ObservedOriginSerializer(serializers.ModelSerializer[ObservedOrigin]):
 
 class AllowObservedSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), allow_empty=False, max_length=1000
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        allow_empty=False,
+        max_length=1000,
     )
     note = serializers.CharField(
         max_length=255, required=False, default="allowed from observed origins"

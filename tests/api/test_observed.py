@@ -97,6 +97,8 @@ def test_unknown_ids_and_bad_bodies_are_400(admin_api: APIClient, observed: dict
     assert empty.status_code == 400 and "ids" in empty.json()
     wrong: Any = admin_api.post(URL + "allow/", {"ids": ["x"]}, format="json")
     assert wrong.status_code == 400 and "ids" in wrong.json()
+    huge = admin_api.post(URL + "allow/", {"ids": [10**30]}, format="json")
+    assert huge.status_code == 400 and "ids" in huge.json()
 
 
 def test_observed_rows_are_read_only(admin_api: APIClient, observed: dict[str, int]) -> None:
