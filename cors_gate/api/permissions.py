@@ -42,6 +42,8 @@ class StaffWithModelPermissions(BasePermission):
         user = request.user
         if not (user and user.is_authenticated and user.is_active and user.is_staff):
             return False
+        if not hasattr(view, (request.method or "").lower()):
+            return True  # no handler: let DRF answer 405 Method Not Allowed
         required = view.required_permissions(request)
         if not required:
             return False  # an unknown method: refuse rather than guess

@@ -227,3 +227,9 @@ def test_get_as_cloud_gate_round_trips(admin_api: APIClient) -> None:
     assert send(admin_api, exported.json()).status_code == 200
     assert admin_api.get(URL + "?as=cloud-gate").json() == exported.json()
     assert admin_api.get(URL + "?as=xml").status_code == 400
+
+
+def test_other_methods_are_405(admin_api: APIClient) -> None:
+    assert admin_api.put(URL, {"max_age": 1}, format="json").status_code == 405
+    assert admin_api.delete(URL).status_code == 405
+    assert CorsPolicy.load().max_age == 0
