@@ -1,7 +1,7 @@
 """Django system checks: the CORS audit rules that need only settings and the database.
 
 Registered under the ``security`` tag when this module is imported (``CorsGateConfig.ready``
-imports it). Two rules run on every ``manage.py check`` (and so before ``runserver`` and
+imports it). Three rules run on every ``manage.py check`` (and so before ``runserver`` and
 ``migrate``) because they describe configuration that breaks requests outright; the rest run
 with ``manage.py check --deploy``. Each rule keeps its number; the letter follows the
 severity of the finding: ``cors_gate.E0NN`` error, ``W0NN`` warning, ``I0NN`` info.
@@ -18,7 +18,7 @@ NNN  audit rule id                      when    what
 007  cors.code-host-origin              deploy  third-party code-hosting origin
 008  cors.regex-hostile-origin          deploy  a regex accepts hostile origins
 009  cors.invalid-regex                 always  a regex does not compile
-010  cors.invalid-pattern               deploy  a cors_gate entry does not parse
+010  cors.invalid-pattern               always  a cors_gate entry does not parse
 011  cors.non-canonical-origin          deploy  an entry is not in a browser's origin form
 012  csrf.allowed-origin-not-trusted    deploy  an allowed origin fails Django's CSRF check
 013  csrf.trusted-not-allowed           deploy  a CSRF-trusted origin CORS does not allow

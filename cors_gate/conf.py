@@ -53,3 +53,16 @@ def cache_alias() -> str:
 def corsheaders_signal() -> bool:
     """Opt-in receiver for django-cors-headers' check_request_enabled signal."""
     return bool(_get("CORS_GATE_CORSHEADERS_SIGNAL", False))
+
+
+def initial_mode() -> str:
+    """The mode a new policy row starts in (CORS_GATE_INITIAL_MODE, default "enforce").
+
+    The Open edX plugin sets "report-only", so installing it on a live site that serves
+    front ends through django-cors-headers blocks nothing until an operator switches."""
+    value = _get("CORS_GATE_INITIAL_MODE", "enforce")
+    return (
+        value
+        if isinstance(value, str) and value in ("enforce", "report-only", "off")
+        else "enforce"
+    )

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from cors_gate import conf
 from cors_gate.origins import OriginError, parse_pattern
 
 # utf8mb4 uses up to 4 bytes a character; 300 characters keep the unique index within
@@ -24,6 +25,11 @@ CHROMIUM_MAX_AGE_CAP = 7200
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
 _METHOD = _HEADER_NAME
+
+
+def initial_mode() -> str:
+    """Default for CorsPolicy.mode: see cors_gate.conf.initial_mode."""
+    return conf.initial_mode()
 
 
 def validate_paths(paths: Any) -> list[str]:
@@ -162,7 +168,7 @@ class CorsPolicy(models.Model):
         (MODE_OFF, "off"),
     ]
 
-    mode = models.CharField(max_length=16, choices=MODES, default=MODE_ENFORCE)
+    mode = models.CharField(max_length=16, choices=MODES, default=initial_mode)
     allow_null_origin = models.BooleanField(
         default=False, help_text="Allow 'Origin: null' (sandboxed iframes, file: pages)."
     )

@@ -173,14 +173,22 @@ def _epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def pinned_rules(start_id: int = 1) -> list[Rule[RuleInfo]]:
+def pinned_rules(start_id: int = 1, *, credentials: bool = True) -> list[Rule[RuleInfo]]:
     """Entries from CORS_GATE_ALLOWED_ORIGINS; invalid ones are skipped (a system check
-    reports them by name)."""
+    reports them by name), and so is an any-origin entry while credentials are on: that
+    is the wildcard whitelist the database refuses to store, and settings cannot sneak it in."""
     rules: list[Rule[RuleInfo]] = []
     for offset, entry in enumerate(conf.pinned_origins()):
         try:
             pattern = parse_pattern(entry)
         except OriginError:
+            continue
+        if credentials and pattern.matches_any_origin:
+            logger.error(
+                "cors_gate: ignoring CORS_GATE_ALLOWED_ORIGINS entry %r: it allows every origin "
+                "and the policy sends credentials",
+                entry,
+            )
             continue
         info = RuleInfo(pattern=pattern.text, source="settings", note="pinned in settings")
         # Pinned entries sort after database rules of equal specificity (higher ids).
@@ -216,7 +224,9 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
             note=note,
         )
         rules.append(Rule(id=rid, pattern=pattern, data=info))
-    rules.extend(pinned_rules(start_id=max_id + 1_000_000_000))
+    rules.extend(
+        pinned_rules(start_id=max_id + 1_000_000_000, credentials=policy.allow_credentials)
+    )
     return PolicySnapshot(
         revision=revision if revision is not None else policy.revision,
         mode=policy.mode,

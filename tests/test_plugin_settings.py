@@ -177,3 +177,35 @@ def test_first_place_beats_a_wildcard_corsheaders_configuration() -> None:
     assert blocked.status_code == 200 and "Access-Control-Allow-Origin" not in blocked
     assert allowed["Access-Control-Allow-Origin"] == "https://apps.example.com"
     assert allowed["Access-Control-Allow-Credentials"] == "true"
+
+
+def test_plugin_install_starts_the_policy_in_report_only() -> None:
+    settings = SimpleNamespace(MIDDLEWARE=list(LMS_MIDDLEWARE))
+    common.plugin_settings(settings)
+    assert settings.CORS_GATE_INITIAL_MODE == "report-only"
+    explicit = SimpleNamespace(MIDDLEWARE=[], CORS_GATE_INITIAL_MODE="enforce")
+    common.plugin_settings(explicit)
+    assert explicit.CORS_GATE_INITIAL_MODE == "enforce"  # an operator's choice stands
+
+
+@pytest.mark.django_db
+def test_a_plugin_install_blocks_nothing_until_switched_to_enforce() -> None:
+    """Installed on a live site whose MFEs django-cors-headers allows, with no rules yet."""
+    from cors_gate.models import CorsPolicy
+
+    stack = [
+        GATE,
+        "corsheaders.middleware.CorsMiddleware",
+        "django.middleware.common.CommonMiddleware",
+    ]
+    mfe = "https://apps.example.com"
+    with override_settings(
+        MIDDLEWARE=stack,
+        CORS_GATE_INITIAL_MODE="report-only",
+        CORS_ALLOWED_ORIGINS=[mfe],
+        CORS_ALLOW_CREDENTIALS=True,
+    ):
+        policy_module.reset_for_tests()
+        response = Client().get("/api/hello/", HTTP_ORIGIN=mfe)
+        assert response["Access-Control-Allow-Origin"] == mfe  # django-cors-headers' answer stands
+        assert CorsPolicy.load().mode == "report-only"

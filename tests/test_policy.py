@@ -211,3 +211,23 @@ def test_a_rule_added_in_one_process_is_enforced_by_another(
     finally:
         server.close()
         editor.close()
+
+
+def test_settings_pinned_entries_are_part_of_the_policy(client: Client, settings: Any) -> None:
+    settings.CORS_GATE_ALLOWED_ORIGINS = ["https://pinned.example.com", "https://bad_host.com"]
+    assert acao(client, "https://pinned.example.com") == "https://pinned.example.com"
+    assert acao(client, "https://other.example.com") is None
+
+
+def test_a_pinned_any_origin_entry_is_refused_while_credentials_are_on(
+    client: Client, settings: Any, caplog: Any
+) -> None:
+    settings.CORS_GATE_ALLOWED_ORIGINS = ["*", "https://pinned.example.com"]
+    with caplog.at_level(logging.ERROR, logger="cors_gate.policy"):
+        assert acao(client, "https://evil.com") is None
+    assert "allows every origin" in caplog.text
+    assert acao(client, "https://pinned.example.com") == "https://pinned.example.com"
+    policy_row = CorsPolicy.load()
+    policy_row.allow_credentials = False
+    policy_row.save()
+    assert acao(client, "https://evil.com") == "https://evil.com"  # without cookies: allowed

@@ -19,6 +19,11 @@ def install_middleware(middleware: list[str] | tuple[str, ...]) -> list[str]:
 
 def plugin_settings(settings: Any) -> None:
     """Called by edx-django-utils' plugin framework with the LMS/CMS settings module."""
+    # A live site's front ends are allowed by django-cors-headers today: the first policy
+    # starts in report-only, so installing the plugin blocks nothing until an operator
+    # has reviewed what was observed and switches to enforce.
+    if not hasattr(settings, "CORS_GATE_INITIAL_MODE"):
+        settings.CORS_GATE_INITIAL_MODE = "report-only"
     if not getattr(settings, "CORS_GATE_AUTO_MIDDLEWARE", True):
         return
     current = getattr(settings, "MIDDLEWARE", None)
