@@ -22,17 +22,15 @@ from cors_gate.explain.policy_answers import (
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
 from cors_gate.explain.walk import Transport, WalkResult, headers_dict, url_origin, walk
+from cors_gate.middleware import SSO_FIX
 
 ExplainError = RequestInputError
 
 Mode = Literal["policy", "in-process", "url"]
 
 # The cure for the seed's case (FIELD-NOTES §3): no allow-list entry on this site helps.
-SSO_REDIRECT_FIX = (
-    "start SSO with a top-level navigation to "
-    "/auth/login/tpa-saml/?auth_entry=login&idp=<slug>, or return the redirect URL as JSON "
-    "for the page to follow"
-)
+# One sentence, shared with the middleware's warning (explain imports the core, never the reverse).
+SSO_REDIRECT_FIX = SSO_FIX
 
 _DECISION_DETAIL = {
     "matched": "the origin matches rule {rule}",
