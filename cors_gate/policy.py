@@ -149,22 +149,6 @@ class PolicySnapshot:
             return Decision(True, False, enforced, "path-not-allowed", origin, info.pattern)
         return Decision(True, False, enforced, "no-rule", origin)
 
-    def csrf_trusts(self, origin: str) -> bool:
-        """Whether an enabled, unexpired, csrf_trusted rule allows this https origin."""
-        parsed = parse_request_origin(origin)
-        if parsed is None or parsed.scheme != "https":
-            return False
-        now = time.time()
-        rule = self.matcher.match(
-            parsed,
-            lambda r: (
-                r.data.enabled
-                and r.data.csrf_trusted
-                and (r.data.expires_at is None or r.data.expires_at > now)
-            ),
-        )
-        return rule is not None
-
 
 DENY_ALL = PolicySnapshot(revision="", loaded=False)
 

@@ -7,13 +7,16 @@ from collections.abc import Iterator
 import pytest
 from django.core.cache import cache
 
-from cors_gate import policy
+from cors_gate import observe, policy
 
 
 @pytest.fixture(autouse=True)
 def fresh_policy_state() -> Iterator[None]:
-    """Each test starts with no snapshot and an empty cache, as a new process would."""
+    """Each test starts as a new process would: no snapshot, an empty cache, and no buffered
+    observations (a buffer flushed late would write rows outside the test's transaction)."""
     policy.reset_for_tests()
+    observe.reset_for_tests()
     cache.clear()
     yield
     policy.reset_for_tests()
+    observe.reset_for_tests()

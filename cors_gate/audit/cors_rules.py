@@ -28,6 +28,7 @@ from cors_gate.audit.settings_view import (
     CORSHEADERS_MIDDLEWARE,
     SettingsView,
 )
+from cors_gate.csrf import csrf_trust_shape_ok
 from cors_gate.origins import OriginError, OriginPattern, parse_pattern, parse_request_origin
 
 CHROMIUM_MAX_AGE_CAP = 7200
@@ -718,7 +719,8 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
     for a in _allowed_origins(inp):
         if not a.credentials or a.sample in own:
             continue
-        if _csrf_trusted(a.sample, trusted) or (gate_csrf and a.gate_trusted):
+        gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
+        if _csrf_trusted(a.sample, trusted) or gate_trusts:
             continue
         if a.shown not in missing:
             missing.append(a.shown)

@@ -443,6 +443,13 @@ def test_cors_gate_csrf_trusted_rule_counts_when_its_csrf_middleware_runs() -> N
     assert run_rule("csrf.allowed-origin-not-trusted", settings, rows=rows) == []
 
 
+def test_a_csrf_trusted_rule_of_a_shape_the_csrf_middleware_refuses_is_still_reported() -> None:
+    # CorsGateCsrfViewMiddleware never extends trust to a '*' after a fixed label.
+    rows = [RuleRow(pattern="https://app.*.example.com", csrf_trusted=True)]
+    settings = {"MIDDLEWARE": ["cors_gate.csrf.CorsGateCsrfViewMiddleware"]}
+    assert run_rule("csrf.allowed-origin-not-trusted", settings, rows=rows) != []
+
+
 def _django_csrf_trusts(origin: str, trusted: list[str]) -> bool:
     """Django's own origin check for a cross-origin https POST to the LMS."""
     from django.middleware.csrf import CsrfViewMiddleware
