@@ -1,4 +1,4 @@
-"""Fixtures of the browser suite: one Chromium per session, loopback servers, a probe.
+"""Fixtures of the browser suite: one Chromium for the suite, loopback servers, a probe.
 
 Origins on loopback:
 * the project under test: ``http://127.0.0.1:<django>`` (also reachable as ``localhost``);
@@ -18,12 +18,9 @@ import pytest
 from .harness import CHROMIUM, CHROMIUM_ARGS, BrowserProbe
 from .servers import DjangoServer, PageServer, RequestLog, django_handler
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"{CHROMIUM} is missing: install the Debian package 'chromium' (make test does, as root)",
-        allow_module_level=True,
-    )
-
+MISSING_CHROMIUM = (
+    f"{CHROMIUM} is missing: install the Debian package 'chromium' (make test does, as root)"
+)
 
 BROWSER_URLCONF = "tests.browser.urls"
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
@@ -87,6 +84,8 @@ def chromium() -> Iterator[object]:
     """
     from playwright.sync_api import sync_playwright
 
+    if not Path(CHROMIUM).exists():
+        pytest.skip(MISSING_CHROMIUM)
     previous = os.environ.get(ASYNC_UNSAFE)
     os.environ[ASYNC_UNSAFE] = "true"
     try:
