@@ -2,7 +2,8 @@
 
 Origins on loopback:
 * the project under test: ``http://127.0.0.1:<django>`` (also reachable as ``localhost``);
-* the front-end pages: ``http://127.0.0.1:<pages>`` and ``http://localhost:<pages>``;
+* the front-end pages: ``http://127.0.0.1:<pages>``, ``http://localhost:<pages>`` and
+  ``http://127.0.0.1:<sibling>``;
 * the SSO provider of the seed's case: ``http://127.0.0.1:<idp>``.
 """
 
@@ -32,6 +33,7 @@ class Site:
 
     django: DjangoServer
     pages: PageServer
+    sibling: PageServer
     idp: PageServer
     log: RequestLog
 
@@ -47,8 +49,14 @@ class Site:
 
     @property
     def other_page(self) -> str:
-        """A second front-end origin, with another host name."""
+        """A second front-end origin, with another host name (another site)."""
         return self.pages.url("localhost")
+
+    @property
+    def sibling_page(self) -> str:
+        """A third front-end origin on 127.0.0.1: same site as ``page``, so Chromium's
+        partitioned HTTP cache is shared between the two."""
+        return self.sibling.url()
 
 
 @pytest.fixture(scope="session")
@@ -64,12 +72,13 @@ def site(
         django = DjangoServer(request_log)
         django.start()
     pages = PageServer("pages", request_log)
+    sibling = PageServer("pages", request_log)
     idp = PageServer("idp", request_log)
-    pages.start()
-    idp.start()
-    yield Site(django=django, pages=pages, idp=idp, log=request_log)
-    idp.stop()
-    pages.stop()
+    for server in (pages, sibling, idp):
+        server.start()
+    yield Site(django=django, pages=pages, sibling=sibling, idp=idp, log=request_log)
+    for server in (idp, sibling, pages):
+        server.stop()
     django.stop()
 
 

@@ -484,3 +484,34 @@ def test_passthrough_preflight_to_a_get_only_view_fails_on_status(
     )
     assert reports["url"]["preflight"]["status"] == 405
     assert verdict.received("GET") == []
+
+
+def test_vary_origin_keeps_cached_answers_apart(
+    probe: BrowserProbe, site: Site, gate: Gate
+) -> None:
+    """A cacheable answer with ACAO must not be reused for another origin: the gate's
+    ``Vary: Origin`` sends the second origin to the server (the harness shows the failure
+    without it)."""
+    gate.allow(site.page, site.sibling_page)
+    for page in (site.page, site.sibling_page):
+        request = Request(page, f"{site.api}/tb/cached/?vary=no")
+        verdict, _ = judge(probe, request, expect="ok", site_url=site.api, modes=VIEW_MODES)
+        assert verdict.received("GET")[0].origin == page
+        assert f'"origin_seen": "{page}"' in verdict.body
+
+
+@pytest.mark.parametrize("allow_null", [False, True])
+def test_redirect_to_another_origin_taints_origin_to_null(
+    probe: BrowserProbe, site: Site, gate: Gate, allow_null: bool
+) -> None:
+    """The API redirects to itself under another host name: Chromium follows with
+    ``Origin: null``, so only a policy that allows null lets the page read the answer."""
+    gate.allow(site.page)
+    gate.policy(allow_null_origin=allow_null)
+    target = site.django.url("localhost") + "/tb/echo/"
+    request = Request(
+        site.page, f"{site.api}/tb/bounce/?to={target}", headers=CUSTOM, credentials="include"
+    )
+    expected = "ok" if allow_null else "PreflightMissingAllowOriginHeader"
+    verdict, _ = judge(probe, request, expect=expected, site_url=site.api, modes=("url",))
+    assert [r.origin for r in verdict.received("OPTIONS")] == [site.page, "null"]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("tb/forbidden-options/", views.forbidden_options),
     path("tb/login_session/", views.login_session),
     path("tb/get-only/", views.get_only),
+    path("tb/cached/", views.cached),
+    path("tb/bounce/", views.bounce),
     path("tb/items/", views.Items.as_view()),
     *project_urlpatterns,
 ]

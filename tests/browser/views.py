@@ -48,6 +48,23 @@ def hand_cors(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+def cached(request: HttpRequest) -> HttpResponse:
+    """A cacheable API answer (browsers keep it 10 minutes); ``?vary=no`` with hand-set CORS
+    headers and no ``Vary: Origin``, as a view that does CORS itself often forgets."""
+    response = JsonResponse({"origin_seen": request.headers.get("Origin")})
+    response["Cache-Control"] = "public, max-age=600"
+    if request.GET.get("vary") == "no":
+        response["Access-Control-Allow-Origin"] = request.headers.get("Origin", "")
+    return response
+
+
+@csrf_exempt
+def bounce(request: HttpRequest) -> HttpResponse:
+    """Redirects (302) to ``?to=``: e.g. the same server under another host name."""
+    return HttpResponseRedirect(request.GET["to"])
+
+
+@csrf_exempt
 def forbidden_options(request: HttpRequest) -> HttpResponse:
     """Answers every OPTIONS with 403 and no CORS headers (like a WAF or a login wall)."""
     if request.method == "OPTIONS":
