@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -19,6 +21,7 @@ def echo(request: HttpRequest) -> HttpResponse:
             "path": request.path,
             "cookie": request.COOKIES.get("tb_session"),
             "authorization": request.headers.get("Authorization"),
+            "pid": os.getpid(),  # which gunicorn worker answered
         }
     )
     response["X-Tenant"] = "acme"
