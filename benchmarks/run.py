@@ -110,6 +110,7 @@ def measure_size(n: int) -> dict[str, Any]:
                 "floor_us": floor.median_us(),
                 "corsheaders_us": ch.median_us(),
                 "cors_gate_us": cg.median_us(),
+                "floor_p99_us": floor.p99_us(),
                 "cors_gate_p99_us": cg.p99_us(),
                 "overhead_us": cg.median_us() - floor.median_us(),
                 "ratio": cg.median_us() / ch.median_us(),
