@@ -83,6 +83,8 @@ def judge(
         api=request.api,
     )
     reports = {mode: ask_explain(request, mode, site_url) for mode in modes}
+    # The harness's two witnesses must agree too: preflights DevTools saw leave, and arrive.
+    assert sum(1 for method, _ in verdict.sent if method == "OPTIONS") == verdict.options_count
     chromium_preflighted = bool(verdict.received("OPTIONS"))
     disagreements = [
         f"explain --{mode} predicted {predicted(report)!r} "

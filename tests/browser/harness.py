@@ -45,7 +45,8 @@ class BrowserVerdict:
     body: str = ""
     error_text: str | None = None  # the page's exception text
     page_origin: str | None = None  # self.origin inside the page ("null" when sandboxed)
-    requests: tuple[LoggedRequest, ...] = ()
+    requests: tuple[LoggedRequest, ...] = ()  # what the suite's servers received
+    sent: tuple[tuple[str, str], ...] = ()  # (method, url) Chromium reported sending
 
     @property
     def outcome(self) -> str:
@@ -127,6 +128,8 @@ class BrowserProbe:
                 self.page.wait_for_timeout(25)
         errors = self.cors_errors()
         received = self.log.since(mark)
+        if len(self.sent) < len(received):  # DevTools events may trail the servers' log
+            self.page.wait_for_timeout(100)
         return BrowserVerdict(
             ok=bool(result["ok"]),
             cors_error=errors[-1] if errors and not result["ok"] else None,
@@ -137,4 +140,5 @@ class BrowserProbe:
             error_text=result.get("error"),
             page_origin=result.get("origin"),
             requests=tuple(received),
+            sent=tuple((e["request"]["method"], e["request"]["url"]) for e in self.sent),
         )
