@@ -86,7 +86,8 @@ class Matcher(Generic[T]):
                         node = nxt
                 node.rules.append(rule)
         for bucket in exact.values():
-            bucket.sort(key=Rule.sort_key)
+            if len(bucket) > 1:  # nearly every exact origin has one rule: nothing to sort
+                bucket.sort(key=Rule.sort_key)
         any_host.sort(key=Rule.sort_key)
         self._sort_trie(trie)
         self._exact = exact
@@ -116,7 +117,8 @@ class Matcher(Generic[T]):
         """Terminal nodes whose label path matches the origin's host, label by label."""
         host = origin.host
         labels = host.split(".")
-        literal = host.startswith("[") or _is_ipv4(host)  # no wildcards inside IP literals
+        # No wildcards inside IP literals; only a host ending in a digit can be IPv4.
+        literal = host.startswith("[") or (host[-1].isdigit() and _is_ipv4(host))
         frontier = [self._trie]
         for label in reversed(labels):
             nxt: list[_Node] = []
@@ -167,9 +169,15 @@ class Matcher(Generic[T]):
                     and _port_ok(rule.pattern, origin)
                     and (accept is None or accept(rule))
                 ):
-                    key = rule.sort_key()
-                    if best_key is None or key < best_key:
-                        best, best_key = rule, key
+                    # Keys are computed only when two nodes compete (rare): one costs ~1 µs.
+                    if best is None:
+                        best = rule
+                    else:
+                        if best_key is None:
+                            best_key = best.sort_key()
+                        key = rule.sort_key()
+                        if key < best_key:
+                            best, best_key = rule, key
                     break
         if best is not None:
             return best  # any-host rules are never more specific than a concrete host shape

@@ -40,10 +40,28 @@ SSO_FIX = (
 )
 
 
+# Header tests go through one pass over the response's few headers: `name in response` costs
+# a raised and caught KeyError for every absent name.
+_CORS_LOWER = frozenset(name.lower() for name in CORS_RESPONSE_HEADERS)
+_STALE_ON_ACTUAL = frozenset(name.lower() for name in (ACAM, ACAH, ACMA, ACAPN))
+_STALE_ON_ACTUAL_NO_EXPOSE = _STALE_ON_ACTUAL | {ACEH.lower()}
+
+
+def _delete_headers(response: HttpResponseBase, lowered: frozenset[str]) -> None:
+    for name in [n for n in response.headers if n.lower() in lowered]:
+        del response[name]
+
+
 def strip_cors_headers(response: HttpResponseBase) -> None:
-    for name in CORS_RESPONSE_HEADERS:
-        if name in response:
-            del response[name]
+    _delete_headers(response, _CORS_LOWER)
+
+
+def vary_on_origin(response: HttpResponseBase) -> None:
+    """patch_vary_headers(response, ("Origin",)), without its work when there is no Vary."""
+    if any(name.lower() == "vary" for name in response.headers):
+        patch_vary_headers(response, ("Origin",))
+    else:
+        response.headers["Vary"] = "Origin"
 
 
 def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
@@ -63,15 +81,15 @@ def apply_actual(
         strip_cors_headers(response)
         return response
     _allow_origin(response, snapshot, decision.origin)
-    present = {name.lower() for name in response.headers}
-    exposed = [h for h in snapshot.exposed_headers if h.lower() in present]
+    exposed: list[str] = []
+    if snapshot.exposed_headers:
+        present = {name.lower() for name in response.headers}
+        exposed = [h for h in snapshot.exposed_headers if h.lower() in present]
     if exposed:
         response[ACEH] = ", ".join(exposed)
-    elif ACEH in response:
-        del response[ACEH]
-    for name in (ACAM, ACAH, ACMA, ACAPN):  # preflight-only headers
-        if name in response:
-            del response[name]
+        _delete_headers(response, _STALE_ON_ACTUAL)  # preflight-only headers
+    else:
+        _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
     return response
 
 
@@ -229,7 +247,7 @@ class CorsGateMiddleware:
         decision = self._decide(snapshot, request)
         if decision.enforced and not self.passthrough and is_preflight(request):
             response = preflight_response(snapshot, decision, request)
-            patch_vary_headers(response, ("Origin",))
+            vary_on_origin(response)
             return response
         return None
 
@@ -239,7 +257,7 @@ class CorsGateMiddleware:
         if snapshot.mode == "off":
             return response
         # Seed step 4.1 / 5.1: Vary: Origin on every response, CORS or not.
-        patch_vary_headers(response, ("Origin",))
+        vary_on_origin(response)
         decision: Decision | None = getattr(request, "_cors_gate_decision", None)
         if decision is None or not decision.cors:
             return response

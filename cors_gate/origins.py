@@ -32,6 +32,8 @@ MAX_LABEL_LENGTH = 63
 
 _LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _DIGITS = re.compile(r"[0-9]+")
+_PLAIN_LABEL = r"(?:\*|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)"
+_PLAIN_HOST = re.compile(rf"{_PLAIN_LABEL}(?:\.{_PLAIN_LABEL})*")
 _DOTTED_QUAD = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}")
 # The only shapes a browser serialises; everything outside them is refused before any work.
 _REQUEST_ORIGIN = re.compile(
@@ -109,7 +111,8 @@ class OriginPattern:
 
     @property
     def is_wildcard(self) -> bool:
-        return self.scheme == "*" or self.any_port or self.host == "*" or "*" in self.labels
+        # A "*" can only be a whole label (or the whole host): no need to split the host.
+        return self.scheme == "*" or self.any_port or "*" in self.host
 
     def specificity(self) -> tuple[int, int, int, int]:
         """Sort key: smaller is more specific (exact, fewer * labels, explicit port)."""
@@ -150,6 +153,10 @@ def _is_ipv4(host: str) -> bool:
 
 
 def _refuse_characters(text: str) -> None:
+    # Fast path, exact: every whitespace character but " " and every control character is
+    # non-printable, so a printable text without " " or "," has nothing to refuse.
+    if text.isprintable() and " " not in text and "," not in text:
+        return
     for ch in text:
         if ch.isspace():
             raise OriginError("entry", "contains whitespace")
@@ -259,6 +266,8 @@ def _normalise_host(host: str) -> str:
         if any(int(part) > 255 for part in labels):
             raise OriginError("host", f"{host!r} is not a valid IPv4 address (a part is over 255)")
         return host
+    if _PLAIN_HOST.fullmatch(host) and "xn--" not in host and len(host) <= MAX_HOST_LENGTH:
+        return host  # lower-case LDH labels or "*" only: exactly what the label loop returns
     normalised = ".".join(_normalise_label(label, host) for label in labels)
     if len(normalised) > MAX_HOST_LENGTH:
         raise OriginError("host", f"is {len(normalised)} characters long (at most 253)")

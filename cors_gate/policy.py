@@ -127,27 +127,33 @@ class PolicySnapshot:
         if parsed is None:
             return Decision(True, False, enforced, "non-canonical", origin)
         when = time.time() if now is None else now
+        # match() offers `usable` every rule matching the origin until one is accepted, so
+        # when none is, `refused` holds them all: the reason needs no second walk.
+        refused: list[Rule[RuleInfo]] = []
 
         def usable(rule: Rule[RuleInfo]) -> bool:
             info = rule.data
-            return (
+            if (
                 info.enabled
                 and (info.expires_at is None or info.expires_at > when)
                 and _path_ok(info.paths, path)
-            )
+            ):
+                return True
+            refused.append(rule)
+            return False
 
         rule = self.matcher.match(parsed, usable)
         if rule is not None:
             return Decision(True, True, enforced, "matched", origin, rule.data.pattern)
+        if not refused:
+            return Decision(True, False, enforced, "no-rule", origin)
         # Denied: say why, from the most specific rule that matched the origin at all.
-        for candidate in self.matcher.candidates(parsed):
-            info = candidate.data
-            if not info.enabled:
-                return Decision(True, False, enforced, "disabled", origin, info.pattern)
-            if info.expires_at is not None and info.expires_at <= when:
-                return Decision(True, False, enforced, "expired", origin, info.pattern)
-            return Decision(True, False, enforced, "path-not-allowed", origin, info.pattern)
-        return Decision(True, False, enforced, "no-rule", origin)
+        info = min(refused, key=Rule.sort_key).data
+        if not info.enabled:
+            return Decision(True, False, enforced, "disabled", origin, info.pattern)
+        if info.expires_at is not None and info.expires_at <= when:
+            return Decision(True, False, enforced, "expired", origin, info.pattern)
+        return Decision(True, False, enforced, "path-not-allowed", origin, info.pattern)
 
 
 DENY_ALL = PolicySnapshot(revision="", loaded=False)
