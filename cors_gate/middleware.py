@@ -181,13 +181,13 @@ def _warn_cross_origin_redirect(request: HttpRequest, response: HttpResponseBase
     there = f"{target.scheme}://{target.netloc}"
     if there.lower() != here.lower():
         logger.warning(
-            "cors_gate: a CORS request (fetch/XHR) to %s was answered %s to another origin (%s); "
-            "the browser will follow it in CORS mode and fail there unless that origin allows "
-            "%s. Fix: %s.",
+            "cors_gate: a CORS request (fetch/XHR) from %s to %s was answered %s to another "
+            "origin (%s); the browser follows it in CORS mode with Origin: null and fails there "
+            "unless that origin allows null (identity providers do not). Fix: %s.",
+            request.META.get("HTTP_ORIGIN"),
             request.path,
             response.status_code,
             there,
-            request.META.get("HTTP_ORIGIN"),
             SSO_FIX,
         )
 
