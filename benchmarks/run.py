@@ -129,6 +129,30 @@ def measure_size(n: int) -> dict[str, Any]:
     }
 
 
+def code_version() -> str:
+    """The commit measured, and whether cors_gate/ had uncommitted changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "cors_gate"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (not a git checkout)"
+    return f"{head}{' + uncommitted cors_gate changes' if dirty else ''}"
+
+
 def measure_memory() -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.memory"],
@@ -204,6 +228,11 @@ def row(cells: tuple[str, ...]) -> str:
 
 def print_table(result: dict[str, Any]) -> None:
     print(
+        f"cors_gate {result['code']}, Python {result['python']}, Django {result['django']}, "
+        f"django-cors-headers {result['django_cors_headers']}, {result['machine']}; "
+        "medians per request"
+    )
+    print(
         row(("N", "request", "floor µs", "cors-headers µs", "cors_gate µs", "overhead µs", "ratio"))
     )
     for size in result["sizes"]:
@@ -257,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     memory = measure_memory() if 100_000 in sizes else None
     result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": code_version(),
         "python": platform.python_version(),
         "django": version("Django"),
         "django_cors_headers": version("django-cors-headers"),
