@@ -63,7 +63,7 @@ def test_database_outage_serves_the_last_good_snapshot(stack: Stack) -> None:
         # fails, logs it once per interval and keeps serving its last good snapshot.
         stack.redis.client().flushall()
         started = time.time()
-        outage = hammer(stack.port, [kept, denied], seconds=3.5, max_requests=5_000)
+        outage = hammer(stack.port, [kept, denied], seconds=3.5, max_requests=20_000)
         window = time.time() - started
         assert_served_on_last_good(outage, kept, denied)
         text = stack.log_since(mark)

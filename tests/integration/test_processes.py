@@ -113,7 +113,7 @@ def test_load_while_rules_change(stack: Stack) -> None:
 
     changer = threading.Thread(target=change_rules, daemon=True)
     changer.start()
-    results = hammer(stack.port, [*pool, stable, never], seconds=15, max_requests=15_000, threads=8)
+    results = hammer(stack.port, [*pool, stable, never], seconds=15, max_requests=40_000, threads=8)
     stop.set()
     changer.join(timeout=30)
     assert not errors, errors
