@@ -16,8 +16,9 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from django.conf import settings
 from django.db import connections, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -67,8 +68,8 @@ class Sighting:
 
     would_allow: bool
     count: int
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: float  # epoch seconds: a datetime per request costs more than the rest
+    last_seen: float
     last_path: str
     last_method: str
 
@@ -103,7 +104,7 @@ class Recorder:
     ) -> bool:
         """Add one sighting; False when it was dropped because the buffer is full."""
         key = safe_text(origin, ORIGIN_MAX)
-        now = when or timezone.now()
+        now = time.time() if when is None else when.timestamp()
         with self.lock:
             entry = self.buffer.get(key)
             if entry is None:
@@ -183,6 +184,12 @@ def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
     return FlushResult(len(batch), overflow)
 
 
+def _moment(epoch: float) -> datetime:
+    """A recorded time as the model stores it (aware in UTC, or naive local without USE_TZ)."""
+    moment = datetime.fromtimestamp(epoch, tz=UTC)
+    return moment if settings.USE_TZ else timezone.make_naive(moment)
+
+
 def _write_chunk(chunk: dict[str, Sighting]) -> None:
     from cors_gate.models import ObservedOrigin
 
@@ -192,7 +199,12 @@ def _write_chunk(chunk: dict[str, Sighting]) -> None:
     # Rows another process may create meanwhile are skipped here and counted by the update.
     ObservedOrigin.objects.bulk_create(
         [
-            ObservedOrigin(origin=key, count=0, first_seen=s.first_seen, last_seen=s.first_seen)
+            ObservedOrigin(
+                origin=key,
+                count=0,
+                first_seen=_moment(s.first_seen),
+                last_seen=_moment(s.first_seen),
+            )
             for key, s in chunk.items()
             if key not in known
         ],
@@ -202,7 +214,7 @@ def _write_chunk(chunk: dict[str, Sighting]) -> None:
         ObservedOrigin.objects.filter(origin=key).update(
             count=F("count") + s.count,
             would_allow=s.would_allow,
-            last_seen=s.last_seen,
+            last_seen=_moment(s.last_seen),
             last_path=s.last_path,
             last_method=s.last_method,
         )

@@ -29,6 +29,7 @@ from cors_gate.origins import NULL_ORIGIN, OriginError, parse_pattern, parse_req
 logger = logging.getLogger("cors_gate.policy")
 
 CACHE_KEY = "cors_gate:revision"
+DECISIONS_PER_SNAPSHOT = 4096
 _LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -98,12 +99,17 @@ class PolicySnapshot:
     matcher: Matcher[RuleInfo] = field(default_factory=lambda: Matcher[RuleInfo]([]))
     built_at: float = field(default_factory=time.time)
     loaded: bool = True  # False for the deny-all placeholder used before any successful load
+    # True when no rule has paths or an expiry: an in-scope decision then depends on the
+    # origin alone, so it is computed once per origin and snapshot (see decide()).
+    origin_only: bool = False
     _urls: re.Pattern[str] = field(init=False, repr=False)
     _match_all_urls: bool = field(init=False, repr=False)
+    _decisions: dict[str, Decision] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_urls", re.compile(self.urls_regex))
         object.__setattr__(self, "_match_all_urls", self.urls_regex in (r"^.*$", ".*", ""))
+        object.__setattr__(self, "_decisions", {})
 
     def in_scope(self, path: str) -> bool:
         return self._match_all_urls or self._urls.match(path) is not None
@@ -119,6 +125,16 @@ class PolicySnapshot:
             return Decision(True, False, False, "outside-urls-regex", origin)
         if not self.loaded:
             return Decision(True, False, enforced, "no-snapshot", origin)
+        if self.origin_only and now is None:
+            known = self._decisions.get(origin)
+            if known is None:
+                known = self._decide_origin(origin, path, enforced, None)
+                if len(self._decisions) < DECISIONS_PER_SNAPSHOT:  # bounded: junk origins
+                    self._decisions[origin] = known
+            return known
+        return self._decide_origin(origin, path, enforced, now)
+
+    def _decide_origin(self, origin: str, path: str, enforced: bool, now: float | None) -> Decision:
         if origin == NULL_ORIGIN:
             if self.allow_null_origin:
                 return Decision(True, True, enforced, "null-allowed", origin)
@@ -217,6 +233,7 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
     rules.extend(
         pinned_rules(start_id=max_id + 1_000_000_000, credentials=policy.allow_credentials)
     )
+    origin_only = all(not r.data.paths and r.data.expires_at is None for r in rules)
     return PolicySnapshot(
         revision=revision if revision is not None else policy.revision,
         mode=policy.mode,
@@ -229,6 +246,7 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
         urls_regex=policy.urls_regex or r"^.*$",
         allow_private_network=policy.allow_private_network,
         matcher=Matcher(rules),
+        origin_only=origin_only,
     )
 
 
@@ -296,14 +314,17 @@ class _State:
     def __init__(self) -> None:
         self.snapshot: PolicySnapshot = DENY_ALL
         self.checked_at = float("-inf")
+        # When the next check is due; the setting is read per check, not per request.
+        self.next_check = float("-inf")
         self.lock = threading.Lock()
         self.last_error_logged = float("-inf")
 
     def invalidate(self) -> None:
         self.checked_at = float("-inf")
+        self.next_check = float("-inf")
 
     def due(self) -> bool:
-        return time.monotonic() - self.checked_at >= conf.refresh_seconds()
+        return time.monotonic() >= self.next_check
 
     def refresh(self) -> PolicySnapshot:
         if not self.lock.acquire(blocking=self.snapshot is DENY_ALL):
@@ -327,6 +348,7 @@ class _State:
                         else "denying CORS until it loads",
                     )
             self.checked_at = now
+            self.next_check = now + conf.refresh_seconds()
             return self.snapshot
         finally:
             self.lock.release()
