@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse
 
 from cors_gate.explain.browser import Answer
-from cors_gate.explain.walk import CannotFollow, url_origin
+from cors_gate.explain.walk import CannotFollow, same_site_request, url_origin
 
 
 class PolicyUnavailable(RuntimeError):
@@ -75,12 +75,7 @@ class PolicyTransport:
     def send(self, method: str, url: str, headers: Sequence[tuple[str, str]]) -> Answer:
         if url_origin(url) != self.site_origin:
             raise CannotFollow(url, f"{url} is another site; policy mode knows only this one")
-        parts = urlsplit(url)
-        path = parts.path or "/"
-        if parts.query:
-            path = f"{path}?{parts.query}"
-        sent = {name: value for name, value in headers}
-        sent["Host"] = self.host
+        path, sent = same_site_request(url, headers, self.host)
         request = self.factory.generic(method, path, secure=self.secure, headers=sent)
         response = self.middleware(request)
         return Answer.build(url, response.status_code, list(response.items()))

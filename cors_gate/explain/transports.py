@@ -12,7 +12,7 @@ import requests
 
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.fetch import RequestInputError
-from cors_gate.explain.walk import CannotFollow, url_origin
+from cors_gate.explain.walk import CannotFollow, same_site_request, url_origin
 
 USER_AGENT = "cors_gate-explain (predicts what a browser does with a CORS request)"
 
@@ -89,11 +89,6 @@ class DjangoClientTransport:
             raise CannotFollow(
                 url, f"{url} is another site; --in-process answers only for {self.site_origin}"
             )
-        parts = urlsplit(url)
-        path = parts.path or "/"
-        if parts.query:
-            path = f"{path}?{parts.query}"
-        sent = {name: value for name, value in headers}
-        sent["Host"] = self.host
+        path, sent = same_site_request(url, headers, self.host)
         response = self.client.generic(method, path, secure=self.secure, headers=sent)
         return Answer.build(url, response.status_code, list(response.items()))

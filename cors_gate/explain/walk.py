@@ -63,6 +63,19 @@ def url_origin(url: str) -> str:
     return f"{parts.scheme}://{host}:{port}"
 
 
+def same_site_request(
+    url: str, headers: Sequence[tuple[str, str]], host: str
+) -> tuple[str, dict[str, str]]:
+    """The request target (path and query) and headers for sending `url` to this site."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if parts.query:
+        path = f"{path}?{parts.query}"
+    sent = {name: value for name, value in headers}
+    sent["Host"] = host
+    return path, sent
+
+
 @dataclass
 class Hop:
     step: str  # "preflight" | "actual"
