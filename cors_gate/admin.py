@@ -152,8 +152,36 @@ def _explain_urls(admin_site: admin.AdminSite) -> list[URLPattern]:
     return list(urls)
 
 
+class RefusalsAsMessages(admin.ModelAdmin):
+    """A refusal from services during a save (say, another change landed between the form's
+    checks and the save) rolls the admin's transaction back and comes back as one line on the
+    form's page, never as a 500."""
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except InvalidInput as exc:
+            self.message_user(request, f"Nothing was saved: {exc}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except InvalidInput as exc:
+            self.message_user(request, f"Nothing was deleted: {exc}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 @admin.register(AllowedOrigin)
-class AllowedOriginAdmin(admin.ModelAdmin):
+class AllowedOriginAdmin(RefusalsAsMessages):
     form = AllowedOriginForm
     list_display = (
         "pattern",
@@ -352,7 +380,7 @@ class CorsPolicyForm(forms.ModelForm):
 
 
 @admin.register(CorsPolicy)
-class CorsPolicyAdmin(admin.ModelAdmin):
+class CorsPolicyAdmin(RefusalsAsMessages):
     form = CorsPolicyForm
     readonly_fields = ("updated_at", "updated_by", "revision")
     fieldsets = (

@@ -326,3 +326,14 @@ def test_change_list_links_to_the_explain_page(client_in: Client) -> None:
     url = reverse("admin:cors_gate_explain")
     assert f'href="{url}"' in page and "Explain a request" in page
     assert client_in.get(url).status_code == 200
+
+
+@pytest.mark.urls("tests.admin_race_urls")
+def test_a_refusal_during_save_is_a_message_not_a_500(client_in: Client) -> None:
+    update_policy({"allow_credentials": False}, actor=Actor("shell"))
+    response = client_in.post(
+        "/race/cors_gate/allowedorigin/add/", _rule_form(pattern="https://*"), follow=True
+    )
+    assert response.status_code == 200
+    assert any(m.startswith("Nothing was saved: pattern:") for m in _messages(response))
+    assert not AllowedOrigin.objects.filter(pattern="https://*").exists()
