@@ -54,7 +54,9 @@ class ExplainForm(forms.Form):
     )
     mode = forms.ChoiceField(choices=MODES, initial="policy")
     path = forms.CharField(required=False, max_length=2000, initial="/")
-    url = forms.CharField(required=False, max_length=2000, help_text="Only for live-URL mode.")
+    url = forms.CharField(
+        label="URL", required=False, max_length=2000, help_text="Only for live-URL mode."
+    )
 
     def __init__(self, *args: Any, allow_url: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -201,7 +201,8 @@ def _verdict(
         if hint and (decision.allowed is False or reason == "report-only"):
             detail = _DECISION_DETAIL[reason].format(origin=origin, path=path, rule=decision.rule)
             hinted = hint.format(origin=origin, path=path, rule=decision.rule)
-            fix = f"cors_gate did not allow it: {detail}. Fix: {hinted}."
+            # The page prints "Fix:" before this: lead with the action, then the cause.
+            fix = f"{hinted} (cors_gate did not allow it: {detail})."
     return {
         "ok": False,
         "chrome_error": failure.chrome_error,
