@@ -147,20 +147,23 @@ def is_preflight(request: HttpRequest) -> bool:
     )
 
 
+def preflight_asks(request: HttpRequest) -> tuple[str | None, str | None, bool]:
+    """What a preflight asks for: method, headers, and private-network access."""
+    meta = request.META
+    return (
+        meta.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
+        meta.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
+        meta.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower() == "true",
+    )
+
+
 def preflight_response(
     snapshot: PolicySnapshot, decision: Decision, request: HttpRequest
 ) -> HttpResponse:
     """The middleware's own answer to a preflight: 200, empty body, headers per policy."""
     response = HttpResponse(status=200)
     response["Content-Length"] = "0"
-    apply_preflight(
-        response,
-        snapshot,
-        decision,
-        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-        request.META.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower() == "true",
-    )
+    apply_preflight(response, snapshot, decision, *preflight_asks(request))
     return response
 
 
@@ -215,8 +218,9 @@ class CorsGateMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         # The refresh may touch the database: only then leave the event loop.
-        snapshot = await sync_to_async(current_snapshot)() if snapshot_is_due() else None
-        if snapshot is None:
+        if snapshot_is_due():
+            snapshot = await sync_to_async(current_snapshot)()
+        else:
             snapshot = current_snapshot()
         early = self._before(snapshot, request)
         if early is not None:
@@ -226,11 +230,11 @@ class CorsGateMiddleware:
         return self._after(snapshot, request, response)
 
     def _decide(self, snapshot: PolicySnapshot, request: HttpRequest) -> Decision:
-        decision = snapshot.decide(request.META.get("HTTP_ORIGIN"), request.path_info)
+        """Called only for requests with an Origin header, so the decision is always CORS."""
+        decision = snapshot.decide(request.META["HTTP_ORIGIN"], request.path_info)
         request._cors_gate_decision = decision  # type: ignore[attr-defined]
-        if decision.cors:
-            observe(snapshot, request, decision)  # report-only migration data; never raises
-        if decision.cors and snapshot.mode == "report-only":
+        observe(snapshot, request, decision)  # report-only migration data; never raises
+        if snapshot.mode == "report-only":
             logger.debug(
                 "cors_gate report-only: %s %s from %s would be %s (%s)",
                 request.method,
@@ -259,20 +263,13 @@ class CorsGateMiddleware:
         # Seed step 4.1 / 5.1: Vary: Origin on every response, CORS or not.
         vary_on_origin(response)
         decision: Decision | None = getattr(request, "_cors_gate_decision", None)
-        if decision is None or not decision.cors:
+        if decision is None:  # no Origin header: not a CORS request
             return response
         _warn_cross_origin_redirect(request, response)
         if not decision.enforced:
             return response
         if is_preflight(request):
             return apply_preflight(
-                response,
-                snapshot,
-                decision,
-                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD"),
-                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"),
-                request.META.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "").lower()
-                == "true",
-                passthrough=True,
+                response, snapshot, decision, *preflight_asks(request), passthrough=True
             )
         return apply_actual(response, snapshot, decision)

@@ -313,14 +313,12 @@ class _State:
 
     def __init__(self) -> None:
         self.snapshot: PolicySnapshot = DENY_ALL
-        self.checked_at = float("-inf")
         # When the next check is due; the setting is read per check, not per request.
         self.next_check = float("-inf")
         self.lock = threading.Lock()
         self.last_error_logged = float("-inf")
 
     def invalidate(self) -> None:
-        self.checked_at = float("-inf")
         self.next_check = float("-inf")
 
     def due(self) -> bool:
@@ -347,7 +345,6 @@ class _State:
                         if self.snapshot.loaded
                         else "denying CORS until it loads",
                     )
-            self.checked_at = now
             self.next_check = now + conf.refresh_seconds()
             return self.snapshot
         finally:
