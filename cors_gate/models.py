@@ -24,7 +24,6 @@ OBSERVED_ORIGIN_MAX_LENGTH = 512
 CHROMIUM_MAX_AGE_CAP = 7200
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
-_METHOD = _HEADER_NAME
 
 
 def initial_mode() -> str:
@@ -124,13 +123,6 @@ class AllowedOrigin(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
-
-    @property
-    def is_wildcard(self) -> bool:
-        try:
-            return parse_pattern(self.pattern).is_wildcard
-        except OriginError:
-            return False
 
     def clean(self) -> None:
         try:
