@@ -20,6 +20,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import idna
 
@@ -357,3 +358,16 @@ def parse_request_origin(value: object) -> RequestOrigin | None:
     if not isinstance(value, str) or not 0 < len(value) <= MAX_ORIGIN_LENGTH:
         return None
     return _parse_request_origin(value)
+
+
+def url_origin(url: str) -> str:
+    """The serialized origin of an http(s) URL: `scheme://host[:port]`, host lower-cased,
+    IPv6 in brackets, the scheme's default port omitted (what a browser sends as Origin)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    port = parts.port
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme):
+        return f"{parts.scheme}://{host}"
+    return f"{parts.scheme}://{host}:{port}"

@@ -21,8 +21,9 @@ from cors_gate.explain.policy_answers import (
     decide,
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
-from cors_gate.explain.walk import Transport, WalkResult, headers_dict, url_origin, walk
+from cors_gate.explain.walk import Transport, WalkResult, headers_dict, walk
 from cors_gate.middleware import SSO_FIX
+from cors_gate.origins import url_origin
 
 ExplainError = RequestInputError
 

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 from django.http import HttpRequest, HttpResponse
 
 from cors_gate.explain.browser import Answer
-from cors_gate.explain.walk import CannotFollow, same_site_request, url_origin
+from cors_gate.explain.walk import CannotFollow, same_site_request
+from cors_gate.origins import url_origin
 
 
 class PolicyUnavailable(RuntimeError):

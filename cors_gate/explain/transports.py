@@ -12,7 +12,8 @@ import requests
 
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.fetch import RequestInputError
-from cors_gate.explain.walk import CannotFollow, same_site_request, url_origin
+from cors_gate.explain.walk import CannotFollow, same_site_request
+from cors_gate.origins import url_origin
 
 USER_AGENT = "cors_gate-explain (predicts what a browser does with a CORS request)"
 

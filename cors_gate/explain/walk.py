@@ -30,12 +30,12 @@ from cors_gate.explain.browser import (
     check_response,
 )
 from cors_gate.explain.fetch import classify
+from cors_gate.origins import url_origin
 
 MAX_REDIRECTS = 20
 REQUEST_BODY_HEADERS = frozenset(
     {"content-type", "content-encoding", "content-language", "content-location"}
 )
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class Transport(Protocol):
@@ -49,18 +49,6 @@ class CannotFollow(Exception):
         super().__init__(why)
         self.url = url
         self.why = why
-
-
-def url_origin(url: str) -> str:
-    """The serialized origin of an http(s) URL (default port omitted, host lower-cased)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    if port is None or port == DEFAULT_PORTS.get(parts.scheme):
-        return f"{parts.scheme}://{host}"
-    return f"{parts.scheme}://{host}:{port}"
 
 
 def same_site_request(
