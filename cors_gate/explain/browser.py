@@ -37,9 +37,10 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from cors_gate.middleware import REDIRECT_STATUSES
+
 Step = Literal["preflight", "actual", "redirect"]
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 CORS_SCHEMES = frozenset({"http", "https"})
 
 ACAO = "access-control-allow-origin"
@@ -275,10 +276,8 @@ def describe(
     name: str, *, url: str, origin: str, parameter: str | None, context: FailureContext
 ) -> tuple[str, str]:
     """A plain-English message and a fix for one Chromium CORS error."""
-    base = name.removeprefix("Preflight") if name.startswith("Preflight") else name
+    base = name.removeprefix("Preflight")
     where = "the preflight (OPTIONS) answer" if name.startswith("Preflight") else "the answer"
-    if name in ("PreflightInvalidStatus", "PreflightDisallowedRedirect"):
-        where = "the preflight (OPTIONS) answer"
     cred = " with credentials" if context.credentials else ""
     texts: dict[str, tuple[str, str]] = {
         "MissingAllowOriginHeader": (

@@ -17,7 +17,6 @@ from cors_gate.explain.fetch import RequestInputError, classify
 from cors_gate.explain.policy_answers import (
     DecisionView,
     PolicyTransport,
-    PolicyUnavailable,
     decide,
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
@@ -35,7 +34,6 @@ SSO_REDIRECT_FIX = SSO_FIX
 
 _DECISION_DETAIL = {
     "matched": "the origin matches rule {rule}",
-    "no-origin": "the request carries no Origin header, so CORS does not apply",
     "no-rule": "no allowed-origin rule matches {origin}",
     "non-canonical": "{origin!r} is not how a browser serializes an origin "
     "(lower-case scheme://host[:port], no default port, no path), so no rule can match it",
@@ -123,7 +121,7 @@ def site_url() -> str:
 def _reason(view: DecisionView) -> str:
     """The decision's reason, with report-only made visible: the rules may allow the origin,
     but in report-only mode the middleware sends nothing."""
-    if view.mode == "report-only" and view.enforced is False and view.reason == "matched":
+    if view.mode == "report-only" and view.reason == "matched":
         return "report-only"
     return view.reason
 
@@ -148,6 +146,7 @@ def _verdict(
     decision: DecisionView,
     path: str,
     first_url: str,
+    decided: dict[str, Any],
 ) -> dict[str, Any]:
     failure = result.failure
     if failure is None and result.stopped is None:
@@ -197,10 +196,10 @@ def _verdict(
         )
         fix = SSO_REDIRECT_FIX
     elif base == "MissingAllowOriginHeader":
-        reason = _reason(decision)
+        reason = decided["reason"]
         hint = _DECISION_FIX.get(reason)
         if hint and (decision.allowed is False or reason == "report-only"):
-            detail = _DECISION_DETAIL[reason].format(origin=origin, path=path, rule=decision.rule)
+            detail = decided["detail"]
             hinted = hint.format(origin=origin, path=path, rule=decision.rule)
             # The page prints "Fix:" before this: lead with the action, then the cause.
             fix = f"{hinted} (cors_gate did not allow it: {detail})."
@@ -254,10 +253,7 @@ def explain(
     elif mode == "in-process":
         transport = DjangoClientTransport(site_url())
     else:
-        try:
-            transport = PolicyTransport(site_url())
-        except PolicyUnavailable as exc:
-            raise ExplainError(str(exc)) from None
+        transport = PolicyTransport(site_url())
 
     decision = decide(origin, target_path)
     try:
@@ -282,6 +278,7 @@ def explain(
         answer = transport.send(classification.method, target, sent)
         actual = {"status": answer.status, "headers": headers_dict(answer.headers)}
 
+    decided = _decision_dict(decision, origin, target_path)
     request: dict[str, Any] = {
         "origin": origin,
         "method": classification.method,
@@ -294,12 +291,17 @@ def explain(
         "request": request,
         "kind": result.kind,
         "preflight_reasons": [r.as_dict() for r in classification.reasons],
-        "decision": _decision_dict(decision, origin, target_path),
+        "decision": decided,
         "preflight": _status_headers(result, "preflight"),
         "actual": actual,
         "hops": [hop.as_dict() for hop in result.hops],
         "browser": _verdict(
-            result, origin=origin, decision=decision, path=target_path, first_url=target
+            result,
+            origin=origin,
+            decision=decision,
+            path=target_path,
+            first_url=target,
+            decided=decided,
         ),
         "notes": list(classification.notes),
     }
@@ -310,5 +312,4 @@ def _status_headers(result: WalkResult, step: str) -> dict[str, Any] | None:
     hop = result.first(step)
     if hop is None or hop.answer is None or hop.url != result.hops[0].url:
         return None
-    data = hop.as_dict()
-    return {"status": data["status"], "headers": data["headers"]}
+    return {"status": hop.answer.status, "headers": headers_dict(hop.answer.headers)}

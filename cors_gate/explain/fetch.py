@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -309,8 +309,3 @@ def classify(
     return Classification(
         kind, sent_method, tuple(reasons), tuple(sorted(set(unsafe))), tuple(kept), tuple(notes)
     )
-
-
-def unsafe_header_names(headers: Sequence[tuple[str, str]]) -> tuple[str, ...]:
-    """CORS-unsafe, non-forbidden header names (lower case, sorted, unique) of a header list."""
-    return classify("GET", headers).unsafe_header_names

@@ -10,43 +10,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse
+from django.test import RequestFactory
 
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.walk import CannotFollow, same_site_request
+from cors_gate.middleware import CorsGateMiddleware
 from cors_gate.origins import url_origin
-
-
-class PolicyUnavailable(RuntimeError):
-    """The core (policy snapshot / middleware) is not importable in this installation."""
+from cors_gate.policy import current_snapshot
 
 
 @dataclass(frozen=True)
 class DecisionView:
-    allowed: bool | None
+    allowed: bool
     rule: str | None
     reason: str
-    enforced: bool | None = None
-    mode: str | None = None
+    enforced: bool
+    mode: str
 
 
 def decide(origin: str, path: str) -> DecisionView:
     """cors_gate's decision for this Origin and path, from the current policy snapshot."""
-    try:
-        from cors_gate.policy import current_snapshot
-    except ImportError:
-        return DecisionView(None, None, "no-snapshot")
-    snapshot: Any = current_snapshot()
-    decision: Any = snapshot.decide(origin, path)
+    snapshot = current_snapshot()
+    decision = snapshot.decide(origin, path)
     return DecisionView(
-        bool(decision.allowed),
-        decision.rule,
-        str(decision.reason),
-        bool(getattr(decision, "enforced", True)),
-        str(getattr(snapshot, "mode", "enforce")),
+        decision.allowed, decision.rule, decision.reason, decision.enforced, snapshot.mode
     )
 
 
@@ -58,13 +48,6 @@ class PolicyTransport:
     """Answers from CorsGateMiddleware alone, for this site's URLs."""
 
     def __init__(self, site_url: str) -> None:
-        try:
-            from cors_gate.middleware import CorsGateMiddleware
-        except ImportError as exc:
-            raise PolicyUnavailable(
-                f"policy: cors_gate's middleware cannot be imported ({exc})"
-            ) from None
-        from django.test import RequestFactory
 
         self.middleware = CorsGateMiddleware(_stand_in_view)
         self.factory = RequestFactory()

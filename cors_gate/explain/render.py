@@ -29,7 +29,7 @@ def render_text(report: dict[str, Any]) -> str:
     for reason in report["preflight_reasons"]:
         lines.append(f"          - {reason['message']}")
     decision = report["decision"]
-    verdict = {True: "allowed", False: "not allowed", None: "unknown"}[decision["allowed"]]
+    verdict = "allowed" if decision["allowed"] else "not allowed"
     lines.append(f"Policy:   {verdict} ({decision['reason']}): {decision['detail']}")
     lines.append("Hops:")
     for number, hop in enumerate(report["hops"], start=1):

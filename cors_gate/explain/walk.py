@@ -17,7 +17,7 @@ the checks in `browser.py`. Redirect handling follows Chromium's CorsURLLoader:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
@@ -123,7 +123,6 @@ def walk(
     headers: Sequence[tuple[str, str]],
     credentials: bool,
     url: str,
-    on_hop: Callable[[Hop], None] | None = None,
 ) -> WalkResult:
     """Follow one fetch() from `origin` to `url` the way Chromium would."""
     result = WalkResult()
