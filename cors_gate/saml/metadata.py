@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser as Parser
 
+from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import XmlError, local, parse_xml
 
 # https://<org>.okta.com/app/<exk…>/sso/saml/metadata (also Okta custom URL domains)
@@ -56,11 +56,10 @@ def parse_metadata(xml: str) -> IdpMetadata:
     valid_until = None
     raw = root.get("validUntil")
     if raw:
-        valid_until = parse_datetime(raw.strip())
+        invalid = MetadataError(f"IdP metadata: validUntil {raw!r} is not a date-time")
+        valid_until = parse_instant(raw.strip(), invalid)
         if valid_until is None:
-            raise MetadataError(f"IdP metadata: validUntil {raw!r} is not a date-time")
-        if valid_until.tzinfo is None:
-            valid_until = valid_until.replace(tzinfo=dt.UTC)
+            raise invalid
     return IdpMetadata(
         entity_id=str(idp["entityId"]),
         redirect_sso_url=str(idp.get("singleSignOnService", {}).get("url", "")),

@@ -12,11 +12,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as V
 from onelogin.saml2.response import OneLogin_Saml2_Response
 
 from cors_gate.saml import rules
+from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import local, parse_xml
 
 SHA1_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
@@ -67,13 +67,12 @@ def decode(text: str) -> tuple[bytes, str]:
     return xml, compact
 
 
-def _time(value: str | None) -> dt.datetime | None:
+def _time(node: ET.Element, name: str) -> dt.datetime | None:
+    value = node.get(name)
     if not value:
         return None
-    parsed = parse_datetime(value.strip())
-    if parsed is not None and parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed
+    invalid = ResponseError(f"SAML response: {name} {value!r} is not a possible date-time")
+    return parse_instant(value.strip(), invalid)
 
 
 def _children(node: ET.Element, name: str) -> list[ET.Element]:
@@ -124,8 +123,8 @@ def read_facts(text: str) -> ResponseFacts:
             for d in _all(s, "SubjectConfirmationData")
             if d.get("Recipient") is not None
         ),
-        not_before=_time(conditions[0].get("NotBefore")) if conditions else None,
-        not_on_or_after=_time(conditions[0].get("NotOnOrAfter")) if conditions else None,
+        not_before=_time(conditions[0], "NotBefore") if conditions else None,
+        not_on_or_after=_time(conditions[0], "NotOnOrAfter") if conditions else None,
         name_id_format=name_ids[0].get("Format", "") if name_ids else "",
         has_attribute_statement=bool(statements),
         attribute_names=tuple(

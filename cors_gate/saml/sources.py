@@ -17,9 +17,9 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
-from django.utils.dateparse import parse_datetime
 from django.utils.module_loading import import_string
 
+from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.errors import SamlInputError
 from cors_gate.saml.types import ATTR_FIELDS, ProviderConfig, ProviderData, SpConfig
 
@@ -80,17 +80,15 @@ def _mapping(value: Any, where: str) -> dict[str, Any] | None:
 def _datetime(value: Any, where: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
+    invalid = SamlInputError(f"{where}: not an ISO 8601 date-time: {value!r}")
     if isinstance(value, dt.datetime):
         parsed: dt.datetime | None = value
     elif isinstance(value, str):
-        try:
-            parsed = parse_datetime(value)
-        except ValueError:
-            parsed = None
+        parsed = parse_instant(value, invalid)
     else:
         parsed = None
     if parsed is None:
-        raise SamlInputError(f"{where}: not an ISO 8601 date-time: {value!r}")
+        raise invalid
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import http.server
 import io
 import json
@@ -346,3 +347,57 @@ def test_site_without_saml_exits_0_with_info() -> None:
     status, out = run("check")
     assert status == 0
     assert f"{rules.NO_PROVIDERS} [saml]" in out
+
+
+# --- well-formed but impossible dates (month 13) -------------------------------------------
+
+IMPOSSIBLE = "2024-13-01T00:00:00Z"
+
+
+def _response_with(tmp_path: Path, attribute: str) -> str:
+    """The forum's captured response, as XML, with one date attribute set to month 13."""
+    xml = base64.b64decode(F.saml_response()).decode()
+    xml, count = re.subn(rf'\b{attribute}="[^"]*"', f'{attribute}="{IMPOSSIBLE}"', xml)
+    assert count
+    path = tmp_path / f"response-{attribute}.xml"
+    path.write_text(xml)
+    return str(path)
+
+
+@override_settings(**FORUM_SITE)
+@pytest.mark.parametrize("attribute", ["IssueInstant", "NotBefore", "NotOnOrAfter"])
+def test_response_with_impossible_date_is_a_finding_not_a_traceback(
+    files: dict[str, str], tmp_path: Path, attribute: str
+) -> None:
+    files["response"] = _response_with(tmp_path, attribute)
+    status, out = run(*args(files, "--format", "json"))
+    assert status == 1
+    (finding,) = [f for f in json.loads(out)["findings"] if f["id"] == rules.RESPONSE_MALFORMED]
+    assert "\n" not in finding["detail"]
+    if attribute != "IssueInstant":  # python3-saml's schema check reports that one
+        assert f"{attribute} '{IMPOSSIBLE}'" in finding["detail"]
+
+
+@override_settings(**FORUM_SITE)
+def test_metadata_with_impossible_valid_until_is_a_finding_not_a_traceback(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    metadata = F.okta_metadata().replace(
+        "<md:EntityDescriptor ", f'<md:EntityDescriptor validUntil="{IMPOSSIBLE}" ', 1
+    )
+    assert IMPOSSIBLE in metadata
+    path = tmp_path / "metadata-month-13.xml"
+    path.write_text(metadata)
+    files["metadata"] = str(path)
+    status, out = run(*args(files, "--format", "json"))
+    assert status == 1
+    (finding,) = [f for f in json.loads(out)["findings"] if f["id"] == rules.METADATA_MALFORMED]
+    assert finding["detail"] == f"IdP metadata: validUntil '{IMPOSSIBLE}' is not a date-time"
+
+
+def test_provider_json_with_impossible_date_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    document = F.forum_document()
+    document["provider_data"]["expires_at"] = IMPOSSIBLE
+    path = F.write_json(tmp_path, "provider-month-13.json", document)
+    message = usage_error("check", "--provider-json", path)
+    assert message.endswith(f"provider_data.expires_at: not an ISO 8601 date-time: '{IMPOSSIBLE}'")
