@@ -406,10 +406,11 @@ def plan_cloud_gate(payload: CloudGateSettings) -> CloudGatePlan:
     if payload.allowed_origins is not None:
         plan.replaces_origins = True
         wanted = payload.allowed_origins
-        rows = dict(AllowedOrigin.objects.values_list("pattern", "enabled"))
-        plan.add = [p for p in wanted if p not in rows]
-        plan.keep = [p for p in wanted if p in rows]
-        plan.remove = sorted(p for p in rows if p not in set(wanted))
+        stored = set(AllowedOrigin.objects.values_list("pattern", flat=True))
+        wanted_set = set(wanted)
+        plan.add = [p for p in wanted if p not in stored]
+        plan.keep = [p for p in wanted if p in stored]
+        plan.remove = sorted(p for p in stored if p not in wanted_set)
     return plan
 
 
