@@ -8,17 +8,13 @@ exactly the middleware's own, with no URL conf, no other middleware and no view 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.test import RequestFactory
 
-from cors_gate.explain.browser import Answer
-from cors_gate.explain.walk import CannotFollow, same_site_request
+from cors_gate.explain.walk import SiteTransport
 from cors_gate.middleware import CorsGateMiddleware
-from cors_gate.origins import url_origin
 from cors_gate.policy import current_snapshot
 
 
@@ -44,22 +40,16 @@ def _stand_in_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"", status=200, content_type="text/plain")
 
 
-class PolicyTransport:
+class PolicyTransport(SiteTransport):
     """Answers from CorsGateMiddleware alone, for this site's URLs."""
 
-    def __init__(self, site_url: str) -> None:
+    other_site = "{url} is another site; policy mode knows only this one"
 
+    def __init__(self, site_url: str) -> None:
+        super().__init__(site_url)
         self.middleware = CorsGateMiddleware(_stand_in_view)
         self.factory = RequestFactory()
-        self.site_origin = url_origin(site_url)
-        parts = urlsplit(site_url)
-        self.secure = parts.scheme == "https"
-        self.host = parts.netloc
 
-    def send(self, method: str, url: str, headers: Sequence[tuple[str, str]]) -> Answer:
-        if url_origin(url) != self.site_origin:
-            raise CannotFollow(url, f"{url} is another site; policy mode knows only this one")
-        path, sent = same_site_request(url, headers, self.host)
-        request = self.factory.generic(method, path, secure=self.secure, headers=sent)
-        response = self.middleware(request)
-        return Answer.build(url, response.status_code, list(response.items()))
+    def answer(self, method: str, path: str, headers: dict[str, str]) -> HttpResponseBase:
+        request = self.factory.generic(method, path, secure=self.secure, headers=headers)
+        return self.middleware(request)

@@ -6,14 +6,13 @@ The policy-mode answers (no HTTP at all) live in `policy_answers.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from urllib.parse import urlsplit
 
 import requests
+from django.http import HttpResponseBase
 
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.fetch import RequestInputError
-from cors_gate.explain.walk import CannotFollow, same_site_request
-from cors_gate.origins import url_origin
+from cors_gate.explain.walk import CannotFollow, SiteTransport
 
 USER_AGENT = "cors_gate-explain (predicts what a browser does with a CORS request)"
 
@@ -58,22 +57,21 @@ def _short_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-class DjangoClientTransport:
+class DjangoClientTransport(SiteTransport):
     """This project's whole middleware stack and URL conf, through Django's test client.
 
     CSRF checks are enforced (the test client skips them by default) and view exceptions
     become 500 answers, because that is what a browser would get.
     """
 
+    other_site = "{url} is another site; --in-process answers only for {site}"
+
     def __init__(self, site_url: str) -> None:
         from django.conf import settings
         from django.http.request import split_domain_port, validate_host
         from django.test import Client
 
-        self.site_origin = url_origin(site_url)
-        parts = urlsplit(site_url)
-        self.secure = parts.scheme == "https"
-        self.host = parts.netloc
+        super().__init__(site_url)
         allowed = list(settings.ALLOWED_HOSTS)
         if settings.DEBUG and not allowed:
             allowed = [".localhost", "127.0.0.1", "[::1]"]
@@ -85,11 +83,5 @@ class DjangoClientTransport:
             )
         self.client = Client(enforce_csrf_checks=True, raise_request_exception=False)
 
-    def send(self, method: str, url: str, headers: Sequence[tuple[str, str]]) -> Answer:
-        if url_origin(url) != self.site_origin:
-            raise CannotFollow(
-                url, f"{url} is another site; --in-process answers only for {self.site_origin}"
-            )
-        path, sent = same_site_request(url, headers, self.host)
-        response = self.client.generic(method, path, secure=self.secure, headers=sent)
-        return Answer.build(url, response.status_code, list(response.items()))
+    def answer(self, method: str, path: str, headers: dict[str, str]) -> HttpResponseBase:
+        return self.client.generic(method, path, secure=self.secure, headers=headers)

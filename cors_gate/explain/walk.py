@@ -51,17 +51,32 @@ class CannotFollow(Exception):
         self.why = why
 
 
-def same_site_request(
-    url: str, headers: Sequence[tuple[str, str]], host: str
-) -> tuple[str, dict[str, str]]:
-    """The request target (path and query) and headers for sending `url` to this site."""
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if parts.query:
-        path = f"{path}?{parts.query}"
-    sent = {name: value for name, value in headers}
-    sent["Host"] = host
-    return path, sent
+class SiteTransport:
+    """Sends to this site only (a hop elsewhere stops the walk); subclasses say who answers."""
+
+    other_site = "{url} is another site"
+
+    def __init__(self, site_url: str) -> None:
+        self.site_origin = url_origin(site_url)
+        parts = urlsplit(site_url)
+        self.secure = parts.scheme == "https"
+        self.host = parts.netloc
+
+    def answer(self, method: str, path: str, headers: dict[str, str]) -> Any:
+        """The Django response for `method path` with these request headers."""
+        raise NotImplementedError
+
+    def send(self, method: str, url: str, headers: Sequence[tuple[str, str]]) -> Answer:
+        if url_origin(url) != self.site_origin:
+            raise CannotFollow(url, self.other_site.format(url=url, site=self.site_origin))
+        parts = urlsplit(url)
+        path = parts.path or "/"
+        if parts.query:
+            path = f"{path}?{parts.query}"
+        sent = {name: value for name, value in headers}
+        sent["Host"] = self.host
+        response = self.answer(method, path, sent)
+        return Answer.build(url, response.status_code, list(response.items()))
 
 
 @dataclass
