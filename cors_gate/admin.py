@@ -30,6 +30,7 @@ from cors_gate.models import (
 from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
 from cors_gate.policy import REASONS
 from cors_gate.services import (
+    ORIGIN_FIELDS,
     POLICY_FIELDS,
     Actor,
     InvalidInput,
@@ -43,7 +44,6 @@ from cors_gate.services import (
     validate_note,
 )
 
-RULE_FIELDS = ("pattern", "enabled", "note", "paths", "expires_at", "csrf_trusted")
 MAX_AGE_LIMIT = 2**31 - 1
 LIST_FIELDS = ("exposed_headers", "allowed_methods", "allowed_headers")
 
@@ -75,7 +75,7 @@ class AllowedOriginForm(forms.ModelForm):
 
     class Meta:
         model = AllowedOrigin
-        fields = RULE_FIELDS
+        fields = ORIGIN_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -213,7 +213,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
         return f"expired {stamp}" if obj.is_expired else stamp
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        main = (None, {"fields": RULE_FIELDS})
+        main = (None, {"fields": ORIGIN_FIELDS})
         if obj is None:
             return [main]
         return [main, ("History", {"fields": self.readonly_fields})]
@@ -224,7 +224,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
         actor = _actor(request)
         typed = form.data.get("pattern", "") if hasattr(form, "data") else ""
         if change:
-            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in RULE_FIELDS}
+            changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ORIGIN_FIELDS}
             if "expires_at" in changes and changes["expires_at"] is None:
                 changes["expires_at"] = ""
             outcome = change_origin(obj.pk, changes, actor=actor)

@@ -10,7 +10,7 @@ from rest_framework import serializers
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin, validate_paths
 from cors_gate.observe import is_usable
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import POLICY_FIELDS
+from cors_gate.services import ORIGIN_FIELDS, POLICY_FIELDS
 
 
 def _username(user: Any) -> str | None:
@@ -27,12 +27,7 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
         model = AllowedOrigin
         fields = (
             "id",
-            "pattern",
-            "enabled",
-            "note",
-            "paths",
-            "expires_at",
-            "csrf_trusted",
+            *ORIGIN_FIELDS,
             "expired",
             "created_at",
             "updated_at",
