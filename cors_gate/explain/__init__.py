@@ -7,10 +7,7 @@ and returns the same JSON-able dict (documented in the README). Bad input raises
 
 from __future__ import annotations
 
-from cors_gate.explain import explain as _walk_module
-from cors_gate.explain.fetch import RequestInputError as ExplainError
-
 # The submodule explain.py shares the function's name; the package exports the function.
-explain = _walk_module.explain
+from cors_gate.explain.explain import ExplainError, explain
 
 __all__ = ["ExplainError", "explain"]

@@ -37,16 +37,17 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import urlsplit
 
+from cors_gate import middleware
 from cors_gate.middleware import REDIRECT_STATUSES
 
 Step = Literal["preflight", "actual", "redirect"]
 
 CORS_SCHEMES = frozenset({"http", "https"})
 
-ACAO = "access-control-allow-origin"
-ACAC = "access-control-allow-credentials"
-ACAM = "access-control-allow-methods"
-ACAH = "access-control-allow-headers"
+# The middleware's header names, in the lower case answers are compared in.
+ACAO, ACAC, ACAM, ACAH = (
+    h.lower() for h in (middleware.ACAO, middleware.ACAC, middleware.ACAM, middleware.ACAH)
+)
 
 # Chromium name -> Firefox name (MDN "CORS errors"; MDN spells one "CORSMIssingAllowCredentials").
 FIREFOX_NAMES: dict[str, str] = {

@@ -29,8 +29,6 @@ ExplainError = RequestInputError
 Mode = Literal["policy", "in-process", "url"]
 
 # The cure for the seed's case (FIELD-NOTES §3): no allow-list entry on this site helps.
-# One sentence, shared with the middleware's warning (explain imports the core, never the reverse).
-SSO_REDIRECT_FIX = SSO_FIX
 
 _DECISION_DETAIL = {
     "matched": "the origin matches rule {rule}",
@@ -168,7 +166,7 @@ def _verdict(
         }
     if failure is None:
         assert result.stopped is not None
-        fix = SSO_REDIRECT_FIX if result.crossed_origin else None
+        fix = SSO_FIX if result.crossed_origin else None
         return {
             "ok": False,
             "chrome_error": None,
@@ -194,7 +192,7 @@ def _verdict(
             "(with Origin: null). That site does not allow it; nothing in this site's "
             f"allow-list can change that. {message}"
         )
-        fix = SSO_REDIRECT_FIX
+        fix = SSO_FIX
     elif base == "MissingAllowOriginHeader":
         reason = decided["reason"]
         hint = _DECISION_FIX.get(reason)
