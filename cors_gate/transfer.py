@@ -23,7 +23,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from cors_gate.api.cloud_gate import (
-    CloudGateError,
     CloudGateSettings,
     build_payload,
     parse_json,
@@ -376,17 +375,10 @@ class CloudGatePlan:
         }
 
 
-def as_invalid(exc: CloudGateError) -> InvalidInput:
-    return InvalidInput(exc.member, exc.message)
-
-
 def read_cloud_gate(body: bytes | str | Any, *, decoded: bool = False) -> CloudGateSettings:
     """Parse a payload (raw text, or already-decoded JSON when `decoded`)."""
-    try:
-        data = body if decoded else parse_json(body)
-        return parse_payload(data, credentials_on=CorsPolicy.credentials_on())
-    except CloudGateError as exc:
-        raise as_invalid(exc) from None
+    data = body if decoded else parse_json(body)
+    return parse_payload(data, credentials_on=CorsPolicy.credentials_on())
 
 
 def read_cloud_gate_file(path: str | Path) -> CloudGateSettings:

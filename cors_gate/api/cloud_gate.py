@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 
 from cors_gate.models import validate_token_list
 from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.services import InvalidInput
 
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SETTINGS_PATH = "cloudGateCorsSettings"
@@ -36,13 +37,8 @@ _KEYS_BY_LOWER = {k.lower(): k for k in KEYS}
 MAX_AGE_LIMIT = 2**31 - 1
 
 
-class CloudGateError(ValueError):
-    """One line: the member (JSON-path-like) and what is wrong with it."""
-
-    def __init__(self, member: str, message: str) -> None:
-        self.member = member
-        self.message = message
-        super().__init__(f"{member}: {message}")
+class CloudGateError(InvalidInput):
+    """One line: the member (JSON-path-like, as the field) and what is wrong with it."""
 
 
 @dataclass(frozen=True)
