@@ -20,6 +20,7 @@ from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
 
 from cors_gate.models import (
+    MAX_AGE_LIMIT,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
@@ -44,7 +45,6 @@ from cors_gate.services import (
     validate_note,
 )
 
-MAX_AGE_LIMIT = 2**31 - 1
 LIST_FIELDS = ("exposed_headers", "allowed_methods", "allowed_headers")
 
 

@@ -22,6 +22,8 @@ from cors_gate.origins import OriginError, parse_pattern
 PATTERN_MAX_LENGTH = 300
 OBSERVED_ORIGIN_MAX_LENGTH = 512
 CHROMIUM_MAX_AGE_CAP = 7200
+# The largest max_age any channel accepts (a signed 32-bit integer, on every database).
+MAX_AGE_LIMIT = 2**31 - 1
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token
 

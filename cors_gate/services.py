@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from cors_gate import conf
 from cors_gate.models import (
+    MAX_AGE_LIMIT,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
@@ -466,7 +467,7 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
                 raise InvalidInput("max_age", f"must be a whole number of seconds, not {value!r}")
             if value < 0:
                 raise InvalidInput("max_age", f"{value} is negative (0 sends no header)")
-            if value > 2**31 - 1:
+            if value > MAX_AGE_LIMIT:
                 raise InvalidInput("max_age", f"{value} is too large")
             values[name] = value
         elif name in _POLICY_LISTS:

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from cors_gate.models import validate_token_list
+from cors_gate.models import MAX_AGE_LIMIT, validate_token_list
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import InvalidInput
 
@@ -34,7 +34,6 @@ MAX_AGE = "cloudGateCorsMaxAge"
 EXPOSED = "cloudGateCorsExposedHeaders"
 KEYS = (ENABLED, NULL_ORIGIN, ORIGINS, MAX_AGE, EXPOSED)
 _KEYS_BY_LOWER = {k.lower(): k for k in KEYS}
-MAX_AGE_LIMIT = 2**31 - 1
 
 
 class CloudGateError(InvalidInput):

@@ -7,7 +7,13 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin, validate_paths
+from cors_gate.models import (
+    MAX_AGE_LIMIT,
+    AllowedOrigin,
+    CorsPolicy,
+    ObservedOrigin,
+    validate_paths,
+)
 from cors_gate.observe import is_usable
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import ORIGIN_FIELDS, POLICY_FIELDS
@@ -68,7 +74,7 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     mode = serializers.ChoiceField(choices=[m for m, _ in CorsPolicy.MODES])
     allow_null_origin = serializers.BooleanField()
     allow_credentials = serializers.BooleanField()
-    max_age = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+    max_age = serializers.IntegerField(min_value=0, max_value=MAX_AGE_LIMIT)
     exposed_headers = serializers.ListField(child=serializers.CharField(), allow_empty=True)
     allowed_methods = serializers.ListField(child=serializers.CharField(), allow_empty=True)
     allowed_headers = serializers.ListField(child=serializers.CharField(), allow_empty=True)
