@@ -14,7 +14,6 @@ from cors_gate.saml import rules
 from cors_gate.saml.certs import CertError, key_matches_cert, load_cert, load_private_key
 from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.metadata import OKTA_METADATA_PATH
-from cors_gate.saml.spsettings import settings_errors
 
 RELAY_STATE_MAX_BYTES = 80  # SAML bindings §3.4.3 / §3.5.3
 EXPIRY_WARNING = dt.timedelta(days=30)
@@ -175,7 +174,7 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
     s = ctx.subject
     c.ran(rules.ORG_CONTACT_INCOMPLETE, s)
     c.ran(rules.SP_SETTINGS_INVALID, s)
-    errors = settings_errors(ctx.config)
+    errors = ctx.settings_errors
     org = [e for e in errors if e.startswith(("contact", "organization", "crash:"))]
     other = [
         e

@@ -52,34 +52,36 @@ def settings_dict(
     return config
 
 
-def settings_errors(config: dict[str, Any]) -> list[str]:
-    """python3-saml's error codes for the SP part ([] when it accepts the settings)."""
+_FALLBACK_SECURITY = {
+    "wantMessagesSigned": False,
+    "wantAssertionsSigned": False,
+    "rejectDeprecatedAlgorithm": False,
+    "authnRequestsSigned": False,
+}
+
+
+def sp_verdict(config: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+    """python3-saml's verdict on the SP part, from one OneLogin_Saml2_Settings: its error
+    codes ([] when it accepts the settings), and SECURITY_CONFIG with its defaults filled in
+    (wantMessagesSigned, ...; for refused settings, ours under the configured values)."""
     try:
-        OneLogin_Saml2_Settings(config, sp_validation_only=True)
+        settings = OneLogin_Saml2_Settings(config, sp_validation_only=True)
     except OneLogin_Saml2_Error as exc:
         text = str(exc)
         codes = text.split(":", 1)[1] if ":" in text else text
-        return [c.strip() for c in codes.split(",") if c.strip()]
+        errors = [c.strip() for c in codes.split(",") if c.strip()]
     except Exception as exc:
         # Odd shapes (a contact that is a string, ...) crash python3-saml, and the login with
         # it: report that as refused settings, never as our traceback.
-        return [f"crash:{type(exc).__name__}"]
-    return []
+        errors = [f"crash:{type(exc).__name__}"]
+    else:
+        return [], dict(settings.get_security_data())
+    return errors, {**_FALLBACK_SECURITY, **config.get("security", {})}
 
 
 def effective_security(config: dict[str, Any]) -> dict[str, Any]:
     """SECURITY_CONFIG with python3-saml's defaults filled in (wantMessagesSigned, ...)."""
-    try:
-        settings = OneLogin_Saml2_Settings(config, sp_validation_only=True)
-    except Exception:  # refused or crashing settings: reported by settings_errors
-        defaults = {
-            "wantMessagesSigned": False,
-            "wantAssertionsSigned": False,
-            "rejectDeprecatedAlgorithm": False,
-            "authnRequestsSigned": False,
-        }
-        return {**defaults, **config.get("security", {})}
-    return dict(settings.get_security_data())
+    return sp_verdict(config)[1]
 
 
 def sp_name_id_format(provider: ProviderConfig) -> str:

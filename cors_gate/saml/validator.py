@@ -32,7 +32,7 @@ from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.metadata import IdpMetadata, MetadataError, parse_metadata
 from cors_gate.saml.okta import OktaApp, OktaAppError, parse_okta_app
 from cors_gate.saml.response import ResponseError, ResponseFacts, read_facts
-from cors_gate.saml.spsettings import PLACEHOLDER_ACS, effective_security, settings_dict
+from cors_gate.saml.spsettings import PLACEHOLDER_ACS, settings_dict, sp_verdict
 from cors_gate.saml.types import ProviderConfig, SamlInputs
 from cors_gate.saml.xmlsafe import XmlError
 
@@ -98,12 +98,13 @@ def _context(
 ) -> Ctx:
     acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
     config = settings_dict(provider, acs if lms_url else PLACEHOLDER_ACS + acs)
+    errors, security = sp_verdict(config)
     return Ctx(
         provider=provider,
         lms_url=lms_url,
         acs_url=acs,
-        config=config,
-        security=effective_security(config),
+        settings_errors=errors,
+        security=security,
         social_core_major=major,
         now=now,
         **okta_side,  # type: ignore[arg-type]
