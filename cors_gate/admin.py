@@ -6,8 +6,6 @@ changes are validated, bump the policy revision and are recorded like any other 
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from typing import Any
 
 from django import forms
@@ -136,20 +134,6 @@ class KindFilter(admin.SimpleListFilter):
         if self.value() == "exact":
             return queryset.exclude(pattern__contains="*")
         return queryset
-
-
-def _explain_urls(admin_site: admin.AdminSite) -> list[URLPattern]:
-    """The explain helper's admin URLs (cors_gate.explain.admin_views.explain_urls), if any."""
-    try:
-        admin_views = importlib.import_module("cors_gate.explain.admin_views")
-    except ImportError:
-        return []
-    factory = getattr(admin_views, "explain_urls", None)
-    if factory is None:
-        return []
-    wants_site = bool(inspect.signature(factory).parameters)
-    urls = factory(admin_site) if wants_site else factory()
-    return list(urls)
 
 
 class RefusalsAsMessages(admin.ModelAdmin):
@@ -284,22 +268,15 @@ class AllowedOriginAdmin(RefusalsAsMessages):
     # The change list: settings-pinned entries (read-only) and the explain link.
 
     def get_urls(self) -> list[URLPattern]:
-        return _explain_urls(self.admin_site) + super().get_urls()
+        from cors_gate.explain.admin_views import explain_urls
+
+        return explain_urls(self.admin_site) + super().get_urls()
 
     def explain_url(self) -> str | None:
-        for pattern in _explain_urls(self.admin_site):
-            name = getattr(pattern, "name", None)
-            if name:
-                try:
-                    return reverse(f"{self.admin_site.name}:{name}")
-                except NoReverseMatch:
-                    continue
-        for name in ("cors_gate_explain", "cors_gate_allowedorigin_explain"):
-            try:
-                return reverse(f"{self.admin_site.name}:{name}")
-            except NoReverseMatch:
-                continue
-        return None
+        try:
+            return reverse(f"{self.admin_site.name}:cors_gate_explain")
+        except NoReverseMatch:  # this site's URLs are not mounted under its own name
+            return None
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
