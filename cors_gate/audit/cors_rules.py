@@ -518,17 +518,18 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
 def invalid_regex(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
-        if analysis.error:
+        error = regex_probe.compile_error(regex)  # not analyse(): this runs at start-up
+        if error:
+            text = regex_probe.regex_text(regex)
             yield _f(
                 "cors.invalid-regex",
                 Severity.ERROR,
                 "an origin regex does not compile",
-                f"{regexes.name} entry {analysis.text!r}: {analysis.error}; django-cors-headers "
+                f"{regexes.name} entry {text!r}: {error}; django-cors-headers "
                 "raises on every cross-origin request (500)",
                 "Fix the regex, or replace it with a cors_gate pattern such as "
                 "https://*.example.com.",
-                analysis.text,
+                text,
             )
 
 

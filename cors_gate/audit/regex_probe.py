@@ -74,18 +74,39 @@ def accepts_any(regex: object, origin: str) -> bool:
     return accepts(compiled, origin)
 
 
+def compile_error(regex: object) -> str | None:
+    """Why a setting's value (text or compiled) does not compile; None when it does.
+
+    Cheap: the start-up check needs only this, not the hostile probe `analyse` runs.
+    """
+    text, flags = _text_and_flags(regex)
+    compiled = _compile(text, flags)
+    return compiled if isinstance(compiled, str) else None
+
+
 def analyse(regex: object) -> RegexAnalysis:
+    return _analyse(*_text_and_flags(regex))
+
+
+def _text_and_flags(regex: object) -> tuple[str, int]:
     if isinstance(regex, re.Pattern):
-        return _analyse(regex.pattern, regex.flags)
-    return _analyse(str(regex), 0)
+        return regex.pattern, regex.flags
+    return str(regex), 0
+
+
+def _compile(text: str, flags: int) -> re.Pattern[str] | str:
+    """The compiled regex, or the error message when it does not compile."""
+    try:
+        return re.compile(text, flags)
+    except (re.error, TypeError) as exc:
+        return str(exc)
 
 
 @lru_cache(maxsize=256)
 def _analyse(text: str, flags: int) -> RegexAnalysis:
-    try:
-        compiled = re.compile(text, flags)
-    except (re.error, TypeError) as exc:
-        return RegexAnalysis(text=text, error=str(exc))
+    compiled = _compile(text, flags)
+    if isinstance(compiled, str):
+        return RegexAnalysis(text=text, error=compiled)
     strangers = (f"https://{EVIL_DOMAIN}", f"http://{EVIL_DOMAIN}")
     unrelated = tuple(o for o in strangers if accepts(compiled, o))
     null = accepts(compiled, "null")
