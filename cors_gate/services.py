@@ -390,14 +390,17 @@ def set_enabled(patterns: Iterable[str] | str, enabled: bool, *, actor: Actor) -
             o.pattern: o
             for o in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
         }
+        to_change: set[int] = set()
         for text in texts:
             origin = existing.get(text)
             if origin is None:
                 raise InvalidInput("pattern", f"{text!r} is not a rule (add it first)")
-            if enabled and not origin.enabled:
-                origin.enabled = True
-                _check(origin)  # e.g. "*" cannot come back on while credentials are on
-        return _apply_enabled([existing[t] for t in texts], enabled, actor)
+            if origin.enabled != enabled:
+                to_change.add(origin.pk)
+                if enabled:
+                    origin.enabled = True
+                    _check(origin)  # e.g. "*" cannot come back on while credentials are on
+        return _apply_enabled([existing[t] for t in texts], enabled, to_change, actor)
 
 
 def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[Outcome]:
@@ -405,20 +408,20 @@ def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[
     enabled = _clean_bool("enabled", enabled)
     with transaction.atomic():
         rules = list(AllowedOrigin.objects.select_for_update().filter(pk__in=list(ids)))
+        to_change = {o.pk for o in rules if o.enabled != enabled}
         for origin in rules:
-            if enabled and not origin.enabled:
+            if origin.pk in to_change and enabled:
                 origin.enabled = True
                 _check(origin)
-        return _apply_enabled(rules, enabled, actor)
+        return _apply_enabled(rules, enabled, to_change, actor)
 
 
-def _apply_enabled(rules: list[AllowedOrigin], enabled: bool, actor: Actor) -> list[Outcome]:
+def _apply_enabled(
+    rules: list[AllowedOrigin], enabled: bool, to_change: set[int], actor: Actor
+) -> list[Outcome]:
+    """Flip `enabled` on the rules in `to_change` (their pks, taken from the locked rows
+    before validation set the flag) and record each; the others are unchanged."""
     action = "enable" if enabled else "disable"
-    # Enabling above set the flag on the instances to validate them; compare with the table.
-    stored = dict(
-        AllowedOrigin.objects.filter(pk__in=[o.pk for o in rules]).values_list("pk", "enabled")
-    )
-    to_change = [o.pk for o in rules if stored.get(o.pk) != enabled]
     outcomes: list[Outcome] = []
     if to_change:
         now = timezone.now()
