@@ -20,7 +20,7 @@ from cors_gate.saml.checks_okta import (
 )
 from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.response import ResponseFacts, library_verdict
-from cors_gate.saml.spsettings import PLACEHOLDER_ACS, settings_dict
+from cors_gate.saml.spsettings import settings_dict
 
 DRIFT = dt.timedelta(seconds=C.ALLOWED_CLOCK_DRIFT)
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
@@ -143,13 +143,12 @@ def check_embedded_cert(
 def verdict_from_library(
     c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
 ) -> None:
-    acs = ctx.acs_url if ctx.lms_url else PLACEHOLDER_ACS + ctx.acs_url
-    config = settings_dict(ctx.provider, acs, idp_certs=idp_certs)
+    config = settings_dict(ctx.provider, ctx.settings_acs_url, idp_certs=idp_certs)
     try:
         settings = OneLogin_Saml2_Settings(config, sp_validation_only=True)
     except Exception:
         return
-    verdict = library_verdict(settings, facts, acs)
+    verdict = library_verdict(settings, facts, ctx.settings_acs_url)
     if verdict.rule is None:
         return
     rule = verdict.rule

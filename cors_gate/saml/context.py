@@ -84,6 +84,7 @@ class Ctx:
     provider: ProviderConfig
     lms_url: str | None  # without trailing slash
     acs_url: str  # absolute when lms_url is known, else the path
+    settings_acs_url: str  # acs_url, on a placeholder host when no LMS URL is known
     settings_errors: list[str]  # python3-saml's error codes for the SP settings ([] = accepted)
     security: dict[str, Any]  # effective security settings (python3-saml defaults applied)
     social_core_major: int | None

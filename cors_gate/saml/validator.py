@@ -97,12 +97,13 @@ def _context(
     **okta_side: object,
 ) -> Ctx:
     acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
-    config = settings_dict(provider, acs if lms_url else PLACEHOLDER_ACS + acs)
-    errors, security = sp_verdict(config)
+    settings_acs = acs if lms_url else PLACEHOLDER_ACS + acs
+    errors, security = sp_verdict(settings_dict(provider, settings_acs))
     return Ctx(
         provider=provider,
         lms_url=lms_url,
         acs_url=acs,
+        settings_acs_url=settings_acs,
         settings_errors=errors,
         security=security,
         social_core_major=major,
