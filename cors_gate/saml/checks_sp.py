@@ -240,11 +240,15 @@ def _short(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "…"
 
 
-def needs_sp_key(ctx: Ctx) -> bool:
-    sec = ctx.security
-    encrypted = bool(ctx.okta and ctx.okta.assertion_encrypted) or bool(
+def assertion_encrypted(ctx: Ctx) -> bool:
+    """Okta encrypts the assertion: the app says so, or the captured response shows it."""
+    return bool(ctx.okta and ctx.okta.assertion_encrypted) or bool(
         ctx.facts and ctx.facts.encrypted
     )
+
+
+def needs_sp_key(ctx: Ctx, encrypted: bool) -> bool:
+    sec = ctx.security
     return encrypted or any(
         bool(sec.get(k))
         for k in (
@@ -260,7 +264,8 @@ def needs_sp_key(ctx: Ctx) -> bool:
 
 def check_sp_keys(c: Checker, ctx: Ctx) -> None:
     s, sp = ctx.subject, ctx.provider.sp
-    needed = needs_sp_key(ctx)
+    encrypted = assertion_encrypted(ctx)
+    needed = needs_sp_key(ctx, encrypted)
     soft = None if needed else Severity.WARNING
     why = (
         "requests are signed or assertions encrypted, so logins need it"
@@ -271,9 +276,6 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         c.ran(rule, s)
     c.ran(rules.SP_CERT_EXPIRED, s)
     c.ran(rules.ENCRYPTION_WITHOUT_SP_KEY, s)
-    encrypted = bool(ctx.okta and ctx.okta.assertion_encrypted) or bool(
-        ctx.facts and ctx.facts.encrypted
-    )
     missing = [
         n for n, v in (("certificate", sp.public_cert), ("private key", sp.private_key)) if not v
     ]
