@@ -11,7 +11,6 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, URLPattern, reverse
@@ -33,6 +32,7 @@ from cors_gate.services import (
     POLICY_FIELDS,
     Actor,
     InvalidInput,
+    allow_observed,
     change_origin,
     parse_expiry,
     pinned_entries,
@@ -492,25 +492,15 @@ class ObservedOriginAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Skipped {origin[:120]!r}: {reason}", messages.WARNING)
         if not candidates:
             return
-        existing = set(
-            AllowedOrigin.objects.filter(pattern__in=candidates).values_list("pattern", flat=True)
-        )
-        new = [o for o in candidates if o not in existing]
-        actor = _actor(request)
         try:
-            with transaction.atomic():
-                outcomes = []
-                if new:
-                    outcomes += upsert_origins(
-                        new, note="allowed from observed origins", enabled=True, actor=actor
-                    )
-                if existing:
-                    outcomes += upsert_origins(sorted(existing), enabled=True, actor=actor)
+            outcomes = allow_observed(
+                candidates, note="allowed from observed origins", actor=_actor(request)
+            )
         except InvalidInput as exc:
             self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
             return
         added = [o.pattern for o in outcomes if o.action == "add"]
-        changed = [o.pattern for o in outcomes if o.action == "change"]
+        changed = [o.pattern for o in outcomes if o.action == "enable"]
         same = [o.pattern for o in outcomes if o.action == "unchanged"]
         parts = [f"{len(added)} rule(s) created"]
         if changed:

@@ -416,6 +416,25 @@ def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[
         return _apply_enabled(rules, enabled, to_change, actor)
 
 
+def allow_observed(patterns: list[str], *, note: str, actor: Actor) -> list[Outcome]:
+    """Allow origins seen in traffic (the caller has checked each is a browser's exact
+    serialisation): existing rules are enabled and keep their note, paths and expiry; the
+    others become new enabled rules with `note`. Outcomes: the existing rules', then the new."""
+    with transaction.atomic():
+        existing = set(
+            AllowedOrigin.objects.filter(pattern__in=patterns).values_list("pattern", flat=True)
+        )
+        outcomes = (
+            set_enabled([p for p in patterns if p in existing], True, actor=actor)
+            if existing
+            else []
+        )
+        new = [p for p in patterns if p not in existing]
+        if new:
+            outcomes += upsert_origins(new, enabled=True, note=note, actor=actor)
+    return outcomes
+
+
 def _apply_enabled(
     rules: list[AllowedOrigin], enabled: bool, to_change: set[int], actor: Actor
 ) -> list[Outcome]:

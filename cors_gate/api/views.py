@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from rest_framework import status, viewsets
 from rest_framework.authentication import BaseAuthentication
@@ -33,9 +32,9 @@ from cors_gate.observe import is_usable
 from cors_gate.services import (
     Actor,
     InvalidInput,
+    allow_observed,
     change_origin,
     remove_origins,
-    set_enabled,
     update_policy,
     upsert_origins,
 )
@@ -279,26 +278,9 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
                 )
         patterns = [found[pk] for pk in ids]  # usable values are already canonical
         try:
-            with transaction.atomic():
-                existing = set(
-                    AllowedOrigin.objects.filter(pattern__in=patterns).values_list(
-                        "pattern", flat=True
-                    )
-                )
-                # Existing rules keep their note, paths and expiry: they are only enabled.
-                outcomes = (
-                    set_enabled([p for p in patterns if p in existing], True, actor=self.actor)
-                    if existing
-                    else []
-                )
-                new = [p for p in patterns if p not in existing]
-                if new:
-                    outcomes += upsert_origins(
-                        new,
-                        enabled=True,
-                        note=serializer.validated_data["note"],
-                        actor=self.actor,
-                    )
+            outcomes = allow_observed(
+                patterns, note=serializer.validated_data["note"], actor=self.actor
+            )
         except InvalidInput as exc:
             raise invalid(exc) from None
         return Response(
