@@ -38,12 +38,8 @@ def _seconds(field: str, text: str) -> int:
     return int(stripped)
 
 
-def _names(field: str, text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _text(field: str, text: str) -> str:
-    return text
+    return text  # lists stay comma-separated text: the policy's validation splits them
 
 
 OPTIONS: dict[str, tuple[str, Any]] = {
@@ -51,14 +47,18 @@ OPTIONS: dict[str, tuple[str, Any]] = {
     "allow_null_origin": ("--allow-null-origin", _switch),
     "allow_credentials": ("--allow-credentials", _switch),
     "max_age": ("--max-age", _seconds),
-    "exposed_headers": ("--exposed-headers", _names),
-    "allowed_methods": ("--allowed-methods", _names),
-    "allowed_headers": ("--allowed-headers", _names),
+    "exposed_headers": ("--exposed-headers", _text),
+    "allowed_methods": ("--allowed-methods", _text),
+    "allowed_headers": ("--allowed-headers", _text),
     "urls_regex": ("--urls-regex", _text),
     "allow_private_network": ("--allow-private-network", _switch),
 }
+_NAMES_HELP = 'comma-separated names ("" clears: mirror the request / expose none)'
 _HELP = {
     "mode": "enforce, report-only or off",
+    "exposed_headers": _NAMES_HELP,
+    "allowed_methods": _NAMES_HELP,
+    "allowed_headers": _NAMES_HELP,
     "max_age": "seconds a browser may cache a preflight (0 = no header)",
     "urls_regex": "regular expression of the paths cors_gate handles",
 }
@@ -70,12 +70,7 @@ def _add_show_arguments(parser: CommandParser) -> None:
 
 def _add_set_arguments(parser: CommandParser) -> None:
     for field, (flag, convert) in OPTIONS.items():
-        if convert is _switch:
-            text = "on or off"
-        elif convert is _names:
-            text = 'comma-separated names ("" clears: mirror the request / expose none)'
-        else:
-            text = _HELP[field]
+        text = "on or off" if convert is _switch else _HELP[field]
         # Plain strings: values are checked by services, which name the field on error.
         parser.add_argument(flag, dest=field, default=None, metavar="VALUE", help=text)
 
