@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+from collections.abc import Callable
+from typing import TypeVar
 
 from cors_gate.audit.findings import Report
 from cors_gate.saml import rules
@@ -134,55 +136,71 @@ def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
         check_response(c, ctx, ctx.facts, certs)
 
 
-def _okta(c: Checker, inputs: SamlInputs) -> OktaApp | None:
-    if inputs.okta_app is None:
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _parse(
+    c: Checker,
+    raw: R | None,
+    parse: Callable[[R], T],
+    errors: tuple[type[Exception], ...],
+    rule: str,
+    subject: str,
+    title: str,
+    fix: str,
+    detail_prefix: str = "",
+) -> T | None:
+    """`parse(raw)`, or None: when raw is None (not given), or a `rule` finding when
+    parsing raises one of `errors`."""
+    if raw is None:
         return None
-    c.ran(rules.OKTA_APP_NOT_SAML, "okta-app")
+    c.ran(rule, subject)
     try:
-        return parse_okta_app(inputs.okta_app)
-    except OktaAppError as exc:
-        c.fail(
-            rules.OKTA_APP_NOT_SAML,
-            "okta-app",
-            "The Okta app JSON is not a SAML 2.0 app",
-            f"--okta-app: {exc}",
-            "Export the app with GET /api/v1/apps/<app id> (a SAML 2.0 app).",
-        )
+        return parse(raw)
+    except errors as exc:
+        c.fail(rule, subject, title, f"{detail_prefix}{exc}", fix)
     return None
+
+
+def _okta(c: Checker, inputs: SamlInputs) -> OktaApp | None:
+    return _parse(
+        c,
+        inputs.okta_app,
+        parse_okta_app,
+        (OktaAppError,),
+        rules.OKTA_APP_NOT_SAML,
+        "okta-app",
+        "The Okta app JSON is not a SAML 2.0 app",
+        "Export the app with GET /api/v1/apps/<app id> (a SAML 2.0 app).",
+        detail_prefix="--okta-app: ",
+    )
 
 
 def _metadata(c: Checker, inputs: SamlInputs) -> IdpMetadata | None:
-    if inputs.idp_metadata is None:
-        return None
-    c.ran(rules.METADATA_MALFORMED, "idp-metadata")
-    try:
-        return parse_metadata(inputs.idp_metadata)
-    except (MetadataError, XmlError) as exc:
-        c.fail(
-            rules.METADATA_MALFORMED,
-            "idp-metadata",
-            "The IdP metadata cannot be used",
-            str(exc),
-            "Use the XML Okta serves at the app's metadata URL, unchanged.",
-        )
-    return None
+    return _parse(
+        c,
+        inputs.idp_metadata,
+        parse_metadata,
+        (MetadataError, XmlError),
+        rules.METADATA_MALFORMED,
+        "idp-metadata",
+        "The IdP metadata cannot be used",
+        "Use the XML Okta serves at the app's metadata URL, unchanged.",
+    )
 
 
 def _response(c: Checker, inputs: SamlInputs) -> ResponseFacts | None:
-    if inputs.saml_response is None:
-        return None
-    c.ran(rules.RESPONSE_MALFORMED, "saml-response")
-    try:
-        return read_facts(inputs.saml_response)
-    except (ResponseError, XmlError) as exc:
-        c.fail(
-            rules.RESPONSE_MALFORMED,
-            "saml-response",
-            "The captured SAML response cannot be read",
-            str(exc),
-            "Capture the SAMLResponse form field of the POST to the ACS (SAML-tracer), as is.",
-        )
-    return None
+    return _parse(
+        c,
+        inputs.saml_response,
+        read_facts,
+        (ResponseError, XmlError),
+        rules.RESPONSE_MALFORMED,
+        "saml-response",
+        "The captured SAML response cannot be read",
+        "Capture the SAMLResponse form field of the POST to the ACS (SAML-tracer), as is.",
+    )
 
 
 def _target(
