@@ -209,8 +209,6 @@ class AllowedOriginAdmin(RefusalsAsMessages):
         typed = form.data.get("pattern", "") if hasattr(form, "data") else ""
         if change:
             changes = {f: form.cleaned_data[f] for f in form.changed_data if f in ORIGIN_FIELDS}
-            if "expires_at" in changes and changes["expires_at"] is None:
-                changes["expires_at"] = ""
             outcome = change_origin(obj.pk, changes, actor=actor)
         else:
             outcome = upsert_origins(
