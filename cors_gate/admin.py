@@ -326,7 +326,7 @@ class CorsPolicyForm(forms.ModelForm):
 
     def clean_max_age(self) -> int:
         value = self.cleaned_data["max_age"]
-        if value is not None and value > MAX_AGE_LIMIT:
+        if value > MAX_AGE_LIMIT:
             raise ValidationError(f"{value} is too large (at most {MAX_AGE_LIMIT})")
         return int(value)
 
@@ -338,9 +338,6 @@ class CorsPolicyForm(forms.ModelForm):
 
     def clean_allowed_methods(self) -> list[str]:
         return self._list("allowed_methods", kind="method")
-
-    def has_changed(self) -> bool:
-        return bool(self.changed_data)
 
     @property
     def changed_data(self) -> list[str]:
