@@ -29,7 +29,6 @@ class IdpMetadata:
     post_sso_url: str
     signing_certs: tuple[str, ...]
     valid_until: dt.datetime | None
-    name_id_format: str
 
 
 def _certs(idp: dict[str, Any]) -> tuple[str, ...]:
@@ -66,7 +65,6 @@ def parse_metadata(xml: str) -> IdpMetadata:
         post_sso_url=str((post.get("idp") or {}).get("singleSignOnService", {}).get("url", "")),
         signing_certs=_certs(idp),
         valid_until=valid_until,
-        name_id_format=str((redirect.get("sp") or {}).get("NameIDFormat", "")),
     )
 
 

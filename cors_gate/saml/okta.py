@@ -8,7 +8,7 @@ SAML 2.0 app, reduced to what decides whether an Open edX login works.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SHA1_NAMES = {"RSA_SHA1", "SHA1", "SHA-1"}
@@ -19,16 +19,7 @@ class OktaAppError(ValueError):
 
 
 @dataclass(frozen=True)
-class AttributeStatement:
-    name: str
-    kind: str  # "EXPRESSION" or "GROUP"
-    namespace: str
-    values: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
 class OktaApp:
-    label: str
     default_relay_state: str
     sso_acs_url: str
     recipient: str
@@ -40,11 +31,7 @@ class OktaApp:
     signature_algorithm: str
     digest_algorithm: str
     assertion_encrypted: bool
-    attribute_statements: tuple[AttributeStatement, ...] = field(default_factory=tuple)
-
-    @property
-    def attribute_names(self) -> list[str]:
-        return [a.name for a in self.attribute_statements]
+    attribute_names: tuple[str, ...] = ()  # the names of Okta's Attribute Statements
 
 
 def _str(sign_on: Mapping[str, Any], key: str) -> str:
@@ -78,22 +65,13 @@ def parse_okta_app(app: Mapping[str, Any]) -> OktaApp:
     raw_statements = sign_on.get("attributeStatements") or []
     if not isinstance(raw_statements, list):
         raise OktaAppError("settings.signOn.attributeStatements must be a list")
-    statements = []
+    names = []
     for i, raw in enumerate(raw_statements):
         if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str):
             raise OktaAppError(f"settings.signOn.attributeStatements[{i}] has no name")
-        values = raw.get("values") or []
-        statements.append(
-            AttributeStatement(
-                name=raw["name"],
-                kind=str(raw.get("type") or "EXPRESSION"),
-                namespace=str(raw.get("namespace") or ""),
-                values=tuple(str(v) for v in values) if isinstance(values, list) else (),
-            )
-        )
+        names.append(raw["name"])
     encrypted = sign_on.get("assertionEncrypted")
     return OktaApp(
-        label=str(app.get("label") or app.get("name") or ""),
         default_relay_state=_str(sign_on, "defaultRelayState"),
         sso_acs_url=_effective(sign_on, "ssoAcsUrl"),
         recipient=_effective(sign_on, "recipient"),
@@ -107,5 +85,5 @@ def parse_okta_app(app: Mapping[str, Any]) -> OktaApp:
         # Not in every API version; cors_gate reads it when present (admin UI's
         # "Assertion Encryption: Encrypted").
         assertion_encrypted=encrypted is True or encrypted == "ENCRYPTED",
-        attribute_statements=tuple(statements),
+        attribute_names=tuple(names),
     )

@@ -126,7 +126,7 @@ def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
         check_metadata(c, ctx, ctx.metadata)
     if ctx.okta is not None:
         check_okta(c, ctx, ctx.okta)
-        names = ctx.okta.attribute_names
+        names = list(ctx.okta.attribute_names)
         check_attributes(c, ctx, names, "Okta's Attribute Statements")
         check_permanent_id(c, ctx, names, ctx.okta.name_id_format, "Okta")
     if ctx.facts is not None:
