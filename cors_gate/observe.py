@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cors_gate import conf
-from cors_gate.origins import NULL_ORIGIN, parse_request_origin
+from cors_gate.origins import parse_request_origin
 from cors_gate.policy import Decision, PolicySnapshot
 
 logger = logging.getLogger("cors_gate.observe")
@@ -39,7 +39,8 @@ PATH_MAX = 500
 METHOD_MAX = 16
 _WRITE_CHUNK = 500
 # Decisions that say nothing about the rules: the path is outside the gate, or no rules loaded.
-_NOT_A_VERDICT = frozenset({"outside-urls-regex", "no-snapshot", "mode-off", "no-origin"})
+# (observe() only sees requests with an Origin header, and never runs when the mode is off.)
+_NOT_A_VERDICT = frozenset({"outside-urls-regex", "no-snapshot"})
 
 
 def safe_text(value: str, limit: int) -> str:
@@ -59,7 +60,7 @@ def is_usable(origin: str) -> bool:
     Non-canonical values (upper case, default port, paths, several origins, truncated or
     escaped hostile input) are stored as seen, but can never be turned into rules.
     """
-    return origin != NULL_ORIGIN and parse_request_origin(origin) is not None
+    return parse_request_origin(origin) is not None  # None for 'null' too
 
 
 @dataclass(slots=True)
