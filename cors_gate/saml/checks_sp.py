@@ -28,7 +28,7 @@ def slug_problem(slug: str) -> str | None:
     try:
         parsed = json.loads(slug)
     except ValueError:
-        parsed = None
+        pass
     else:
         # social-core json.loads() the RelayState first: "2024" or "true" is not a dict.
         return f"social-core parses it as JSON ({type(parsed).__name__}), not as an IdP name"

@@ -19,9 +19,6 @@ from cors_gate.saml import rules
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import local, parse_xml
 
-SHA1_SIGNATURE = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
-SHA1_DIGEST = "http://www.w3.org/2000/09/xmldsig#sha1"
-
 
 class ResponseError(ValueError):
     pass

@@ -43,7 +43,7 @@ def social_setting(backend_name: str, name: str, default: Any = None) -> Any:
 
 def openedx_acs_path(backend_name: str) -> str:
     # third_party_auth mounts social_django under /auth/: /auth/complete/<backend>/
-    return f"/auth/complete/{backend_name or 'tpa-saml'}/"
+    return f"/auth/complete/{backend_name}/"
 
 
 def social_acs_path(backend_name: str) -> str:

@@ -19,7 +19,6 @@ def settings_dict(
     acs_url: str,
     *,
     idp_certs: tuple[str, ...] = (),
-    idp_sso_url: str = "",
 ) -> dict[str, Any]:
     sp = provider.sp
     config: dict[str, Any] = {
@@ -34,7 +33,7 @@ def settings_dict(
         "idp": {
             "entityId": provider.entity_id,
             "singleSignOnService": {
-                "url": idp_sso_url or provider.idp_sso_url or "https://idp.invalid/sso",
+                "url": provider.idp_sso_url or "https://idp.invalid/sso",
                 "binding": C.BINDING_HTTP_REDIRECT,
             },
         },
