@@ -34,6 +34,7 @@ from cors_gate.services import (
     InvalidInput,
     allow_observed,
     change_origin,
+    first_message,
     parse_expiry,
     pinned_entries,
     remove_origins,
@@ -56,9 +57,7 @@ def _comma_text(values: Any) -> str:
 
 def _field_error(exc: ValidationError, field: str) -> ValidationError:
     """The message of a model-level {field: message} error, for a form field's clean_*."""
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict.get(field, exc.messages))
-    return exc
+    return ValidationError(first_message(exc, field))
 
 
 # --- allowed origins ---------------------------------------------------------------------

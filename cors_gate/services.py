@@ -141,12 +141,17 @@ def _jsonable(value: Any) -> Any:
 # --- validation helpers -----------------------------------------------------------------
 
 
-def _first_error(exc: ValidationError, default_field: str) -> InvalidInput:
-    """The first message of a model ValidationError as an InvalidInput."""
+def first_message(exc: ValidationError, field: str) -> str:
+    """The first message a model ValidationError gives for `field` (else its first message)."""
     if hasattr(exc, "error_dict"):
-        name, errors = next(iter(exc.message_dict.items()))
-        return InvalidInput(default_field if name == "__all__" else name, errors[0])
-    return InvalidInput(default_field, exc.messages[0] if exc.messages else str(exc))
+        return exc.message_dict.get(field, exc.messages)[0]
+    return exc.messages[0] if exc.messages else str(exc)
+
+
+def _first_error(exc: ValidationError, default_field: str) -> InvalidInput:
+    """The first message of a model ValidationError, naming its field, as an InvalidInput."""
+    name = next(iter(exc.error_dict), "__all__") if hasattr(exc, "error_dict") else "__all__"
+    return InvalidInput(default_field if name == "__all__" else name, first_message(exc, name))
 
 
 def normalise_patterns(patterns: Iterable[str] | str) -> list[str]:

@@ -23,7 +23,7 @@ from django.core.exceptions import ValidationError
 
 from cors_gate.models import MAX_AGE_LIMIT, validate_token_list
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import InvalidInput
+from cors_gate.services import InvalidInput, first_message
 
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SETTINGS_PATH = "cloudGateCorsSettings"
@@ -141,8 +141,7 @@ def _headers(member: str, value: Any) -> list[str]:
     try:
         return validate_token_list("exposed_headers", value)
     except ValidationError as exc:
-        message = exc.message_dict.get("exposed_headers", exc.messages)[0]
-        raise CloudGateError(member, message) from None
+        raise CloudGateError(member, first_message(exc, "exposed_headers")) from None
 
 
 def _operation_value(i: int, op: Any) -> tuple[str, Mapping[str, Any]]:

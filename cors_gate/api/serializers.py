@@ -16,7 +16,7 @@ from cors_gate.models import (
 )
 from cors_gate.observe import is_usable
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import ORIGIN_FIELDS, POLICY_FIELDS
+from cors_gate.services import ORIGIN_FIELDS, POLICY_FIELDS, first_message
 
 
 def _username(user: Any) -> str | None:
@@ -64,7 +64,7 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
         try:
             return validate_paths(value)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict["paths"][0]) from None
+            raise serializers.ValidationError(first_message(exc, "paths")) from None
 
 
 class PolicySerializer(serializers.Serializer[CorsPolicy]):
