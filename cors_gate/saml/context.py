@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cors_gate.audit.findings import Finding, Report, Severity
+from cors_gate.origins import DEFAULT_PORTS
 from cors_gate.saml import rules
 from cors_gate.saml.metadata import IdpMetadata
 from cors_gate.saml.okta import OktaApp
@@ -70,13 +71,12 @@ class Checker:
 def normalise_url(url: str) -> str:
     """Scheme and host are case-insensitive and the default port is implied; the path is exact
     (a missing trailing slash makes Django redirect the POST and lose the response)."""
-    parts = urllib.parse.urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    parts = urllib.parse.urlsplit(url.strip())  # scheme and hostname come lower-cased
+    host = parts.hostname or ""
     port = parts.port
-    if port and (scheme, port) not in {("https", 443), ("http", 80)}:
+    if port and port != DEFAULT_PORTS.get(parts.scheme):
         host = f"{host}:{port}"
-    return urllib.parse.urlunsplit((scheme, host, parts.path, parts.query, ""))
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, parts.query, ""))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Any
 from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as V
 from onelogin.saml2.response import OneLogin_Saml2_Response
 
+from cors_gate.origins import DEFAULT_PORTS
 from cors_gate.saml import rules
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import local, parse_xml
@@ -171,7 +172,7 @@ def request_data(acs_url: str) -> dict[str, Any]:
     parts = urllib.parse.urlsplit(acs_url)
     https = parts.scheme == "https"
     host = parts.hostname or ""
-    if parts.port and parts.port != (443 if https else 80):
+    if parts.port and parts.port != DEFAULT_PORTS["https" if https else "http"]:
         host = f"{host}:{parts.port}"  # python3-saml wants the port in http_host
     return {
         "https": "on" if https else "off",
