@@ -28,7 +28,14 @@ from cors_gate.matcher import Rule
 from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
 from cors_gate.policy import PolicySnapshot, RuleInfo, current_snapshot
 
-_PSL = PublicSuffixList()
+
+@lru_cache(maxsize=1)
+def public_suffix_list() -> PublicSuffixList:
+    """The Public Suffix List (the package's copy), parsed on first use, not at start-up.
+
+    Shared with the audit, which asks with accept_unknown=False per call.
+    """
+    return PublicSuffixList()
 
 
 @lru_cache(maxsize=4096)
@@ -50,7 +57,7 @@ def csrf_trust_shape_ok(pattern_text: str) -> bool:
     if "*" in fixed or not fixed:
         return False  # a '*' after a fixed label: Django's form cannot say that
     # '*.co.uk' or '*.github.io' would trust every unrelated site under a public suffix.
-    return not _PSL.is_public(".".join(fixed))
+    return not public_suffix_list().is_public(".".join(fixed))
 
 
 def csrf_trusted_rule(snapshot: PolicySnapshot, origin: str, now: float) -> Rule[RuleInfo] | None:

@@ -1,16 +1,16 @@
 """Facts about origins the CORS rules share: public suffixes, code hosts, loopback, sites.
 
 The Public Suffix List comes from the `publicsuffixlist` package, which ships it: the audit
-never downloads anything.
+never downloads anything. It is parsed once, by cors_gate.csrf; the audit asks it with
+accept_unknown=False, so a made-up TLD ("examplexcom") is not a registrable suffix.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from functools import lru_cache
 from urllib.parse import SplitResult, urlsplit
 
-from publicsuffixlist import PublicSuffixList
+from cors_gate.csrf import public_suffix_list
 
 # Sites where anyone can publish a page (and so run script on that origin). Allowing one of
 # them lets every user of the service read the answers; many are public suffixes as well.
@@ -50,16 +50,10 @@ CODE_HOSTS = (
 LOOPBACK_NAMES = ("localhost",)
 
 
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    # accept_unknown=False: a made-up TLD ("examplexcom") is not a registrable suffix.
-    return PublicSuffixList(accept_unknown=False)
-
-
 def is_public_suffix(host: str) -> bool:
     """`com`, `github.io`, `s3.amazonaws.com`: names under which anyone can register."""
     host = host.strip(".").lower()
-    return bool(host) and bool(_psl().is_public(host))
+    return bool(host) and bool(public_suffix_list().is_public(host, accept_unknown=False))
 
 
 def registrable_domain(host: str) -> str | None:
@@ -67,7 +61,7 @@ def registrable_domain(host: str) -> str | None:
     host = host.strip(".").lower()
     if not host or _is_ip(host):
         return None
-    value = _psl().privatesuffix(host)
+    value = public_suffix_list().privatesuffix(host, accept_unknown=False)
     return str(value) if value else None
 
 
