@@ -7,7 +7,9 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -18,6 +20,17 @@ _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----|-----END [A-Z ]+-----")
 
 class CertError(ValueError):
     """The text is not a certificate / private key; the message says why in a few words."""
+
+
+def signing_certs(idp: Mapping[str, Any]) -> tuple[str, ...]:
+    """An IdP's signing certificates as python3-saml settings hold them: `x509cert`, else
+    `x509certMulti["signing"]` (social-core's ENABLED_IDPS entries, parsed metadata)."""
+    if idp.get("x509cert"):
+        return (str(idp["x509cert"]),)
+    multi = idp.get("x509certMulti")
+    if isinstance(multi, Mapping):
+        return tuple(str(c) for c in multi.get("signing", []) or [])
+    return ()
 
 
 def _der(text: str) -> bytes:

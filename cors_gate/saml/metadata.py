@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser as Parser
 
+from cors_gate.saml.certs import signing_certs
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import XmlError, local, parse_xml
 
@@ -29,13 +29,6 @@ class IdpMetadata:
     post_sso_url: str
     signing_certs: tuple[str, ...]
     valid_until: dt.datetime | None
-
-
-def _certs(idp: dict[str, Any]) -> tuple[str, ...]:
-    if idp.get("x509cert"):
-        return (str(idp["x509cert"]),)
-    multi = idp.get("x509certMulti") or {}
-    return tuple(str(c) for c in multi.get("signing", []))
 
 
 def parse_metadata(xml: str) -> IdpMetadata:
@@ -63,7 +56,7 @@ def parse_metadata(xml: str) -> IdpMetadata:
         entity_id=str(idp["entityId"]),
         redirect_sso_url=str(idp.get("singleSignOnService", {}).get("url", "")),
         post_sso_url=str((post.get("idp") or {}).get("singleSignOnService", {}).get("url", "")),
-        signing_certs=_certs(idp),
+        signing_certs=signing_certs(idp),
         valid_until=valid_until,
     )
 

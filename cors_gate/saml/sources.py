@@ -19,6 +19,7 @@ from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 from django.utils.module_loading import import_string
 
+from cors_gate.saml.certs import signing_certs
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.errors import SamlInputError
 from cors_gate.saml.types import ATTR_FIELDS, ProviderConfig, ProviderData, SpConfig
@@ -273,11 +274,6 @@ def from_social_settings() -> list[ProviderConfig]:
             where = f"settings: SOCIAL_AUTH_SAML_ENABLED_IDPS[{slug!r}]"
             if not isinstance(conf, Mapping):
                 raise SamlInputError(f"{where}: must be a dict")
-            certs: tuple[str, ...] = ()
-            if conf.get("x509cert"):
-                certs = (str(conf["x509cert"]),)
-            elif isinstance(conf.get("x509certMulti"), Mapping):
-                certs = tuple(str(c) for c in conf["x509certMulti"].get("signing", []) or [])
             providers.append(
                 ProviderConfig(
                     slug=str(slug),
@@ -288,7 +284,7 @@ def from_social_settings() -> list[ProviderConfig]:
                     entity_id=str(conf.get("entity_id") or ""),
                     attrs={f: str(conf.get(f) or "") for f in ATTR_FIELDS},
                     idp_sso_url=str(conf.get("url") or ""),
-                    idp_certs=certs,
+                    idp_certs=signing_certs(conf),
                     sp=sp,
                 )
             )
