@@ -7,7 +7,7 @@ import base64
 import binascii
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,11 +94,18 @@ def key_matches_cert(key: PrivateKeyTypes, cert: CertInfo) -> bool:
     return public == cert.public_der()
 
 
-def same_cert(a: str, b: str) -> bool | None:
-    """Whether signatures checked with one verify with the other: the same public key
-    (a re-issued certificate for the same key counts as the same). None if either does not
-    parse."""
-    try:
-        return load_cert(a).public_der() == load_cert(b).public_der()
-    except CertError:
-        return None
+def _public_keys(certs: Iterable[str]) -> set[bytes]:
+    keys = set()
+    for text in certs:
+        try:
+            keys.add(load_cert(text).public_der())
+        except CertError:
+            continue  # an unparsable certificate matches nothing
+    return keys
+
+
+def share_a_key(a: Iterable[str], b: Iterable[str]) -> bool:
+    """Whether signatures checked with a certificate of `a` verify with one of `b`: some
+    two have the same public key (a re-issued certificate for the same key counts as the
+    same). Certificates that do not parse match nothing."""
+    return bool(_public_keys(a) & _public_keys(b))

@@ -4,12 +4,11 @@ attributes Okta sends against the provider's attr_* fields."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 from social_core.backends import saml as social_saml
 
 from cors_gate.saml import rules
-from cors_gate.saml.certs import same_cert
+from cors_gate.saml.certs import share_a_key
 from cors_gate.saml.checks_sp import check_idp_cert_list
 from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.metadata import IdpMetadata
@@ -67,7 +66,7 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
     check_idp_cert_list(c, ctx, md.signing_certs, "metadata certificate")
     configured = ctx.provider.configured_certs()
     c.ran(rules.IDP_CERT_MISMATCH, s)
-    if configured and not _overlap(configured, md.signing_certs):
+    if configured and not share_a_key(configured, md.signing_certs):
         c.fail(
             rules.IDP_CERT_MISMATCH,
             s,
@@ -76,11 +75,6 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
             "equals the metadata's signing certificate; Okta's signatures will not verify",
             "Re-fetch the metadata (`saml pull`) or paste Okta's current signing certificate.",
         )
-
-
-def _overlap(a: Iterable[str], b: Iterable[str]) -> bool:
-    bs = list(b)
-    return any(same_cert(x, y) for x in a for y in bs)
 
 
 def check_provider_data(c: Checker, ctx: Ctx) -> None:

@@ -9,7 +9,7 @@ from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from cors_gate.saml import rules
-from cors_gate.saml.certs import same_cert
+from cors_gate.saml.certs import share_a_key
 from cors_gate.saml.checks_idp import check_attributes, check_permanent_id
 from cors_gate.saml.checks_okta import (
     check_idp_initiated,
@@ -129,7 +129,7 @@ def check_embedded_cert(
     if not idp_certs or not facts.embedded_certs:
         return
     signer = facts.embedded_certs[0]
-    if not any(same_cert(signer, cert) for cert in idp_certs):
+    if not share_a_key((signer,), idp_certs):
         c.fail(
             rules.IDP_CERT_MISMATCH,
             s,
