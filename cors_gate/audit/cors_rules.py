@@ -29,7 +29,14 @@ from cors_gate.audit.settings_view import (
     SettingsView,
 )
 from cors_gate.csrf import csrf_trust_shape_ok
-from cors_gate.origins import OriginError, OriginPattern, parse_pattern, parse_request_origin
+from cors_gate.origins import (
+    DEFAULT_PORTS,
+    OriginError,
+    OriginPattern,
+    parse_pattern,
+    parse_request_origin,
+    url_origin,
+)
 
 CHROMIUM_MAX_AGE_CAP = 7200
 EXPIRY_WARNING_DAYS = 7
@@ -553,20 +560,13 @@ def invalid_pattern(inp: AuditInput) -> Iterator[Finding]:
 
 # -- exact entries --------------------------------------------------------------------------
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
 
 def canonical(entry: str) -> str | None:
     """The browser's serialisation of an exact entry, or None when it has no host."""
     parts = origin_facts.split(entry)
     if parts is None or not parts.scheme or not parts.hostname:
         return None
-    port = parts.port
-    keep_port = port is not None and port != _DEFAULT_PORTS.get(parts.scheme.lower())
-    host = parts.hostname.lower()
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{parts.scheme.lower()}://{host}{f':{port}' if keep_port else ''}"
+    return url_origin(entry)
 
 
 @rule("cors.non-canonical-origin", 11, "an entry is not in a browser's origin form")
@@ -609,7 +609,7 @@ def non_canonical_origin(inp: AuditInput) -> Iterator[Finding]:
         ignored: list[str] = []
         if parts.netloc != parts.netloc.lower():
             never.append("upper case (browsers send the host in lower case)")
-        if parts.port is not None and parts.port == _DEFAULT_PORTS.get(parts.scheme):
+        if parts.port is not None and parts.port == DEFAULT_PORTS.get(parts.scheme):
             never.append(f"the default port :{parts.port} (browsers omit it)")
         if parts.path == "/":
             ignored.append("a trailing slash")
