@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser as Parser
@@ -26,9 +27,16 @@ class MetadataError(ValueError):
 class IdpMetadata:
     entity_id: str
     redirect_sso_url: str
-    post_sso_url: str
+    post_sso_url: str  # filled only when there is no redirect_sso_url
     signing_certs: tuple[str, ...]
     valid_until: dt.datetime | None
+
+
+def _parse(xml: str, sso_binding: str) -> dict[str, Any]:
+    try:
+        return dict(Parser.parse(xml, required_sso_binding=sso_binding))
+    except Exception as exc:  # lxml/xmlsec errors: the library's words, one line
+        raise MetadataError(f"IdP metadata: python3-saml cannot parse it ({exc})") from exc
 
 
 def parse_metadata(xml: str) -> IdpMetadata:
@@ -37,11 +45,7 @@ def parse_metadata(xml: str) -> IdpMetadata:
         raise MetadataError(
             f"IdP metadata: root element is <{local(root.tag)}>, not <EntityDescriptor>"
         )
-    try:
-        redirect = Parser.parse(xml, required_sso_binding=C.BINDING_HTTP_REDIRECT)
-        post = Parser.parse(xml, required_sso_binding=C.BINDING_HTTP_POST)
-    except Exception as exc:  # lxml/xmlsec errors: the library's words, one line
-        raise MetadataError(f"IdP metadata: python3-saml cannot parse it ({exc})") from exc
+    redirect = _parse(xml, C.BINDING_HTTP_REDIRECT)
     idp = redirect.get("idp")
     if not idp or not idp.get("entityId"):
         raise MetadataError("IdP metadata: no EntityDescriptor with an IDPSSODescriptor")
@@ -52,10 +56,15 @@ def parse_metadata(xml: str) -> IdpMetadata:
         valid_until = parse_instant(raw.strip(), invalid)
         if valid_until is None:
             raise invalid
+    redirect_sso_url = str(idp.get("singleSignOnService", {}).get("url", ""))
+    post_sso_url = ""
+    if not redirect_sso_url:  # only then is the HTTP-POST one worth naming
+        post = _parse(xml, C.BINDING_HTTP_POST)
+        post_sso_url = str((post.get("idp") or {}).get("singleSignOnService", {}).get("url", ""))
     return IdpMetadata(
         entity_id=str(idp["entityId"]),
-        redirect_sso_url=str(idp.get("singleSignOnService", {}).get("url", "")),
-        post_sso_url=str((post.get("idp") or {}).get("singleSignOnService", {}).get("url", "")),
+        redirect_sso_url=redirect_sso_url,
+        post_sso_url=post_sso_url,
         signing_certs=signing_certs(idp),
         valid_until=valid_until,
     )
