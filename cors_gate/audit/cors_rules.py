@@ -16,6 +16,7 @@ import datetime
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.utils.http import is_same_domain
 
@@ -89,7 +90,25 @@ EARLY_ANSWERS: dict[str, tuple[str, str | None]] = {
 
 
 @dataclass(frozen=True)
+class GatePattern:
+    row: RuleRow
+    pattern: OriginPattern
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    shown: str  # what the operator wrote
+    sample: str  # an origin it allows
+    credentials: bool
+    layer: str
+    gate_trusted: bool = False
+
+
+@dataclass(frozen=True)
 class AuditInput:
+    """What the rules read. Derived values are worked out once per input (cached_property
+    stores them in the instance's __dict__, which a frozen dataclass leaves writable)."""
+
     settings: SettingsView
     database: DatabaseView | None = None
     database_problem: str = ""  # why `database` is None
@@ -100,12 +119,12 @@ class AuditInput:
         """cors_gate's policy; its model defaults when the table cannot be read."""
         return self.database.policy if self.database is not None else PolicyRow()
 
-    @property
-    def rows(self) -> list[RuleRow]:
+    @cached_property
+    def rows(self) -> tuple[RuleRow, ...]:
         """Pinned settings entries first, then the database rows."""
         pinned = [RuleRow(pattern=p, source=PINNED_SETTING) for p in self.settings.pinned_origins]
         stored = list(self.database.rules) if self.database is not None else []
-        return pinned + stored
+        return (*pinned, *stored)
 
     def is_live(self, row: RuleRow) -> bool:
         return row.enabled and (row.expires_at is None or row.expires_at > self.now)
@@ -122,26 +141,47 @@ class AuditInput:
     def corsheaders_credentials(self) -> bool:
         return bool(self.settings.credentials.value)
 
+    @cached_property
+    def live_patterns(self) -> tuple[GatePattern, ...]:
+        """The cors_gate entries that decide requests today (parsed; invalid ones skipped)."""
+        if not self.gate_on:
+            return ()
+        out: list[GatePattern] = []
+        for row in self.rows:
+            if not self.is_live(row):
+                continue
+            try:
+                out.append(GatePattern(row, parse_pattern(row.pattern)))
+            except OriginError:
+                continue  # reported by cors.invalid-pattern
+        return tuple(out)
 
-@dataclass(frozen=True)
-class GatePattern:
-    row: RuleRow
-    pattern: OriginPattern
+    @cached_property
+    def regex_analyses(self) -> tuple[regex_probe.RegexAnalysis, ...]:
+        """regex_probe.analyse() of each django-cors-headers origin regex, in order."""
+        return tuple(regex_probe.analyse(regex) for regex in self.settings.origin_regexes.value)
 
-
-def live_patterns(inp: AuditInput) -> list[GatePattern]:
-    """The cors_gate entries that decide requests today (parsed; invalid ones skipped)."""
-    if not inp.gate_on:
-        return []
-    out: list[GatePattern] = []
-    for row in inp.rows:
-        if not inp.is_live(row):
-            continue
-        try:
-            out.append(GatePattern(row, parse_pattern(row.pattern)))
-        except OriginError:
-            continue  # reported by cors.invalid-pattern
-    return out
+    @cached_property
+    def allowed_samples(self) -> tuple[_Allowed, ...]:
+        """One sample origin per allow-list entry of both layers (not allow-all, not any-origin)."""
+        out: list[_Allowed] = []
+        cred = self.corsheaders_credentials
+        for entry in self.settings.allowed_origins.value:
+            good = canonical(str(entry))
+            if good:
+                out.append(_Allowed(str(entry), good, cred, CORSHEADERS))
+        for analysis in self.regex_analyses:
+            if not analysis.error and not analysis.any_origin:
+                out.extend(_Allowed(analysis.text, e, cred, CORSHEADERS) for e in analysis.examples)
+        for gp in self.live_patterns:
+            p = gp.pattern
+            if p.matches_any_origin or p.scheme == "*":
+                continue
+            host = ".".join("l" if label == "*" else label for label in p.labels)
+            port = "" if p.port is None and not p.any_port else f":{p.port or 8443}"
+            sample = f"{p.scheme}://{host}{port}"
+            out.append(_Allowed(p.text, sample, self.gate_credentials, GATE, gp.row.csrf_trusted))
+        return tuple(out)
 
 
 def _subject(row: RuleRow) -> str:
@@ -246,8 +286,7 @@ def allow_all(inp: AuditInput) -> Iterator[Finding]:
 @rule("cors.any-origin-pattern", 3, "an entry or regex that allows any origin", database=True)
 def any_origin_pattern(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         if analysis.any_origin:
             yield _f(
                 "cors.any-origin-pattern",
@@ -260,7 +299,7 @@ def any_origin_pattern(inp: AuditInput) -> Iterator[Finding]:
                 f"{LIST_THEM}.",
                 analysis.text,
             )
-    for gp in live_patterns(inp):
+    for gp in inp.live_patterns:
         if gp.pattern.matches_any_origin:
             yield _f(
                 "cors.any-origin-pattern",
@@ -306,8 +345,7 @@ def null_origin(inp: AuditInput) -> Iterator[Finding]:
                 text,
             )
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         if analysis.error or analysis.any_origin:
             continue  # reported by cors.invalid-regex / cors.any-origin-pattern
         if analysis.accepts_null:
@@ -357,8 +395,7 @@ def http_origin(inp: AuditInput) -> Iterator[Finding]:
             if parts is not None and parts.scheme == "http" and parts.hostname:
                 yield finding(str(entry), parts.hostname, f"{exact.name} entry", str(entry))
         regexes = inp.settings.origin_regexes
-        for regex in regexes.value:
-            analysis = regex_probe.analyse(regex)
+        for analysis in inp.regex_analyses:
             for example in analysis.examples:
                 parts = origin_facts.split(example)
                 if parts is not None and parts.scheme == "http" and parts.hostname:
@@ -370,7 +407,7 @@ def http_origin(inp: AuditInput) -> Iterator[Finding]:
                     )
                     break
     if inp.gate_credentials:
-        for gp in live_patterns(inp):
+        for gp in inp.live_patterns:
             if gp.pattern.scheme in ("http", "*") and not gp.pattern.matches_any_origin:
                 yield finding(gp.pattern.text, gp.pattern.host, "cors_gate entry", _subject(gp.row))
 
@@ -411,7 +448,7 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
             subject,
         )
 
-    for gp in live_patterns(inp):
+    for gp in inp.live_patterns:
         if gp.pattern.matches_any_origin:
             continue
         suffix = _over_public_suffix(gp.pattern.host)
@@ -420,8 +457,7 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
                 gp.pattern.text, suffix, "cors_gate entry", inp.gate_credentials, _subject(gp.row)
             )
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         for suggestion in analysis.suggestions:
             host = suggestion.split("://", 1)[-1].rsplit(":", 1)[0]
             suffix = _over_public_suffix(host)
@@ -467,8 +503,7 @@ def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
                 str(entry), service, f"{exact.name} entry", inp.corsheaders_credentials, str(entry)
             )
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         if analysis.any_origin:
             continue  # reported by cors.any-origin-pattern
         for example in analysis.examples:
@@ -478,7 +513,7 @@ def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
                 where = f"{regexes.name} entry {analysis.text!r} allows"
                 yield finding(example, service, where, inp.corsheaders_credentials, analysis.text)
                 break
-    for gp in live_patterns(inp):
+    for gp in inp.live_patterns:
         if gp.pattern.matches_any_origin or _over_public_suffix(gp.pattern.host):
             continue  # reported by the two rules above
         host = ".".join(label for label in gp.pattern.labels if label != "*")
@@ -495,8 +530,7 @@ def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
 @rule("cors.regex-hostile-origin", 8, "a regex accepts hostile origins")
 def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         worst = analysis.worst
         if analysis.error or analysis.any_origin or worst is None:
             continue
@@ -572,8 +606,7 @@ def canonical(entry: str) -> str | None:
 @rule("cors.non-canonical-origin", 11, "an entry is not in a browser's origin form")
 def non_canonical_origin(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
-    for regex in regexes.value:
-        analysis = regex_probe.analyse(regex)
+    for analysis in inp.regex_analyses:
         if analysis.schemeless:
             yield _f(
                 "cors.non-canonical-origin",
@@ -674,38 +707,6 @@ def _gate_csrf_on(inp: AuditInput) -> bool:
     return any(m.startswith("cors_gate.csrf.") for m in inp.settings.middleware)
 
 
-@dataclass(frozen=True)
-class _Allowed:
-    shown: str  # what the operator wrote
-    sample: str  # an origin it allows
-    credentials: bool
-    layer: str
-    gate_trusted: bool = False
-
-
-def _allowed_origins(inp: AuditInput) -> list[_Allowed]:
-    """One sample origin per allow-list entry of both layers (not allow-all, not any-origin)."""
-    out: list[_Allowed] = []
-    cred = inp.corsheaders_credentials
-    for entry in inp.settings.allowed_origins.value:
-        good = canonical(str(entry))
-        if good:
-            out.append(_Allowed(str(entry), good, cred, CORSHEADERS))
-    for regex in inp.settings.origin_regexes.value:
-        analysis = regex_probe.analyse(regex)
-        if not analysis.error and not analysis.any_origin:
-            out.extend(_Allowed(analysis.text, e, cred, CORSHEADERS) for e in analysis.examples)
-    for gp in live_patterns(inp):
-        p = gp.pattern
-        if p.matches_any_origin or p.scheme == "*":
-            continue
-        host = ".".join("l" if label == "*" else label for label in p.labels)
-        port = "" if p.port is None and not p.any_port else f":{p.port or 8443}"
-        sample = f"{p.scheme}://{host}{port}"
-        out.append(_Allowed(p.text, sample, inp.gate_credentials, GATE, gp.row.csrf_trusted))
-    return out
-
-
 @rule(
     "csrf.allowed-origin-not-trusted",
     12,
@@ -717,7 +718,7 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
     own = _own_origins(inp)
     gate_csrf = _gate_csrf_on(inp)
     missing: list[str] = []
-    for a in _allowed_origins(inp):
+    for a in inp.allowed_samples:
         if not a.credentials or a.sample in own:
             continue
         gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
@@ -743,8 +744,8 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
 def trusted_not_allowed(inp: AuditInput) -> Iterator[Finding]:
     if inp.settings.allow_all.value:
         return
-    allowed = [a.sample for a in _allowed_origins(inp)]
-    patterns = [gp.pattern for gp in live_patterns(inp)]
+    allowed = [a.sample for a in inp.allowed_samples]
+    patterns = [gp.pattern for gp in inp.live_patterns]
     own = _own_origins(inp)
     orphans: list[str] = []
     for entry in inp.settings.csrf_trusted_origins:
@@ -798,7 +799,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
         return  # without the site's own URL, same-site and cross-site cannot be told apart
     # Listed front ends only: allow-all's strangers losing their cookies is a relief, not a bug.
     cross: list[str] = []
-    for a in _allowed_origins(inp):
+    for a in inp.allowed_samples:
         if a.credentials and origin_facts.site_of(a.sample) != lms_site and a.shown not in cross:
             cross.append(a.shown)
     if not cross:
@@ -922,7 +923,7 @@ def two_cors_middlewares(inp: AuditInput) -> Iterator[Finding]:
     theirs |= {regex_probe.regex_text(r) for r in s.origin_regexes.value}
     if s.allow_all.value:
         theirs.add("*")
-    mine = {gp.pattern.text for gp in live_patterns(inp)}
+    mine = {gp.pattern.text for gp in inp.live_patterns}
     if theirs == mine:
         yield _f(
             "cors.two-cors-middlewares",
