@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cors_gate.audit.findings import Severity
 from cors_gate.saml import SamlInputError, build_inputs, validate
 from cors_gate.saml.checklist import build_checklist
 from cors_gate.saml.inputs import default_lms_url, load_providers
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         else:
             color = not options.get("no_color") and self.stdout.isatty()
             self.stdout.write(report.to_text(color=color))
-        return bool(report.summary()["errors"])
+        return report.has_at_least(Severity.ERROR)
 
     def _checklist(self, options: dict[str, Any]) -> None:
         providers = load_providers(options.get("provider_json") or [], options["slug"])
