@@ -14,7 +14,6 @@ from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.metadata import IdpMetadata
 from cors_gate.saml.types import ATTR_FIELDS, NAMEID_TRANSIENT
 
-OID_USERID = "urn:oid:0.9.2342.19200300.100.1.1"
 SUGGESTED = "Add an Attribute Statement named exactly {name!r} in the Okta app"
 
 
@@ -178,12 +177,12 @@ def check_permanent_id(
                 "Set attr_user_permanent_id to a stable attribute (e.g. 'username'), or set "
                 "Okta's Name ID format to Unspecified / Persistent.",
             )
-    elif names is not None and OID_USERID not in names:
+    elif names is not None and social_saml.OID_USERID not in names:
         c.fail(
             rules.NO_PERMANENT_ID,
             s,
             "No usable permanent user id",
-            f"attr_user_permanent_id is blank, so this social-auth-core reads {OID_USERID}, "
-            f"which {where} does not send; the login fails",
+            "attr_user_permanent_id is blank, so this social-auth-core reads "
+            f"{social_saml.OID_USERID}, which {where} does not send; the login fails",
             "Set attr_user_permanent_id to an attribute Okta sends (the forum uses 'username').",
         )
