@@ -724,8 +724,8 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
         gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
         if _csrf_trusted(a.sample, trusted) or gate_trusts:
             continue
-        if a.shown not in missing:
-            missing.append(a.shown)
+        missing.append(a.shown)
+    missing = list(dict.fromkeys(missing))  # each entry once, in first-seen order
     if missing:
         yield _f(
             "csrf.allowed-origin-not-trusted",
@@ -798,10 +798,13 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
     if lms_site is None:
         return  # without the site's own URL, same-site and cross-site cannot be told apart
     # Listed front ends only: allow-all's strangers losing their cookies is a relief, not a bug.
-    cross: list[str] = []
-    for a in inp.allowed_samples:
-        if a.credentials and origin_facts.site_of(a.sample) != lms_site and a.shown not in cross:
-            cross.append(a.shown)
+    cross = list(
+        dict.fromkeys(
+            a.shown
+            for a in inp.allowed_samples
+            if a.credentials and origin_facts.site_of(a.sample) != lms_site
+        )
+    )
     if not cross:
         return
     lax = [
