@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
@@ -28,9 +29,12 @@ def signing_certs(idp: Mapping[str, Any]) -> tuple[str, ...]:
     if idp.get("x509cert"):
         return (str(idp["x509cert"]),)
     multi = idp.get("x509certMulti")
-    if isinstance(multi, Mapping):
-        return tuple(str(c) for c in multi.get("signing", []) or [])
-    return ()
+    signing = multi.get("signing") if isinstance(multi, Mapping) else None
+    if isinstance(signing, str):
+        return (signing,)
+    if isinstance(signing, list | tuple):
+        return tuple(str(c) for c in signing)
+    return ()  # absent or of no usable shape: reported as a missing certificate
 
 
 def _der(text: str) -> bytes:
@@ -64,7 +68,11 @@ class CertInfo:
         return f"{self.subject}, SHA-256 {short}…, expires {self.not_after:%Y-%m-%d}"
 
     def public_der(self) -> bytes:
-        return self.cert.public_key().public_bytes(
+        try:
+            key = self.cert.public_key()
+        except (ValueError, UnsupportedAlgorithm) as exc:
+            raise CertError(f"its public key cannot be read ({exc})") from None
+        return key.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
@@ -91,7 +99,10 @@ def key_matches_cert(key: PrivateKeyTypes, cert: CertInfo) -> bool:
     public = key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    return public == cert.public_der()
+    try:
+        return public == cert.public_der()
+    except CertError:
+        return False  # a certificate whose key cannot be read matches no private key
 
 
 def _public_keys(certs: Iterable[str]) -> set[bytes]:

@@ -242,3 +242,12 @@ def test_openedx_rows_are_read_like_the_json_dump(monkeypatch: pytest.MonkeyPatc
     with override_settings(**F.SITE_SETTINGS):
         report = validate(SamlInputs(providers=[from_db], okta_app=F.okta_app(), lms_url=F.LMS))
     assert {f.id for f in report if f.severity is Severity.ERROR} == set()
+
+
+@pytest.mark.parametrize("signing", [5, None, {"a": 1}])
+def test_social_settings_certificate_list_of_no_usable_shape_is_a_missing_certificate(
+    signing: Any,
+) -> None:
+    with override_settings(**social_settings(x509cert="", x509certMulti={"signing": signing})):
+        providers = sources.from_social_settings()
+        assert rules.IDP_CERT_MISSING in errors(SamlInputs(providers=providers, lms_url=F.LMS))
