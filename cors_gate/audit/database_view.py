@@ -2,7 +2,7 @@
 
 The rules read plain frozen rows, not model instances, so tests can build them without a
 database and the audit never writes. `load()` reads the real tables and answers `None`
-(with the reason) instead of raising when the models or tables do not exist yet, e.g.
+(with the reason) instead of raising when the tables do not exist yet, e.g.
 `manage.py check` before `migrate`.
 """
 
@@ -51,18 +51,12 @@ class LoadResult:
 
 
 def load() -> LoadResult:
-    """Read AllowedOrigin and CorsPolicy; never raises for a missing model or table."""
+    """Read AllowedOrigin and CorsPolicy; never raises for a missing table."""
+    from cors_gate.models import AllowedOrigin, CorsPolicy  # only once the app registry is ready
+
     try:
-        from cors_gate import models
-    except ImportError:
-        return LoadResult(None, "cors_gate.models is not available")
-    allowed_origin = getattr(models, "AllowedOrigin", None)
-    cors_policy = getattr(models, "CorsPolicy", None)
-    if allowed_origin is None or cors_policy is None:
-        return LoadResult(None, "cors_gate.models has no AllowedOrigin/CorsPolicy yet")
-    try:
-        rules = tuple(_rule_row(obj) for obj in allowed_origin.objects.all().order_by("pk"))
-        stored = cors_policy.objects.order_by("pk").first()
+        rules = tuple(_rule_row(obj) for obj in AllowedOrigin.objects.all().order_by("pk"))
+        stored = CorsPolicy.objects.order_by("pk").first()
     except (DatabaseError, ImproperlyConfigured) as exc:
         # OperationalError/ProgrammingError before `migrate`: the check must not break.
         return LoadResult(None, f"cors_gate tables are not readable ({exc.__class__.__name__})")
@@ -70,7 +64,7 @@ def load() -> LoadResult:
         # Test runners (pytest-django) block database access with a RuntimeError.
         return LoadResult(None, f"database access is blocked ({exc})")
     # No stored policy yet: the model's own defaults are what the middleware uses.
-    policy = _policy_row(stored if stored is not None else cors_policy())
+    policy = _policy_row(stored if stored is not None else CorsPolicy())
     return LoadResult(DatabaseView(rules=rules, policy=policy))
 
 
@@ -82,23 +76,22 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
 
 
 def _rule_row(obj: Any) -> RuleRow:
-    paths = getattr(obj, "paths", None) or ()
     return RuleRow(
         pattern=str(obj.pattern),
-        enabled=bool(getattr(obj, "enabled", True)),
-        expires_at=_aware(getattr(obj, "expires_at", None)),
-        paths=tuple(str(p) for p in paths),
-        csrf_trusted=bool(getattr(obj, "csrf_trusted", False)),
-        note=str(getattr(obj, "note", "") or ""),
+        enabled=bool(obj.enabled),
+        expires_at=_aware(obj.expires_at),
+        paths=tuple(str(p) for p in obj.paths or ()),
+        csrf_trusted=bool(obj.csrf_trusted),
+        note=str(obj.note or ""),
     )
 
 
 def _policy_row(obj: Any) -> PolicyRow:
-    max_age = getattr(obj, "max_age", None)
+    max_age = obj.max_age
     return PolicyRow(
-        mode=str(getattr(obj, "mode", "enforce")),
-        allow_null_origin=bool(getattr(obj, "allow_null_origin", False)),
-        allow_credentials=bool(getattr(obj, "allow_credentials", True)),
+        mode=str(obj.mode),
+        allow_null_origin=bool(obj.allow_null_origin),
+        allow_credentials=bool(obj.allow_credentials),
         max_age=int(max_age) if max_age is not None else None,
-        urls_regex=str(getattr(obj, "urls_regex", "") or ""),
+        urls_regex=str(obj.urls_regex or ""),
     )
