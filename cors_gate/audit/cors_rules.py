@@ -3,7 +3,7 @@
 Each rule is a small function with a stable id that reads an `AuditInput` (a read-only view
 of the settings, plus the database rules and policy when they can be read) and yields
 `Finding`s; a rule that yields nothing has passed. `RULES` lists them in a fixed order with
-the number their Django system check uses (see cors_gate.checks).
+the number their Django system check uses (cors_gate.checks' table says what each checks).
 
 Two layers are audited side by side: django-cors-headers' settings (current and old names,
 and Open edX's flags that force credentials on) and cors_gate's own allow-list (pinned
@@ -199,8 +199,6 @@ class Rule:
     check: int  # the NNN of cors_gate.ENNN / WNNN / INNN
     func: RuleFunc
     deploy: bool  # only `check --deploy` runs it
-    database: bool  # reads the cors_gate tables
-    summary: str
 
     @property
     def area(self) -> str:
@@ -210,11 +208,9 @@ class Rule:
 RULES: list[Rule] = []
 
 
-def rule(
-    rule_id: str, check: int, summary: str, *, deploy: bool = True, database: bool = False
-) -> Callable[[RuleFunc], RuleFunc]:
+def rule(rule_id: str, check: int, *, deploy: bool = True) -> Callable[[RuleFunc], RuleFunc]:
     def register(func: RuleFunc) -> RuleFunc:
-        RULES.append(Rule(rule_id, check, func, deploy, database, summary))
+        RULES.append(Rule(rule_id, check, func, deploy))
         return func
 
     return register
@@ -252,7 +248,7 @@ LIST_THEM = (
 # -- allow-all and any-origin -------------------------------------------------------------
 
 
-@rule("cors.allow-all-credentials", 1, "allow-all with credentials")
+@rule("cors.allow-all-credentials", 1)
 def allow_all_credentials(inp: AuditInput) -> Iterator[Finding]:
     allow_all, cred = inp.settings.allow_all, inp.settings.credentials
     if allow_all.value and cred.value:
@@ -268,7 +264,7 @@ def allow_all_credentials(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.allow-all", 2, "allow-all without credentials")
+@rule("cors.allow-all", 2)
 def allow_all(inp: AuditInput) -> Iterator[Finding]:
     named = inp.settings.allow_all
     if named.value and not inp.settings.credentials.value:
@@ -283,7 +279,7 @@ def allow_all(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.any-origin-pattern", 3, "an entry or regex that allows any origin", database=True)
+@rule("cors.any-origin-pattern", 3)
 def any_origin_pattern(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for analysis in inp.regex_analyses:
@@ -321,7 +317,7 @@ def _matches_null(entry: str) -> bool:
     return parts is not None and not parts.scheme and not parts.netloc
 
 
-@rule("cors.null-credentials", 4, "Origin: null allowed", database=True)
+@rule("cors.null-credentials", 4)
 def null_origin(inp: AuditInput) -> Iterator[Finding]:
     exact = inp.settings.allowed_origins
     severity = _by_credentials(inp.corsheaders_credentials)
@@ -371,7 +367,7 @@ def null_origin(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.http-origin-credentials", 5, "http:// origin with credentials", database=True)
+@rule("cors.http-origin-credentials", 5)
 def http_origin(inp: AuditInput) -> Iterator[Finding]:
     def finding(text: str, host: str, where: str, subject: str) -> Finding:
         loopback = origin_facts.is_loopback(host)
@@ -434,7 +430,7 @@ def _over_public_suffix(host: str) -> str | None:
     return tail if origin_facts.is_public_suffix(tail) else None
 
 
-@rule("cors.public-suffix-wildcard", 6, "wildcard directly over a public suffix", database=True)
+@rule("cors.public-suffix-wildcard", 6)
 def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
     def finding(text: str, suffix: str, where: str, credentials: bool, subject: str) -> Finding:
         anyone = "any top-level domain" if suffix == "*" else f"{suffix!r} is a public suffix"
@@ -472,7 +468,7 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Finding]:
                 break
 
 
-@rule("cors.code-host-origin", 7, "third-party code-hosting origin", database=True)
+@rule("cors.code-host-origin", 7)
 def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
     def shared(host: str) -> str | None:
         service = origin_facts.code_host(host)
@@ -527,7 +523,7 @@ def code_host_origin(inp: AuditInput) -> Iterator[Finding]:
 # -- regexes -----------------------------------------------------------------------------------
 
 
-@rule("cors.regex-hostile-origin", 8, "a regex accepts hostile origins")
+@rule("cors.regex-hostile-origin", 8)
 def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for analysis in inp.regex_analyses:
@@ -555,7 +551,7 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.invalid-regex", 9, "a regex does not compile", deploy=False)
+@rule("cors.invalid-regex", 9, deploy=False)
 def invalid_regex(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for regex in regexes.value:
@@ -576,7 +572,7 @@ def invalid_regex(inp: AuditInput) -> Iterator[Finding]:
 
 # Runs on every `check` (start-up): there it sees the settings-pinned entries, the ones no
 # form validated; stored rows are validated on save and checked by the audit command.
-@rule("cors.invalid-pattern", 10, "a cors_gate entry does not parse", deploy=False, database=True)
+@rule("cors.invalid-pattern", 10, deploy=False)
 def invalid_pattern(inp: AuditInput) -> Iterator[Finding]:
     for row in inp.rows:
         try:
@@ -603,7 +599,7 @@ def canonical(entry: str) -> str | None:
     return url_origin(entry)
 
 
-@rule("cors.non-canonical-origin", 11, "an entry is not in a browser's origin form")
+@rule("cors.non-canonical-origin", 11)
 def non_canonical_origin(inp: AuditInput) -> Iterator[Finding]:
     regexes = inp.settings.origin_regexes
     for analysis in inp.regex_analyses:
@@ -707,12 +703,7 @@ def _gate_csrf_on(inp: AuditInput) -> bool:
     return any(m.startswith("cors_gate.csrf.") for m in inp.settings.middleware)
 
 
-@rule(
-    "csrf.allowed-origin-not-trusted",
-    12,
-    "an allowed origin fails Django's CSRF check",
-    database=True,
-)
+@rule("csrf.allowed-origin-not-trusted", 12)
 def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
     trusted = inp.settings.csrf_trusted_origins
     own = _own_origins(inp)
@@ -740,7 +731,7 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("csrf.trusted-not-allowed", 13, "a CSRF-trusted origin CORS does not allow", database=True)
+@rule("csrf.trusted-not-allowed", 13)
 def trusted_not_allowed(inp: AuditInput) -> Iterator[Finding]:
     if inp.settings.allow_all.value:
         return
@@ -777,7 +768,7 @@ def _samesite(value: object) -> str:
     return "(unset, browsers use Lax)" if value in (None, False, "") else str(value)
 
 
-@rule("csrf.cookie-samesite", 14, "cookie settings that break cross-site front ends", database=True)
+@rule("csrf.cookie-samesite", 14)
 def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
     s = inp.settings
     for prefix in ("SESSION", "CSRF"):
@@ -826,7 +817,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("csrf.cross-domain-cookie", 15, "Open edX cross-domain CSRF cookie settings")
+@rule("csrf.cross-domain-cookie", 15)
 def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
     s = inp.settings
     if not s.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
@@ -863,7 +854,7 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
 # -- middleware ------------------------------------------------------------------------------
 
 
-@rule("cors.middleware-order", 16, "CORS middleware placed after early answers", deploy=False)
+@rule("cors.middleware-order", 16, deploy=False)
 def middleware_order(inp: AuditInput) -> Iterator[Finding]:
     chain = inp.settings.middleware
     for cors in (CORS_GATE_MIDDLEWARE, CORSHEADERS_MIDDLEWARE):
@@ -888,7 +879,7 @@ def middleware_order(inp: AuditInput) -> Iterator[Finding]:
             )
 
 
-@rule("cors.middleware-missing", 17, "cors_gate installed but its middleware is not active")
+@rule("cors.middleware-missing", 17)
 def middleware_missing(inp: AuditInput) -> Iterator[Finding]:
     s = inp.settings
     if "cors_gate" not in s.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
@@ -912,12 +903,7 @@ def middleware_missing(inp: AuditInput) -> Iterator[Finding]:
     )
 
 
-@rule(
-    "cors.two-cors-middlewares",
-    18,
-    "cors_gate and django-cors-headers both active",
-    database=True,
-)
+@rule("cors.two-cors-middlewares", 18)
 def two_cors_middlewares(inp: AuditInput) -> Iterator[Finding]:
     s = inp.settings
     if not (s.cors_gate_active and s.corsheaders_active):
@@ -981,7 +967,7 @@ def two_cors_middlewares(inp: AuditInput) -> Iterator[Finding]:
 # -- policy values ----------------------------------------------------------------------------
 
 
-@rule("cors.max-age", 19, "preflight max age above Chromium's cap", database=True)
+@rule("cors.max-age", 19)
 def max_age(inp: AuditInput) -> Iterator[Finding]:
     found: list[tuple[str, int]] = []
     if inp.gate_on and (inp.policy.max_age or 0) > CHROMIUM_MAX_AGE_CAP:
@@ -1002,7 +988,7 @@ def max_age(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.report-only", 20, "the policy is still in report-only mode", database=True)
+@rule("cors.report-only", 20)
 def report_only(inp: AuditInput) -> Iterator[Finding]:
     if inp.database is not None and inp.policy.mode == "report-only":
         yield _f(
@@ -1016,7 +1002,7 @@ def report_only(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.policy-off", 21, "the policy is off", database=True)
+@rule("cors.policy-off", 21)
 def policy_off(inp: AuditInput) -> Iterator[Finding]:
     if inp.database is not None and inp.policy.mode == "off" and inp.settings.cors_gate_active:
         yield _f(
@@ -1030,7 +1016,7 @@ def policy_off(inp: AuditInput) -> Iterator[Finding]:
         )
 
 
-@rule("cors.expired-rule", 22, "expired or soon-expiring rules", database=True)
+@rule("cors.expired-rule", 22)
 def expired_rule(inp: AuditInput) -> Iterator[Finding]:
     soon = inp.now + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
     for row in inp.rows:
@@ -1059,7 +1045,7 @@ def expired_rule(inp: AuditInput) -> Iterator[Finding]:
             )
 
 
-@rule("cors.disabled-rule", 23, "disabled rules", database=True)
+@rule("cors.disabled-rule", 23)
 def disabled_rule(inp: AuditInput) -> Iterator[Finding]:
     for row in inp.rows:
         if not row.enabled:
@@ -1082,7 +1068,7 @@ def _missed_paths(regex: str) -> list[str] | None:
     return [p for p in FRONT_END_API_PATHS if compiled.match(p) is None]
 
 
-@rule("cors.urls-regex-misses-api", 24, "urls regex misses front-end API paths", database=True)
+@rule("cors.urls-regex-misses-api", 24)
 def urls_regex(inp: AuditInput) -> Iterator[Finding]:
     candidates: list[tuple[str, str]] = []
     if inp.database is not None and inp.gate_on and inp.policy.urls_regex:
