@@ -20,6 +20,7 @@ from typing import Any
 
 from cors_gate.audit import origin_facts
 from cors_gate.audit.findings import Severity
+from cors_gate.origins import OriginError, parse_pattern
 
 # The regex parser behind `re`; private, but the only exact reading of a pattern's structure.
 _parser: Any = importlib.import_module("re._parser")
@@ -362,10 +363,6 @@ def _suggest(compiled: re.Pattern[str], example: str) -> str | None:
     any_port = accepted(labels, ":8443") and accepted(labels, ":9")
     port_text = ":*" if any_port else port
     pattern = f"{scheme}://{'.'.join(out)}{port_text}"
-    try:
-        from cors_gate.origins import OriginError, parse_pattern
-    except ImportError:  # the grammar module is not installed: give the text as built
-        return pattern
     try:
         return parse_pattern(pattern).text
     except OriginError:
