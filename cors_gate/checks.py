@@ -47,10 +47,9 @@ from typing import Any
 from django.apps import AppConfig
 from django.core import checks
 
-from cors_gate.audit import database_view
 from cors_gate.audit.cors_rules import RULES, AuditInput, Rule
 from cors_gate.audit.findings import Finding, Severity
-from cors_gate.audit.report import run
+from cors_gate.audit.report import load_input, run
 from cors_gate.audit.settings_view import SettingsView
 
 _LEVELS: dict[Severity, tuple[str, Callable[..., checks.CheckMessage]]] = {
@@ -86,8 +85,7 @@ def _ours(app_configs: Sequence[AppConfig] | None) -> bool:
 def run_checks(*, deploy: bool, inp: AuditInput | None = None) -> list[checks.CheckMessage]:
     rules = [r for r in RULES if r.deploy == deploy]
     if inp is None:
-        view = database_view.load().view if deploy else None
-        inp = AuditInput(settings=SettingsView.from_django(), database=view)
+        inp = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
     report = run(inp, rules, note_database=False)
     return to_messages(report.sorted_findings(), rules)
 
