@@ -42,15 +42,15 @@ the settings alone and add nothing about the database: ``check`` never breaks.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig
 from django.core import checks
 
-from cors_gate.audit.cors_rules import RULES, AuditInput, Rule
 from cors_gate.audit.findings import Finding, Severity
-from cors_gate.audit.report import load_input, run
-from cors_gate.audit.settings_view import SettingsView
+
+if TYPE_CHECKING:
+    from cors_gate.audit.cors_rules import AuditInput, Rule
 
 _LEVELS: dict[Severity, tuple[str, Callable[..., checks.CheckMessage]]] = {
     Severity.ERROR: ("E", checks.Error),
@@ -83,6 +83,12 @@ def _ours(app_configs: Sequence[AppConfig] | None) -> bool:
 
 
 def run_checks(*, deploy: bool, inp: AuditInput | None = None) -> list[checks.CheckMessage]:
+    # The rules load with the first check, not with the app: a process that runs no checks
+    # (a WSGI worker, a command that skips them) never imports the audit.
+    from cors_gate.audit.cors_rules import RULES, AuditInput
+    from cors_gate.audit.report import load_input, run
+    from cors_gate.audit.settings_view import SettingsView
+
     rules = [r for r in RULES if r.deploy == deploy]
     if inp is None:
         inp = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
