@@ -24,7 +24,6 @@ from cors_gate.audit import origin_facts, regex_probe
 from cors_gate.audit.database_view import DatabaseView, PolicyRow, RuleRow
 from cors_gate.audit.findings import Finding, Severity
 from cors_gate.audit.settings_view import (
-    CORS_GATE_MIDDLEWARE,
     CORSHEADERS_DEFAULT_URLS_REGEX,
     CORSHEADERS_MIDDLEWARE,
     SettingsView,
@@ -38,6 +37,7 @@ from cors_gate.origins import (
     parse_request_origin,
     url_origin,
 )
+from cors_gate.settings.common import MIDDLEWARE_PATH as CORS_GATE_MIDDLEWARE
 
 CHROMIUM_MAX_AGE_CAP = 7200
 EXPIRY_WARNING_DAYS = 7

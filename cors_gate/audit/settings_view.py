@@ -13,7 +13,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-CORS_GATE_MIDDLEWARE = "cors_gate.middleware.CorsGateMiddleware"
+from cors_gate.audit.regex_probe import regex_text
+from cors_gate.settings.common import MIDDLEWARE_PATH
+
 CORSHEADERS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 CORSHEADERS_DEFAULT_URLS_REGEX = r"^.*$"
 
@@ -96,8 +98,7 @@ class SettingsView:
 
     @property
     def corsheaders_urls_regex(self) -> str:
-        value = self.get("CORS_URLS_REGEX", CORSHEADERS_DEFAULT_URLS_REGEX)
-        return value.pattern if isinstance(value, re.Pattern) else str(value)
+        return regex_text(self.get("CORS_URLS_REGEX", CORSHEADERS_DEFAULT_URLS_REGEX))
 
     # -- the middleware list and cors_gate's own settings -------------------------------
 
@@ -115,7 +116,7 @@ class SettingsView:
 
     @property
     def cors_gate_active(self) -> bool:
-        return CORS_GATE_MIDDLEWARE in self.middleware
+        return MIDDLEWARE_PATH in self.middleware
 
     @property
     def pinned_origins(self) -> list[str]:
