@@ -76,9 +76,6 @@ class Report:
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
 
-    def worst(self) -> Severity | None:
-        return max((f.severity for f in self.findings), key=lambda s: s.rank, default=None)
-
     def has_at_least(self, severity: Severity) -> bool:
         return any(f.severity.rank >= severity.rank for f in self.findings)
 
