@@ -35,14 +35,21 @@ class LoggedRequest:
     cookie: str | None
 
 
+# Chromium asks a page's server for its favicon on its own schedule; that request is the
+# browser's, not one the page made, and it must not land in a scenario's request count.
+BROWSER_OWN_PATHS = frozenset({"/favicon.ico"})
+
+
 class RequestLog:
-    """Thread-safe list of the requests every suite server received."""
+    """Thread-safe list of the requests every suite server received for the pages."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._items: list[LoggedRequest] = []
 
     def add(self, item: LoggedRequest) -> None:
+        if item.path in BROWSER_OWN_PATHS:
+            return
         with self._lock:
             self._items.append(item)
 
