@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the browser, SAML and integration suites use.
-DEBIAN_PACKAGES := chromium xmlsec1 redis-server mariadb-server
-DEBIAN_BINARIES := /usr/bin/chromium /usr/bin/xmlsec1 /usr/bin/redis-server /usr/sbin/mariadbd
+DEBIAN_PACKAGES := chromium firefox-esr xmlsec1 redis-server mariadb-server
+DEBIAN_BINARIES := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/xmlsec1 /usr/bin/redis-server /usr/sbin/mariadbd
 
 .PHONY: test demo quality lint typecheck pytest bench requirements system-deps clean tox
 
