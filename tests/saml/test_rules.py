@@ -141,6 +141,12 @@ def _set(attr: str, value: Any) -> Mutation:
     return lambda s: setattr(s, attr, value)
 
 
+def _raw_response(build: Callable[[], str]) -> Mutation:
+    """Build the response when the case runs: a response built at collection time expires
+    (its 300 s lifetime) before a long suite reaches it, and then fails for the wrong reason."""
+    return lambda s: setattr(s, "raw_response", build())
+
+
 def _provider(**changes: Any) -> Mutation:
     return lambda s: s.doc["provider"].update(changes)
 
@@ -363,8 +369,8 @@ CASES: list[tuple[str, Mutation, str, Severity]] = [
         rules.IDP_CERT_MISMATCH,
         E,
     ),
-    ("saml-1.0", _set("raw_response", saml_1_0_response()), rules.RESPONSE_INVALID, E),
-    ("tampered-response", _set("raw_response", tampered_response()), rules.SIGNATURE_INVALID, E),
+    ("saml-1.0", _raw_response(saml_1_0_response), rules.RESPONSE_INVALID, E),
+    ("tampered-response", _raw_response(tampered_response), rules.SIGNATURE_INVALID, E),
     ("okta-response-unsigned", _okta(responseSigned=False), rules.RESPONSE_NOT_SIGNED, E),
     (
         "okta-response-unsigned-not-wanted",
