@@ -33,11 +33,15 @@ class DiscoveryError(ValueError):
 @dataclass
 class FrontEnd:
     origin: str
-    kind: str
+    kinds: list[str]  # one origin can serve several MFEs (Tutor serves them all on one)
     sources: list[str] = field(default_factory=list)
 
+    @property
+    def kind(self) -> str:
+        return "+".join(self.kinds)
+
     def as_dict(self) -> dict[str, Any]:
-        return {"origin": self.origin, "kind": self.kind, "sources": list(self.sources)}
+        return {"origin": self.origin, "kinds": list(self.kinds), "sources": list(self.sources)}
 
 
 @dataclass
@@ -50,10 +54,12 @@ class Discovery:
             if front.origin == origin:
                 if source not in front.sources:
                     front.sources.append(source)
-                if front.kind == "other" and kind != "other":
-                    front.kind = kind
+                if front.kinds == ["other"]:
+                    front.kinds = [kind]
+                elif kind != "other" and kind not in front.kinds:
+                    front.kinds.append(kind)
                 return
-        self.frontends.append(FrontEnd(origin, kind, [source]))
+        self.frontends.append(FrontEnd(origin, [kind], [source]))
 
 
 def _origin_of(entry: Any, *, url: bool) -> tuple[str | None, str]:
@@ -175,8 +181,8 @@ def _from_database(found: Discovery, offer: Any, *, observed: bool) -> None:
 
 def parse_origin_option(value: str) -> tuple[str, str]:
     """``--origin ORIGIN[=KIND]`` -> (origin, kind); one-line error naming the value."""
+    # No stripping: a value with spaces or a newline is not what a browser sends.
     origin, _sep, kind = value.partition("=")
-    origin = origin.strip()
     if parse_request_origin(origin) is None:
         raise DiscoveryError(
             _(

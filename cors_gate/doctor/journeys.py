@@ -97,8 +97,13 @@ class Journeys:
     frontends: dict[str, str]  # origin -> kind, declared by the operator
     sources: tuple[str, ...] = field(default=())  # the files read, shipped one first
 
-    def steps_for(self, kind: str) -> list[Step]:
-        ids = self.kinds.get(kind) or self.kinds.get("other", ())
+    def steps_for(self, *kinds: str) -> list[Step]:
+        """The steps a front end of these kinds makes, each once, in journey order."""
+        ids: list[str] = []
+        for kind in kinds:
+            for jid in self.kinds.get(kind) or self.kinds.get("other", ()):
+                if jid not in ids:
+                    ids.append(jid)
         return [step for jid in ids for step in self.journeys[jid].steps]
 
     def all_steps(self) -> list[Step]:

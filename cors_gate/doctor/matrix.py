@@ -46,7 +46,9 @@ class Cell:
     step: Step
     ok: bool
     outcome: str  # "ok", the Chromium (DevTools) error name, or "cannot tell"
-    severity: str  # "ok" | "warning" | "error"
+    # "error": blocked or cannot tell; "warning": works only because another CORS layer
+    # answered what cors_gate would refuse.
+    severity: str
     message: str
     fix: str | None
     failing_url: str | None
@@ -189,7 +191,8 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
             step,
             False,
             _("cannot tell"),
-            "warning",
+            # A check that could not run must not let a CI job pass (e.g. the site is down).
+            "error",
             str(exc),
             None,
             None,
@@ -253,7 +256,7 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
     if ok:
         outcome = OK
         severity = "ok"
-        if not decision["allowed"] and step_is_cross_origin(front.origin, report):
+        if not decision["allowed"] and report["kind"] != "not-cors":
             # The browser accepts it, but not because of cors_gate: another layer answered.
             severity = "warning"
             message = _(
@@ -262,7 +265,7 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
             ) % {"msg": message, "reason": decision["reason"]}
     else:
         outcome = chrome or _("cannot tell")
-        severity = "error" if chrome else "warning"
+        severity = "error"
     return Cell(
         front.origin,
         step,
@@ -278,10 +281,6 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
         assumed,
         query,
     )
-
-
-def step_is_cross_origin(origin: str, report: dict[str, Any]) -> bool:
-    return bool(report["kind"] != "not-cors")
 
 
 def build_matrix(
@@ -317,7 +316,7 @@ def build_matrix(
     )
     columns: dict[str, Step] = {}
     for front in discovery.frontends:
-        for step in journeys.steps_for(front.kind):
+        for step in journeys.steps_for(*front.kinds):
             columns.setdefault(step.key, step)
             matrix.cells[(front.origin, step.key)] = _judge(front, step, mode, base_url)
     # Columns in the journeys file's order, not the order front ends happened to list them.
