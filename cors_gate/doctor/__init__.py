@@ -42,6 +42,21 @@ def run_doctor(
                 _("origin: kind %(kind)r of %(origin)s is not one of %(known)s")
                 % {"kind": kind, "origin": origin, "known": known}
             )
+    _require_tables()
     site = base_url if mode == "live" and base_url else site_url()
     found = discover(journeys, site_origin=url_origin(site), extra=extra, observed=observed)
     return build_matrix(journeys, found, mode=mode, base_url=base_url)
+
+
+def _require_tables() -> None:
+    """Before ``migrate`` the policy cannot load, and every verdict would be a guess."""
+    from django.db import DatabaseError, connection
+
+    from cors_gate.models import CorsPolicy
+
+    try:
+        present = CorsPolicy._meta.db_table in connection.introspection.table_names()
+    except DatabaseError:
+        present = False
+    if not present:
+        raise DoctorError(_("database: cors_gate's tables are not there yet: run migrate first"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from cors_gate.doctor.journeys import SHIPPED
 from cors_gate.doctor.matrix import NOT_RUN, Matrix
 
 MODE_TITLES = {
@@ -30,6 +31,10 @@ def labels(matrix: Matrix) -> list[str]:
     return out
 
 
+def _file_names(files: tuple[str, ...]) -> list[str]:
+    return ["shipped" if f == str(SHIPPED) else f for f in files]
+
+
 def _short(path: str, limit: int = 32) -> str:
     path = path.split("?")[0]
     return path if len(path) <= limit else path[: limit - 1] + "…"
@@ -49,7 +54,7 @@ def render_text(matrix: Matrix) -> str:
     lines = [
         f"Site:       {matrix.site}",
         f"Mode:       {MODE_TITLES.get(matrix.mode, matrix.mode)}",
-        f"Journeys:   {', '.join(matrix.journey_files)}",
+        f"Journeys:   {', '.join(_file_names(matrix.journey_files))}",
         f"Front ends: {len(matrix.frontends)}",
     ]
     for name, front in zip(names, matrix.frontends, strict=True):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
@@ -222,3 +225,23 @@ def test_command_bad_input_exits_2_with_one_line(
         call_command("cors_gate_doctor", *args)
     assert caught.value.returncode == 2
     assert str(caught.value).startswith(expected) and "\n" not in str(caught.value)
+
+
+def test_before_migrate_is_one_line(tmp_path: Path) -> None:
+    """A fresh process on a database nobody migrated: one line on stderr, exit 2."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "CORS_GATE_DB": str(tmp_path / "empty.sqlite3")}
+    done = subprocess.run(
+        [sys.executable, "manage.py", "cors_gate_doctor"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.strip() == (
+        "CommandError: database: cors_gate's tables are not there yet: run migrate first"
+    )
