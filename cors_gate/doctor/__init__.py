@@ -8,6 +8,7 @@ origins), replays each one's journeys (journeys.json, overridable) through
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -25,7 +26,7 @@ def run_doctor(
     *,
     mode: str = "policy",
     base_url: str | None = None,
-    origins: list[str] = (),  # type: ignore[assignment]
+    origins: Sequence[str] = (),
     journeys_file: str | Path | None = None,
     observed: bool = True,
 ) -> Matrix:

@@ -11,6 +11,7 @@ listed as skipped with the reason; the site's own origin is skipped (not cross-o
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,7 +92,7 @@ def discover(
     journeys: Journeys,
     *,
     site_origin: str,
-    extra: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    extra: Sequence[tuple[str, str]] = (),
     observed: bool = True,
 ) -> Discovery:
     """Every front end, with its sources; `extra` is (origin, kind) pairs from --origin."""
