@@ -8,6 +8,7 @@ base URL typed in) is offered to superusers only, as on the explain page.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -16,6 +17,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from cors_gate.doctor import DoctorError, run_doctor
@@ -65,6 +68,13 @@ def _explain_base(admin_site: admin.AdminSite) -> str | None:
         return None
 
 
+def _breakable(name: str) -> SafeString:
+    """A DevTools name that wraps between its words (<wbr>), never inside one, and copies
+    as the exact name (unlike a zero-width space)."""
+    words = re.findall(r"[A-Z][a-z]*|[^A-Z]+", name) or [name]
+    return mark_safe("<wbr>".join(escape(word) for word in words))  # noqa: S308 - escaped
+
+
 def grid(matrix: Matrix, explain_base: str | None) -> dict[str, Any]:
     """The template's view of the matrix: header, rows of styled cells, problems."""
     names = labels(matrix)
@@ -85,7 +95,7 @@ def grid(matrix: Matrix, explain_base: str | None) -> dict[str, Any]:
             cells.append(
                 {
                     "css": css,
-                    "text": "OK" if cell.ok else cell.outcome,
+                    "text": "OK" if cell.ok else _breakable(cell.outcome),
                     "title": title,
                     "href": explain_link(explain_base, cell) if explain_base else None,
                     "where": cell.failing_url if not cell.ok else None,
