@@ -68,10 +68,15 @@ def _origin_of(entry: Any, *, url: bool) -> tuple[str | None, str]:
     if not isinstance(entry, str) or not entry.strip():
         return None, _("not text")
     text = entry.strip()
+    if text.lower() == "null":
+        return None, _("null names no front end (sandboxed pages, file: URLs)")
     if "://" not in text:
         text = f"{ASSUMED_SCHEME}://{text}"
     if url:
-        origin = url_origin(text)
+        try:
+            origin = url_origin(text)
+        except ValueError:  # urlsplit: a bad port or an unclosed IPv6 bracket
+            origin = ""
         if parse_request_origin(origin) is None:
             return None, _("not an http(s) URL with a usable host")
         return origin, ""

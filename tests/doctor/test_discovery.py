@@ -11,6 +11,7 @@ from cors_gate.doctor import DoctorError, run_doctor
 from cors_gate.doctor.discovery import discover, parse_origin_option
 from cors_gate.doctor.journeys import load
 from cors_gate.models import ObservedOrigin
+from cors_gate.origins import parse_request_origin
 
 from .conftest import SITE
 
@@ -108,3 +109,36 @@ def test_hostile_or_non_canonical_origin_option_is_one_line(site: str, value: st
 def test_unknown_kind_is_refused(site: str) -> None:
     with pytest.raises(DoctorError, match=r"origin: kind 'partner' of https://a\.example\.com"):
         run_doctor(origins=["https://a.example.com=partner"])
+
+
+HOSTILE = [
+    "https://[::1",
+    "https://apps.example.com:99999/learning",
+    "https://apps.example.com\n.evil.com",
+    "https://a.example.com@evil.com/x",
+    "javascript:alert(1)",
+    "https://" + "a" * 600 + ".com",
+    "null",
+    "",
+    42,
+    None,
+]
+
+
+def test_hostile_setting_values_are_skipped_never_raise(site: str, settings: Any) -> None:
+    settings.LEARNING_MICROFRONTEND_URL = "https://[::1"
+    settings.AUTHN_MICROFRONTEND_URL = "https://apps.example.com:99999/"
+    settings.MFE_CONFIG = {"LEARNING_BASE_URL": "https://x.example.com\n"}
+    settings.MFE_CONFIG_OVERRIDES = {"authn": {"BASE_URL": 7}, "learning": "not a dict"}
+    settings.LOGIN_REDIRECT_WHITELIST = HOSTILE
+    settings.CSRF_TRUSTED_ORIGINS = HOSTILE
+    settings.CORS_ORIGIN_WHITELIST = HOSTILE
+    found, skipped = _found()
+    # What is found is what a browser would send for that URL (its parser drops newlines,
+    # takes the host after '@'): exact origins only, checked, never allowed.
+    assert found and all(str(parse_request_origin(o)) == o for o in found)
+    assert "https://null" not in found
+    assert any(
+        s.startswith("CSRF_TRUSTED_ORIGINS: 'null': null names no front end") for s in skipped
+    )
+    assert any(s.startswith("LEARNING_MICROFRONTEND_URL: 'https://[::1'") for s in skipped)
