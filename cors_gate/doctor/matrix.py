@@ -16,7 +16,7 @@ and the cell says so. Live mode needs no assumption: explain follows the real re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -154,6 +154,18 @@ def _continue_after_redirect(
     return failure.chrome_error, failure.firefox_error, failure.url, hop.method, failure.message
 
 
+def _within_site(step: Step) -> Step:
+    """The request the browser sends after `step`'s redirect to another path of this site."""
+    assert step.redirects_to is not None
+    parts = urlsplit(step.redirects_to)
+    method = _redirect_method(step.redirect_status, step.method)
+    headers = step.headers
+    if method != step.method:
+        headers = tuple((n, v) for n, v in headers if n.lower() not in REQUEST_BODY_HEADERS)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return replace(step, method=method, path=path, headers=headers, redirects_to=None)
+
+
 def _query(origin: str, step: Step, mode: str, base_url: str | None) -> dict[str, str]:
     query = {
         "origin": origin,
@@ -216,6 +228,9 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
 
     redirect: tuple[str, int] | None = None
     if mode == "policy" and browser["ok"] and step.redirects_to:
+        if url_origin(step.redirects_to) == url_origin(site_url()):
+            # A redirect within this site: the browser keeps the page's Origin there.
+            return _judge(front, _within_site(step), mode, base_url)
         redirect = (step.redirects_to, step.redirect_status)
     elif mode == "in-process" and not browser["ok"] and chrome is None and url:
         last_site_hop = next(

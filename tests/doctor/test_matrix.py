@@ -245,3 +245,40 @@ def test_before_migrate_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.strip() == (
         "CommandError: database: cors_gate's tables are not there yet: run migrate first"
     )
+
+
+def test_policy_redirect_within_the_site_keeps_the_origin(
+    allow: Callable[..., None], tmp_path: Path
+) -> None:
+    # The partner may call /api/ only: a login redirected to /login/ on this site fails
+    # there, with the page's own origin (no null: the hop stayed on this site).
+    allow(PARTNER, paths=["/api/"])
+    path = tmp_path / "local.json"
+    path.write_text(
+        json.dumps(
+            {
+                "journeys": {
+                    "j": {
+                        "steps": [
+                            {
+                                "id": "s",
+                                "method": "POST",
+                                "path": "/api/login/",
+                                "redirects_to": SITE + "/login/?next=/x",
+                                "redirect_status": 302,
+                            }
+                        ]
+                    }
+                },
+                "kinds": {"other": ["j"]},
+            }
+        )
+    )
+    cell = run_doctor(journeys_file=path, origins=[PARTNER], observed=False).cells[(PARTNER, "j.s")]
+    assert (cell.outcome, cell.failing_method, cell.failing_url) == (
+        "MissingAllowOriginHeader",
+        "GET",
+        SITE + "/login/?next=/x",
+    )
+    assert cell.decision is not None and cell.decision["reason"] == "path-not-allowed"
+    assert cell.assumed is None
