@@ -265,14 +265,21 @@ class AllowedOriginAdmin(RefusalsAsMessages):
     # The change list: settings-pinned entries (read-only) and the explain link.
 
     def get_urls(self) -> list[URLPattern]:
+        from cors_gate.doctor.admin_views import doctor_urls
         from cors_gate.explain.admin_views import explain_urls
 
-        return explain_urls(self.admin_site) + super().get_urls()
+        return explain_urls(self.admin_site) + doctor_urls(self.admin_site) + super().get_urls()
 
     def explain_url(self) -> str | None:
         try:
             return reverse(f"{self.admin_site.name}:cors_gate_explain")
         except NoReverseMatch:  # this site's URLs are not mounted under its own name
+            return None
+
+    def doctor_url(self) -> str | None:
+        try:
+            return reverse(f"{self.admin_site.name}:cors_gate_doctor")
+        except NoReverseMatch:
             return None
 
     def changelist_view(
@@ -281,6 +288,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
         context = {
             "cors_gate_pinned": pinned_entries(),
             "cors_gate_explain_url": self.explain_url(),
+            "cors_gate_doctor_url": self.doctor_url(),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
@@ -379,6 +387,12 @@ class CorsPolicyAdmin(RefusalsAsMessages):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def doctor_url(self) -> str | None:
+        try:
+            return reverse(f"{self.admin_site.name}:cors_gate_doctor")
+        except NoReverseMatch:
+            return None
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -109,7 +109,8 @@ def explain_view(request: HttpRequest, admin_site: admin.AdminSite) -> HttpRespo
         if form.is_valid():
             report = _run(form)
     else:
-        form = ExplainForm(allow_url=allow_url)
+        # Prefilled from the query string: the doctor's matrix links each cell here.
+        form = ExplainForm(initial=request.GET.dict(), allow_url=allow_url)
     context = {
         **admin_site.each_context(request),
         "title": "Explain a request",
