@@ -777,7 +777,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
         if str(samesite).lower() == "none" and not secure:
             yield _f(
                 "csrf.cookie-samesite",
-                Severity.ERROR,
+                Severity.WARNING,  # a lost cookie, not an unsafe answer: no error
                 f"the {prefix.lower()} cookie is SameSite=None without Secure",
                 f"{prefix}_COOKIE_SAMESITE = 'None' and {prefix}_COOKIE_SECURE = False: "
                 "browsers refuse such a cookie, so it is never stored",
@@ -854,11 +854,27 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
 # -- middleware ------------------------------------------------------------------------------
 
 
-@rule("cors.middleware-order", 16, deploy=False)
+def _gate_decides_before(inp: AuditInput, cors: str) -> bool:
+    """Whether CorsGateMiddleware runs ahead of `cors` and enforces: then it overwrites or
+    strips whatever `cors` answered, and `cors`'s place in MIDDLEWARE changes nothing."""
+    chain = inp.settings.middleware
+    if CORS_GATE_MIDDLEWARE not in chain or cors not in chain:
+        return False
+    ahead = chain.index(CORS_GATE_MIDDLEWARE) < chain.index(cors)
+    return ahead and inp.database is not None and inp.policy.mode == "enforce"
+
+
+# A deploy check, and a warning: the platform's stock MIDDLEWARE lists CommonMiddleware and
+# CsrfViewMiddleware before django-cors-headers, and an error here would stop `migrate`
+# (Tutor's init job) on every stock LMS and Studio. What it costs is a CORS error in place
+# of a redirect or a 403, not an unsafe answer.
+@rule("cors.middleware-order", 16)
 def middleware_order(inp: AuditInput) -> Iterator[Finding]:
     chain = inp.settings.middleware
     for cors in (CORS_GATE_MIDDLEWARE, CORSHEADERS_MIDDLEWARE):
         if cors not in chain:
+            continue
+        if cors == CORSHEADERS_MIDDLEWARE and _gate_decides_before(inp, cors):
             continue
         position = chain.index(cors)
         for earlier in chain[:position]:
@@ -868,13 +884,20 @@ def middleware_order(inp: AuditInput) -> Iterator[Finding]:
             why, needs = known
             if needs is not None and not inp.settings.get(needs, False):
                 continue
+            fix = f"Move {cors} above {earlier} (first in MIDDLEWARE is safest)."
+            if cors == CORSHEADERS_MIDDLEWARE and inp.settings.cors_gate_active:
+                fix = (
+                    f"Switch cors_gate's policy to 'enforce' once its allow-list is complete "
+                    f"(CorsGateMiddleware comes first and then decides alone), or move {cors} "
+                    f"above {earlier}."
+                )
             yield _f(
                 "cors.middleware-order",
-                Severity.ERROR,
+                Severity.WARNING,
                 f"{cors.rsplit('.', 1)[-1]} comes after {earlier.rsplit('.', 1)[-1]}",
                 f"MIDDLEWARE lists {earlier} before {cors}: {why}, so the browser reports a "
                 "CORS error instead of the real answer",
-                f"Move {cors} above {earlier} (first in MIDDLEWARE is safest).",
+                fix,
                 cors,
             )
 

@@ -478,7 +478,8 @@ def test_trusted_but_not_allowed() -> None:
 
 def test_samesite_none_without_secure() -> None:
     [finding] = run_rule("csrf.cookie-samesite", {"SESSION_COOKIE_SAMESITE": "None"})
-    assert finding.severity is Severity.ERROR
+    # openedx-platform's production.py sets SameSite=None: a lost cookie, not an error.
+    assert finding.severity is Severity.WARNING
     assert finding.subject == "SESSION_COOKIE_SECURE"
     ok = {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True}
     assert run_rule("csrf.cookie-samesite", ok) == []
@@ -541,7 +542,38 @@ def test_middleware_order(chain: list[str], extra: dict[str, object], culprits: 
     assert [
         f.detail.split(" before ")[0].removeprefix("MIDDLEWARE lists ") for f in found
     ] == culprits
-    assert all(f.severity is Severity.ERROR for f in found)
+    # A redirect without CORS headers, not an unsafe answer: never an error.
+    assert all(f.severity is Severity.WARNING for f in found)
+
+
+# openedx-platform's stock order (lms/envs/common.py), with the plugin's gate first.
+STOCK = [GATE, COMMON, "django.middleware.csrf.CsrfViewMiddleware", HEADERS]
+
+
+@pytest.mark.parametrize(
+    ("policy", "database", "warned"),
+    [
+        (PolicyRow(mode="enforce"), True, False),  # the gate overwrites corsheaders' headers
+        (PolicyRow(mode="report-only"), True, True),  # corsheaders' answers stand
+        (PolicyRow(mode="off"), True, True),
+        (PolicyRow(mode="enforce"), False, True),  # tables unreadable: mode unknown
+    ],
+)
+def test_corsheaders_position_matters_only_while_the_gate_does_not_enforce(
+    policy: PolicyRow, database: bool, warned: bool
+) -> None:
+    found = run_rule(
+        "cors.middleware-order", {"MIDDLEWARE": STOCK}, policy=policy, database=database
+    )
+    assert [f.subject for f in found] == ([HEADERS] if warned else [])
+    if warned:
+        assert "Switch cors_gate's policy to 'enforce'" in found[0].fix
+
+
+def test_corsheaders_position_without_the_gate_names_the_move() -> None:
+    [finding] = run_rule("cors.middleware-order", {"MIDDLEWARE": STOCK[1:]})
+    assert finding.severity is Severity.WARNING
+    assert finding.fix.startswith(f"Move {HEADERS} above {COMMON}")
 
 
 def test_middleware_missing() -> None:
