@@ -36,6 +36,7 @@ NNN  audit rule id                      when    what
 022  cors.expired-rule                  deploy  expired or soon-expiring rules
 023  cors.disabled-rule                 deploy  disabled rules
 024  cors.urls-regex-misses-api         deploy  urls regex misses front-end API paths
+025  csrf.allow-insecure                deploy  Open edX's cors_csrf checks accept plain http
 ==== ================================== ======= =========================================
 
 The database is read only by the deploy checks. Before ``migrate`` (no tables) they run on

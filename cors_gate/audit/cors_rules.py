@@ -535,8 +535,8 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
         kinds = ", ".join(p.kind for p in analysis.accepted)
         accepted = "; ".join(f"{p.kind}: {p.origin!r} ({p.why})" for p in analysis.accepted)
         fix = (
-            "Anchor the end with \\Z (Python's $ allows a final newline), escape every dot, "
-            "and write a label as [a-z0-9-]+ (not \\w+ or .*)"
+            "Anchor the end with $, escape every dot, and write a label as [a-z0-9-]+ "
+            "(not \\w+ or .*)"
         )
         if analysis.suggestions:
             fix += f"; or replace the regex with cors_gate's {', '.join(analysis.suggestions)}"
@@ -834,8 +834,9 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
                 Severity.ERROR,
                 f"{setting} is empty",
                 f"ENABLE_CROSS_DOMAIN_CSRF_COOKIE is on but {setting} is {value!r}: the "
-                "cross-domain CSRF cookie cannot be set, so front ends on other subdomains "
-                "have no token to send",
+                "cross-domain CSRF cookie cannot be set (Open edX's "
+                "CsrfCrossDomainCookieMiddleware refuses to start), so front ends on other "
+                "subdomains have no token to send",
                 f"Set {setting} (e.g. {example}).",
                 setting,
             )
@@ -848,6 +849,30 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
             "overwrite each other in the browser",
             "Give the cross-domain cookie its own name, e.g. 'example-csrftoken'.",
             "CROSS_DOMAIN_CSRF_COOKIE_NAME",
+        )
+    if s.allow_all.value:
+        return
+    # openedx-platform's CsrfCrossDomainCookieMiddleware (cors_csrf) sets the cookie only for
+    # a Referer whose origin is in CORS_ORIGIN_WHITELIST, whatever cors_gate allows.
+    listed = {c for e in s.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))}
+    missing = [
+        gp.pattern.text
+        for gp in inp.live_patterns
+        if not gp.pattern.is_wildcard and canonical(gp.pattern.text) not in listed
+    ]
+    if missing:
+        yield _f(
+            "csrf.cross-domain-cookie",
+            Severity.WARNING,
+            "front ends cors_gate allows get no cross-domain CSRF cookie",
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} allowed by cors_gate "
+            "but not in CORS_ORIGIN_WHITELIST: Open edX's CsrfCrossDomainCookieMiddleware "
+            "(openedx/core/djangoapps/cors_csrf) reads that list, not cors_gate's, to decide "
+            "which Referers get the cookie, so their POSTs have no CSRF token to send",
+            "Keep these origins in CORS_ORIGIN_WHITELIST (Open edX: EDXAPP_CORS_ORIGIN_WHITELIST) "
+            "as long as ENABLE_CROSS_DOMAIN_CSRF_COOKIE is on, even after removing "
+            "django-cors-headers' middleware.",
+            "CORS_ORIGIN_WHITELIST",
         )
 
 
@@ -1120,6 +1145,47 @@ def urls_regex(inp: AuditInput) -> Iterator[Finding]:
                 "Widen it, e.g. r'^/(api|oauth2|user_api|csrf/api|login_refresh)', or use r'^.*$'.",
                 where,
             )
+
+
+# -- Open edX's cors_csrf ---------------------------------------------------------------
+
+
+# openedx-platform's cors_csrf middleware, and the flag that keeps each in the chain.
+CORS_CSRF_MIDDLEWARE = {
+    "openedx.core.djangoapps.cors_csrf.middleware.CorsCSRFMiddleware": "ENABLE_CORS_HEADERS",
+    "openedx.core.djangoapps.cors_csrf.middleware.CsrfCrossDomainCookieMiddleware": (
+        "ENABLE_CROSS_DOMAIN_CSRF_COOKIE"
+    ),
+}
+
+
+@rule("csrf.allow-insecure", 25)
+def allow_insecure(inp: AuditInput) -> Iterator[Finding]:
+    s = inp.settings
+    if not s.get("CORS_ALLOW_INSECURE", False):
+        return
+    active = [
+        path.rsplit(".", 1)[-1]
+        for path, flag in CORS_CSRF_MIDDLEWARE.items()
+        if path in s.middleware and s.feature(flag)
+    ]
+    if not active:
+        return  # only the platform's cors_csrf middleware reads it
+    anyone = bool(s.allow_all.value)
+    yield _f(
+        "csrf.allow-insecure",
+        Severity.WARNING,
+        "the platform's cross-domain CSRF checks accept plain http",
+        f"CORS_ALLOW_INSECURE = True: Open edX's {' and '.join(active)} "
+        "(openedx/core/djangoapps/cors_csrf) skip their https checks, so plain-http requests "
+        "and http:// Referers from "
+        + ("any site (CORS_ORIGIN_ALLOW_ALL is on)" if anyone else "CORS_ORIGIN_WHITELIST")
+        + " skip Django's CSRF Referer check and get the cross-domain CSRF cookie; the "
+        "platform meant it for development and testing only",
+        "Set CORS_ALLOW_INSECURE = False (Open edX: EDXAPP_CORS_ALLOW_INSECURE) and serve the "
+        "front ends over https.",
+        "CORS_ALLOW_INSECURE",
+    )
 
 
 def rules_by_id() -> dict[str, Rule]:
