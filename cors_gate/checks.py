@@ -1,10 +1,13 @@
 """Django system checks: the CORS audit rules that need only settings and the database.
 
 Registered under the ``security`` tag when this module is imported (``CorsGateConfig.ready``
-imports it). Three rules run on every ``manage.py check`` (and so before ``runserver`` and
+imports it). Two rules run on every ``manage.py check`` (and so before ``runserver`` and
 ``migrate``) because they describe configuration that breaks requests outright; the rest run
-with ``manage.py check --deploy``. Each rule keeps its number; the letter follows the
-severity of the finding: ``cors_gate.E0NN`` error, ``W0NN`` warning, ``I0NN`` info.
+with ``manage.py check --deploy``. An error is kept for what makes the site unsafe or
+cors_gate inert: a stock LMS or Studio (openedx-platform's MIDDLEWARE lists CommonMiddleware
+before django-cors-headers) gets none, so installing the plugin never stops ``migrate``.
+Each rule keeps its number; the letter follows the severity of the finding:
+``cors_gate.E0NN`` error, ``W0NN`` warning, ``I0NN`` info.
 
 ==== ================================== ======= =========================================
 NNN  audit rule id                      when    what
@@ -24,7 +27,7 @@ NNN  audit rule id                      when    what
 013  csrf.trusted-not-allowed           deploy  a CSRF-trusted origin CORS does not allow
 014  csrf.cookie-samesite               deploy  cookie settings that break cross-site front ends
 015  csrf.cross-domain-cookie           deploy  Open edX cross-domain CSRF cookie settings
-016  cors.middleware-order              always  CORS middleware placed after early answers
+016  cors.middleware-order              deploy  CORS middleware placed after early answers
 017  cors.middleware-missing            deploy  cors_gate installed but its middleware is not active
 018  cors.two-cors-middlewares          deploy  cors_gate and django-cors-headers both active
 019  cors.max-age                       deploy  preflight max age above Chromium's cap
@@ -33,6 +36,7 @@ NNN  audit rule id                      when    what
 022  cors.expired-rule                  deploy  expired or soon-expiring rules
 023  cors.disabled-rule                 deploy  disabled rules
 024  cors.urls-regex-misses-api         deploy  urls regex misses front-end API paths
+025  csrf.allow-insecure                deploy  Open edX's cors_csrf checks accept plain http
 ==== ================================== ======= =========================================
 
 The database is read only by the deploy checks. Before ``migrate`` (no tables) they run on

@@ -44,6 +44,19 @@ def auto_middleware() -> bool:
     return bool(_get("CORS_GATE_AUTO_MIDDLEWARE", True))
 
 
+def plugin_middleware_withdrawn() -> bool:
+    """The plugin inserted the middleware, and CORS_GATE_AUTO_MIDDLEWARE was turned off
+    after it did (e.g. in a Tutor settings patch): the middleware then steps out."""
+    from cors_gate.settings.common import INSERTED_SETTING, plugin_middleware_withdrawn
+
+    middleware = _get("MIDDLEWARE", ())
+    return plugin_middleware_withdrawn(
+        middleware if isinstance(middleware, list | tuple) else (),
+        auto_middleware(),
+        _get(INSERTED_SETTING, False),
+    )
+
+
 def cache_alias() -> str:
     """The Django cache that carries the policy version between processes."""
     value = _get("CORS_GATE_CACHE", "default")

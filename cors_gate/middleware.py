@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
@@ -200,6 +201,9 @@ class CorsGateMiddleware:
     async_capable = True
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        if conf.plugin_middleware_withdrawn():
+            # Django drops a middleware that raises this from the chain, for good.
+            raise MiddlewareNotUsed("CORS_GATE_AUTO_MIDDLEWARE is off")
         self.get_response = get_response
         self.passthrough = conf.preflight_passthrough()
         self.is_async = iscoroutinefunction(get_response)

@@ -148,10 +148,16 @@ STAND_INS = {
 
 
 def _runnable(middleware: list[str]) -> list[str]:
-    """The entries that exist outside Open edX, in the order the plugin left them."""
+    """The entries that exist outside Open edX, in the order the plugin left them.
+
+    Only Django's, django-cors-headers' and cors_gate's: other importable ones (waffle,
+    edx-django-utils) need apps this test project does not install. tests/platform runs
+    the whole stock list."""
     keep = []
     for entry in middleware:
         path = STAND_INS.get(entry, entry)
+        if not path.startswith(("django.", "corsheaders.", "cors_gate.")):
+            continue
         module, _, name = path.rpartition(".")
         try:
             getattr(importlib.import_module(module), name)
@@ -209,3 +215,68 @@ def test_a_plugin_install_blocks_nothing_until_switched_to_enforce() -> None:
         response = Client().get("/api/hello/", HTTP_ORIGIN=mfe)
         assert response["Access-Control-Allow-Origin"] == mfe  # django-cors-headers' answer stands
         assert CorsPolicy.load().mode == "report-only"
+
+
+def _platform_phases(yaml: dict[str, object]) -> SimpleNamespace:
+    """openedx-platform's order: common's plugin settings run in lms/envs/common.py, then
+    production.py loads every YAML key into the settings module and runs production's."""
+    settings = lms_settings()
+    common.plugin_settings(settings)
+    for key, value in yaml.items():
+        setattr(settings, key, value)
+    settings.ENV_TOKENS = settings.AUTH_TOKENS = yaml
+    production.plugin_settings(settings)
+    return settings
+
+
+def test_opt_out_in_the_yaml_takes_back_what_the_common_phase_inserted() -> None:
+    assert _platform_phases({"CORS_GATE_AUTO_MIDDLEWARE": False}).MIDDLEWARE == LMS_MIDDLEWARE
+    assert [GATE, *LMS_MIDDLEWARE] == _platform_phases({}).MIDDLEWARE
+
+
+def test_opt_out_in_env_tokens_only_as_on_older_releases() -> None:
+    settings = lms_settings()
+    common.plugin_settings(settings)
+    settings.ENV_TOKENS = {"CORS_GATE_AUTO_MIDDLEWARE": False}
+    production.plugin_settings(settings)
+    assert settings.MIDDLEWARE == LMS_MIDDLEWARE
+
+
+def test_opt_out_keeps_a_gate_the_operator_placed_by_hand() -> None:
+    # EXTRA_MIDDLEWARE_CLASSES in lms.yml is appended after the common phase inserted its own.
+    yaml = {"CORS_GATE_AUTO_MIDDLEWARE": False, "EXTRA_MIDDLEWARE_CLASSES": [GATE]}
+    settings = lms_settings()
+    common.plugin_settings(settings)
+    settings.MIDDLEWARE.append(GATE)
+    for key, value in yaml.items():
+        setattr(settings, key, value)
+    production.plugin_settings(settings)
+    assert [*LMS_MIDDLEWARE, GATE] == settings.MIDDLEWARE
+
+
+def test_a_late_opt_out_makes_the_inserted_middleware_step_out() -> None:
+    """A Tutor settings patch runs after both plugin phases: MIDDLEWARE still lists the gate,
+    so the gate itself steps out when Django loads the chain, and the audit agrees."""
+    from django.core.exceptions import MiddlewareNotUsed
+
+    from cors_gate.audit.settings_view import SettingsView
+    from cors_gate.middleware import CorsGateMiddleware
+
+    settings = _platform_phases({})
+    chain = settings.MIDDLEWARE
+    with override_settings(
+        MIDDLEWARE=chain, CORS_GATE_MIDDLEWARE_INSERTED=True, CORS_GATE_AUTO_MIDDLEWARE=False
+    ):
+        with pytest.raises(MiddlewareNotUsed):
+            CorsGateMiddleware(lambda request: None)
+        assert GATE not in SettingsView.from_django().middleware
+    # Placed by hand as well (two entries): the operator wants it, it stays.
+    with override_settings(
+        MIDDLEWARE=[*chain, GATE],
+        CORS_GATE_MIDDLEWARE_INSERTED=True,
+        CORS_GATE_AUTO_MIDDLEWARE=False,
+    ):
+        CorsGateMiddleware(lambda request: None)
+    with override_settings(MIDDLEWARE=chain, CORS_GATE_MIDDLEWARE_INSERTED=True):
+        CorsGateMiddleware(lambda request: None)
+        assert GATE in SettingsView.from_django().middleware

@@ -535,8 +535,8 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Finding]:
         kinds = ", ".join(p.kind for p in analysis.accepted)
         accepted = "; ".join(f"{p.kind}: {p.origin!r} ({p.why})" for p in analysis.accepted)
         fix = (
-            "Anchor the end with \\Z (Python's $ allows a final newline), escape every dot, "
-            "and write a label as [a-z0-9-]+ (not \\w+ or .*)"
+            "Anchor the end with $, escape every dot, and write a label as [a-z0-9-]+ "
+            "(not \\w+ or .*)"
         )
         if analysis.suggestions:
             fix += f"; or replace the regex with cors_gate's {', '.join(analysis.suggestions)}"
@@ -777,7 +777,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Finding]:
         if str(samesite).lower() == "none" and not secure:
             yield _f(
                 "csrf.cookie-samesite",
-                Severity.ERROR,
+                Severity.WARNING,  # a lost cookie, not an unsafe answer: no error
                 f"the {prefix.lower()} cookie is SameSite=None without Secure",
                 f"{prefix}_COOKIE_SAMESITE = 'None' and {prefix}_COOKIE_SECURE = False: "
                 "browsers refuse such a cookie, so it is never stored",
@@ -834,8 +834,9 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
                 Severity.ERROR,
                 f"{setting} is empty",
                 f"ENABLE_CROSS_DOMAIN_CSRF_COOKIE is on but {setting} is {value!r}: the "
-                "cross-domain CSRF cookie cannot be set, so front ends on other subdomains "
-                "have no token to send",
+                "cross-domain CSRF cookie cannot be set (Open edX's "
+                "CsrfCrossDomainCookieMiddleware refuses to start), so front ends on other "
+                "subdomains have no token to send",
                 f"Set {setting} (e.g. {example}).",
                 setting,
             )
@@ -849,16 +850,56 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Finding]:
             "Give the cross-domain cookie its own name, e.g. 'example-csrftoken'.",
             "CROSS_DOMAIN_CSRF_COOKIE_NAME",
         )
+    if s.allow_all.value:
+        return
+    # openedx-platform's CsrfCrossDomainCookieMiddleware (cors_csrf) sets the cookie only for
+    # a Referer whose origin is in CORS_ORIGIN_WHITELIST, whatever cors_gate allows.
+    listed = {c for e in s.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))}
+    missing = [
+        gp.pattern.text
+        for gp in inp.live_patterns
+        if not gp.pattern.is_wildcard and canonical(gp.pattern.text) not in listed
+    ]
+    if missing:
+        yield _f(
+            "csrf.cross-domain-cookie",
+            Severity.WARNING,
+            "front ends cors_gate allows get no cross-domain CSRF cookie",
+            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} allowed by cors_gate "
+            "but not in CORS_ORIGIN_WHITELIST: Open edX's CsrfCrossDomainCookieMiddleware "
+            "(openedx/core/djangoapps/cors_csrf) reads that list, not cors_gate's, to decide "
+            "which Referers get the cookie, so their POSTs have no CSRF token to send",
+            "Keep these origins in CORS_ORIGIN_WHITELIST (Open edX: EDXAPP_CORS_ORIGIN_WHITELIST) "
+            "as long as ENABLE_CROSS_DOMAIN_CSRF_COOKIE is on, even after removing "
+            "django-cors-headers' middleware.",
+            "CORS_ORIGIN_WHITELIST",
+        )
 
 
 # -- middleware ------------------------------------------------------------------------------
 
 
-@rule("cors.middleware-order", 16, deploy=False)
+def _gate_decides_before(inp: AuditInput, cors: str) -> bool:
+    """Whether CorsGateMiddleware runs ahead of `cors` and enforces: then it overwrites or
+    strips whatever `cors` answered, and `cors`'s place in MIDDLEWARE changes nothing."""
+    chain = inp.settings.middleware
+    if CORS_GATE_MIDDLEWARE not in chain or cors not in chain:
+        return False
+    ahead = chain.index(CORS_GATE_MIDDLEWARE) < chain.index(cors)
+    return ahead and inp.database is not None and inp.policy.mode == "enforce"
+
+
+# A deploy check, and a warning: the platform's stock MIDDLEWARE lists CommonMiddleware and
+# CsrfViewMiddleware before django-cors-headers, and an error here would stop `migrate`
+# (Tutor's init job) on every stock LMS and Studio. What it costs is a CORS error in place
+# of a redirect or a 403, not an unsafe answer.
+@rule("cors.middleware-order", 16)
 def middleware_order(inp: AuditInput) -> Iterator[Finding]:
     chain = inp.settings.middleware
     for cors in (CORS_GATE_MIDDLEWARE, CORSHEADERS_MIDDLEWARE):
         if cors not in chain:
+            continue
+        if cors == CORSHEADERS_MIDDLEWARE and _gate_decides_before(inp, cors):
             continue
         position = chain.index(cors)
         for earlier in chain[:position]:
@@ -868,13 +909,20 @@ def middleware_order(inp: AuditInput) -> Iterator[Finding]:
             why, needs = known
             if needs is not None and not inp.settings.get(needs, False):
                 continue
+            fix = f"Move {cors} above {earlier} (first in MIDDLEWARE is safest)."
+            if cors == CORSHEADERS_MIDDLEWARE and inp.settings.cors_gate_active:
+                fix = (
+                    f"Switch cors_gate's policy to 'enforce' once its allow-list is complete "
+                    f"(CorsGateMiddleware comes first and then decides alone), or move {cors} "
+                    f"above {earlier}."
+                )
             yield _f(
                 "cors.middleware-order",
-                Severity.ERROR,
+                Severity.WARNING,
                 f"{cors.rsplit('.', 1)[-1]} comes after {earlier.rsplit('.', 1)[-1]}",
                 f"MIDDLEWARE lists {earlier} before {cors}: {why}, so the browser reports a "
                 "CORS error instead of the real answer",
-                f"Move {cors} above {earlier} (first in MIDDLEWARE is safest).",
+                fix,
                 cors,
             )
 
@@ -1097,6 +1145,47 @@ def urls_regex(inp: AuditInput) -> Iterator[Finding]:
                 "Widen it, e.g. r'^/(api|oauth2|user_api|csrf/api|login_refresh)', or use r'^.*$'.",
                 where,
             )
+
+
+# -- Open edX's cors_csrf ---------------------------------------------------------------
+
+
+# openedx-platform's cors_csrf middleware, and the flag that keeps each in the chain.
+CORS_CSRF_MIDDLEWARE = {
+    "openedx.core.djangoapps.cors_csrf.middleware.CorsCSRFMiddleware": "ENABLE_CORS_HEADERS",
+    "openedx.core.djangoapps.cors_csrf.middleware.CsrfCrossDomainCookieMiddleware": (
+        "ENABLE_CROSS_DOMAIN_CSRF_COOKIE"
+    ),
+}
+
+
+@rule("csrf.allow-insecure", 25)
+def allow_insecure(inp: AuditInput) -> Iterator[Finding]:
+    s = inp.settings
+    if not s.get("CORS_ALLOW_INSECURE", False):
+        return
+    active = [
+        path.rsplit(".", 1)[-1]
+        for path, flag in CORS_CSRF_MIDDLEWARE.items()
+        if path in s.middleware and s.feature(flag)
+    ]
+    if not active:
+        return  # only the platform's cors_csrf middleware reads it
+    anyone = bool(s.allow_all.value)
+    yield _f(
+        "csrf.allow-insecure",
+        Severity.WARNING,
+        "the platform's cross-domain CSRF checks accept plain http",
+        f"CORS_ALLOW_INSECURE = True: Open edX's {' and '.join(active)} "
+        "(openedx/core/djangoapps/cors_csrf) skip their https checks, so plain-http requests "
+        "and http:// Referers from "
+        + ("any site (CORS_ORIGIN_ALLOW_ALL is on)" if anyone else "CORS_ORIGIN_WHITELIST")
+        + " skip Django's CSRF Referer check and get the cross-domain CSRF cookie; the "
+        "platform meant it for development and testing only",
+        "Set CORS_ALLOW_INSECURE = False (Open edX: EDXAPP_CORS_ALLOW_INSECURE) and serve the "
+        "front ends over https.",
+        "CORS_ALLOW_INSECURE",
+    )
 
 
 def rules_by_id() -> dict[str, Rule]:

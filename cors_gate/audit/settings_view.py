@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from cors_gate.audit.regex_probe import regex_text
-from cors_gate.settings.common import MIDDLEWARE_PATH
+from cors_gate.settings.common import (
+    INSERTED_SETTING,
+    MIDDLEWARE_PATH,
+    plugin_middleware_withdrawn,
+)
 
 CORSHEADERS_MIDDLEWARE = "corsheaders.middleware.CorsMiddleware"
 CORSHEADERS_DEFAULT_URLS_REGEX = r"^.*$"
@@ -104,7 +108,13 @@ class SettingsView:
 
     @property
     def middleware(self) -> list[str]:
-        return [str(m) for m in _as_list(self.get("MIDDLEWARE", ()))]
+        """MIDDLEWARE as Django will run it: without the plugin's CorsGateMiddleware entry
+        when CORS_GATE_AUTO_MIDDLEWARE was turned off after the plugin inserted it."""
+        chain = [str(m) for m in _as_list(self.get("MIDDLEWARE", ()))]
+        auto = self.get("CORS_GATE_AUTO_MIDDLEWARE", True)
+        if plugin_middleware_withdrawn(chain, auto, self.get(INSERTED_SETTING, False)):
+            chain.remove(MIDDLEWARE_PATH)
+        return chain
 
     @property
     def installed_apps(self) -> list[str]:

@@ -1,7 +1,11 @@
 """Open edX plugin settings for production: CORS_GATE_* from the YAML config, then common.
 
-Open edX loads `lms.yml` / `cms.yml` into `settings.ENV_TOKENS` (and secrets into
-`AUTH_TOKENS` on older releases); any CORS_GATE_* key there overrides the default.
+Current openedx-platform (lms/envs/production.py) loads every key of `lms.yml` /
+`cms.yml` into the settings module itself before this runs, so `CORS_GATE_*` keys are
+already settings. Older releases only kept them in `ENV_TOKENS` (and secrets in
+`AUTH_TOKENS`); those are read too. Then common's plugin_settings runs again, now seeing
+the operator's values: `CORS_GATE_AUTO_MIDDLEWARE: false` takes back the middleware the
+common phase inserted before the YAML was read.
 """
 
 from __future__ import annotations

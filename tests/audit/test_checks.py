@@ -51,10 +51,12 @@ def test_broken_regex_fails_every_check() -> None:
         "cors_gate.middleware.CorsGateMiddleware",
     ]
 )
-def test_middleware_order_is_checked_always() -> None:
-    messages = checks.run_checks(tags=[checks.Tags.security])
-    [order] = [m for m in messages if m.id == "cors_gate.E016"]
-    assert isinstance(order, checks.Error)
+def test_middleware_order_is_a_deploy_warning() -> None:
+    # An error here would stop `migrate` on every stock LMS and Studio.
+    assert "cors_gate.W016" not in ids(deploy=False)
+    messages = checks.run_checks(tags=[checks.Tags.security], include_deployment_checks=True)
+    [order] = [m for m in messages if m.id == "cors_gate.W016"]
+    assert isinstance(order, checks.Warning)
     assert order.obj == "cors_gate.middleware.CorsGateMiddleware"
     assert order.hint and "Move cors_gate.middleware.CorsGateMiddleware above" in order.hint
 
@@ -101,7 +103,7 @@ def test_database_rules_become_deploy_checks() -> None:
         "cors_gate.W024",  # urls_regex misses /oauth2/ ...
     ):
         assert expected in found
-    assert not any(i.startswith("cors_gate.") for i in ids(deploy=False) if i != "cors_gate.E016")
+    assert not any(i.startswith("cors_gate.") for i in ids(deploy=False))
 
 
 @pytest.mark.django_db

@@ -12,6 +12,9 @@ from cors_gate.explain.render import render_text
 
 
 class Command(BaseCommand):
+    # Reads settings and the database only: it must run even when another app's system
+    # checks fail (Django's BaseCommand.requires_system_checks).
+    requires_system_checks: list[str] = []
     help = (
         "Explain a cross-origin request: Fetch classification, cors_gate's decision, the "
         "answers, and the browser's verdict with Chromium's error name and the fix."

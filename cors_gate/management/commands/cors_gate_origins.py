@@ -223,6 +223,10 @@ def run_subcommand(
 
 
 class Command(BaseCommand):
+    # Runs even when another app's system checks fail: `import --from-settings` is how a
+    # site whose CORS_ORIGIN_WHITELIST lists bare hosts (corsheaders.E013) moves them here.
+    # Every write is still validated by cors_gate.services.
+    requires_system_checks: list[str] = []
     help = "Add, remove, enable, disable and list allowed origins (idempotent, all-or-nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:

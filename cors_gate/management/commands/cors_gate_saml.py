@@ -19,6 +19,9 @@ USAGE_ERROR = 2
 
 
 class Command(BaseCommand):
+    # Reads settings and the database only: it must run even when another app's system
+    # checks fail (Django's BaseCommand.requires_system_checks).
+    requires_system_checks: list[str] = []
     help = (
         "Validate SAML provider configurations against Okta (check), or print what to enter "
         "in the Okta app for one provider (checklist)."
