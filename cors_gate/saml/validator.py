@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import urllib.parse
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -21,6 +22,11 @@ from cors_gate.saml.checks_idp import (
     check_provider_data,
 )
 from cors_gate.saml.checks_okta import check_okta, relay_state_idp
+from cors_gate.saml.checks_platform import (
+    check_platform,
+    check_platform_settings,
+    on_platform,
+)
 from cors_gate.saml.checks_response import check_response
 from cors_gate.saml.checks_sp import (
     check_lms,
@@ -73,6 +79,8 @@ def validate(inputs: SamlInputs) -> Report:
         c.finish()
         return report
     check_site(c, lms_url, major)
+    if on_platform(providers):
+        check_platform_settings(c)
     target = _target(c, providers, inputs, okta, metadata, facts)
     for provider in providers:
         is_target = provider is target
@@ -98,6 +106,12 @@ def _context(
     now: dt.datetime,
     **okta_side: object,
 ) -> Ctx:
+    site = provider.platform.site_domain if provider.platform else ""
+    if site:
+        # A provider on another Site logs in on that site's host: its ACS is built from the
+        # request there (social-core's redirect_uri), not from LMS_ROOT_URL.
+        scheme = urllib.parse.urlsplit(lms_url).scheme if lms_url else "https"
+        lms_url = f"{scheme}://{site}"
     acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
     settings_acs = acs if lms_url else PLACEHOLDER_ACS + acs
     errors, security = sp_verdict(settings_dict(provider, settings_acs))
@@ -116,6 +130,8 @@ def _context(
 
 def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
     check_provider(c, ctx)
+    if ctx.provider.source == "openedx-db" or on_platform([ctx.provider]):
+        check_platform(c, ctx)
     check_lms(c, ctx)
     check_sp_settings(c, ctx)
     check_sp_keys(c, ctx)
@@ -130,7 +146,7 @@ def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
         check_attributes(c, ctx, names, "Okta's Attribute Statements")
         check_permanent_id(c, ctx, names, ctx.okta.name_id_format, "Okta")
     if ctx.facts is not None:
-        certs = ctx.provider.configured_certs() or (
+        certs = ctx.provider.configured_certs(ctx.now) or (
             ctx.metadata.signing_certs if ctx.metadata else ()
         )
         check_response(c, ctx, ctx.facts, certs)
