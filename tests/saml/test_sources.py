@@ -129,6 +129,21 @@ def test_build_inputs_uses_settings_when_no_json_and_picks_provider() -> None:
             "provider_data.expires_at: not an ISO 8601 date-time",
         ),
         (lambda d: d.update(providers=[]), "unknown top-level key(s): providers"),
+        (lambda d: d.update(site="lms"), "site: must be a JSON object"),
+        (lambda d: d.update(site={"domain": "a b"}), "site.domain: not a host name"),
+        (lambda d: d.update(site={"host": "a"}), "site: unknown key(s): host"),
+        (
+            lambda d: d.update(site={"saml_enabled": "yes"}),
+            "site.saml_enabled: must be true or false",
+        ),
+        (
+            lambda d: d.update(provider_data=[d["provider_data"], 7]),
+            "'provider_data' must be a JSON object or a list of JSON objects",
+        ),
+        (
+            lambda d: d.update(provider_data=[d["provider_data"], {"expires_at": "soon"}]),
+            "provider_data[1].expires_at: not an ISO 8601 date-time",
+        ),
     ],
 )
 def test_provider_json_errors_say_what_and_where(tmp_path: Path, change: Any, message: str) -> None:
@@ -195,3 +210,16 @@ def test_social_settings_certificate_list_of_no_usable_shape_is_a_missing_certif
     with override_settings(**social_settings(x509cert="", x509certMulti={"signing": signing})):
         providers = sources.from_social_settings()
         assert rules.IDP_CERT_MISSING in errors(SamlInputs(providers=providers, lms_url=F.LMS))
+
+
+def test_provider_json_site_domain_is_where_the_login_runs() -> None:
+    """A dump of a provider on another Site: its ACS is on that site's host."""
+    doc = F.forum_document()
+    doc["site"] = {"domain": "courses.example.org", "saml_enabled": True}
+    acs = "https://courses.example.org/auth/complete/tpa-saml/"
+    app = F.okta_app(ssoAcsUrl=acs, recipient=acs, destination=acs)
+    with override_settings(**F.SITE_SETTINGS, SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED=True):
+        provider = sources.from_json_document(doc, "json:x")
+        assert errors(SamlInputs(providers=[provider], okta_app=app, lms_url=F.LMS)) == set()
+        wrong = errors(SamlInputs(providers=[provider], okta_app=F.okta_app(), lms_url=F.LMS))
+    assert rules.ACS_URL_MISMATCH in wrong
