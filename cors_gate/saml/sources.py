@@ -418,8 +418,10 @@ def from_openedx_models() -> list[ProviderConfig]:
                     sp_row = site_default or configuration_model(site_id=row.site_id)
                 site = getattr(row, "site", None)
                 domain = ""
+                # Django's placeholder domain names no host: LMS_ROOT_URL then.
                 if site is not None and row.site_id != default_site:
                     domain = str(site.domain or "").strip().lower()
+                    domain = "" if domain == "example.com" else domain
                 facts = PlatformFacts(
                     site_domain=domain,
                     site_saml_enabled=bool(site_default is not None and site_default.enabled),

@@ -8,6 +8,7 @@ A `ProviderConfig` is one SAML identity provider as the SP sees it: an Open edX
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,16 @@ class ProviderConfig:
 
     def attr(self, name: str) -> str:
         return (self.attrs.get(name) or "").strip()
+
+    def login_root(self, lms_url: str | None) -> str | None:
+        """Where this provider's logins run, without a trailing slash: its Site's host for a
+        provider of another Site (social-core builds the ACS from the request there), else
+        the LMS URL."""
+        site = self.platform.site_domain if self.platform else ""
+        if not site:
+            return lms_url.rstrip("/") if lms_url else None
+        scheme = urllib.parse.urlsplit(lms_url).scheme if lms_url else "https"
+        return f"{scheme or 'https'}://{site}"
 
     def data_rows(self) -> tuple[ProviderData, ...]:
         if self.provider_data_rows:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
-import urllib.parse
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -106,12 +105,7 @@ def _context(
     now: dt.datetime,
     **okta_side: object,
 ) -> Ctx:
-    site = provider.platform.site_domain if provider.platform else ""
-    if site:
-        # A provider on another Site logs in on that site's host: its ACS is built from the
-        # request there (social-core's redirect_uri), not from LMS_ROOT_URL.
-        scheme = urllib.parse.urlsplit(lms_url).scheme if lms_url else "https"
-        lms_url = f"{scheme}://{site}"
+    lms_url = provider.login_root(lms_url)  # another Site's provider: that site's host
     acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
     settings_acs = acs if lms_url else PLACEHOLDER_ACS + acs
     errors, security = sp_verdict(settings_dict(provider, settings_acs))

@@ -25,6 +25,7 @@ from third_party_auth.models import SAMLConfiguration, SAMLProviderConfig, SAMLP
 
 from cors_gate.audit.findings import Report, Severity
 from cors_gate.saml import SamlInputs, rules, sources, validate
+from cors_gate.saml.checklist import build_checklist
 from tests.saml import factory as F
 
 pytestmark = pytest.mark.django_db
@@ -245,6 +246,13 @@ def test_provider_on_another_site_with_okta_pointing_at_the_lms_is_wrong(
     report = check()  # the Okta app of the forum answer: ACS on LMS_ROOT_URL
     assert {rules.ACS_URL_MISMATCH, rules.AUDIENCE_MISMATCH} <= ids(report), report.to_text()
     assert COURSES_ACS in finding(report, rules.ACS_URL_MISMATCH).detail
+
+
+def test_checklist_for_another_sites_provider_names_that_sites_urls(other_site: Site) -> None:
+    (found,) = sources.from_openedx_models()
+    items = {item.field: item.value for item in build_checklist(found, F.LMS).settings}
+    assert items["Single sign on URL"] == items["Destination URL"] == COURSES_ACS
+    assert items["Audience URI (SP Entity ID)"] == COURSES
 
 
 def test_provider_on_another_site_without_its_own_default_configuration(other_site: Site) -> None:
