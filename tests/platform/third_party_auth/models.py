@@ -1,23 +1,42 @@
 """SAMLConfiguration, SAMLProviderConfig and SAMLProviderData with the field names, types,
 defaults and keys of openedx-platform's common/djangoapps/third_party_auth/models.py.
 
-Only the data is reproduced; the validator must reach its verdicts from these rows the way
-the platform's SAMLAuthBackend and provider Registry do, not from helpers defined here.
+The validator reaches its verdicts from these rows on its own; `get_config` (and saml.py)
+port the platform's login path only so that tests can sign in through the rows for real.
 """
 
 from __future__ import annotations
+
+import json
+from typing import Any
 
 from config_models.models import ConfigurationModel
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import models
+from django.utils import timezone
 
-from third_party_auth.saml import STANDARD_SAML_PROVIDER_KEY, get_saml_idp_choices
+from third_party_auth.saml import (
+    STANDARD_SAML_PROVIDER_KEY,
+    AuthNotConfigured,
+    EdXSAMLIdentityProvider,
+    get_saml_idp_choices,
+)
 
 
 def _get_site_id_from_settings() -> int:
     # The platform's default for the site foreign keys (kept out of the migration's values).
     return int(settings.SITE_ID)
+
+
+# The attributes that have a default_* field (attr_user_permanent_id has none).
+DEFAULT_FIELDS = {
+    "attr_full_name": "default_full_name",
+    "attr_first_name": "default_first_name",
+    "attr_last_name": "default_last_name",
+    "attr_username": "default_username",
+    "attr_email": "default_email",
+}
 
 
 class ProviderConfig(ConfigurationModel):
@@ -139,6 +158,42 @@ class SAMLProviderConfig(ProviderConfig):
     def __str__(self) -> str:
         return f"SAMLProviderConfig {self.slug}"
 
+    def get_config(self, backend: Any) -> EdXSAMLIdentityProvider:
+        """The IdP for social-core: this row's attr_* fields, every valid stored data row's
+        certificate, and the SAMLConfiguration in force (its own, else the site default)."""
+        conf: dict[str, Any] = json.loads(self.other_settings) if self.other_settings else {}
+        conf["attr_defaults"] = {}
+        for field in (
+            "attr_user_permanent_id",
+            "attr_full_name",
+            "attr_first_name",
+            "attr_last_name",
+            "attr_username",
+            "attr_email",
+            "entity_id",
+            "country",
+        ):
+            value = getattr(self, field)
+            if value:
+                conf[field] = value
+            default_field = DEFAULT_FIELDS.get(field)
+            conf["attr_defaults"][field] = getattr(self, default_field) if default_field else None
+        keys: list[str] = []
+        sso_url = ""
+        for record in SAMLProviderData.objects.filter(entity_id=self.entity_id):
+            if record.is_valid():
+                keys.append(record.public_key)
+                sso_url = record.sso_url
+        if not keys:
+            raise AuthNotConfigured(provider_name=self.name)
+        conf["x509certMulti"] = {"signing": keys}
+        conf["x509cert"] = ""
+        conf["url"] = sso_url
+        conf["saml_sp_configuration"] = self.saml_configuration or SAMLConfiguration.current(
+            self.site_id, "default"
+        )
+        return EdXSAMLIdentityProvider(backend, self.slug, **conf)
+
 
 class SAMLProviderData(models.Model):
     """What `manage.py lms saml --pull` stored from an IdP's metadata; rows accumulate."""
@@ -157,3 +212,8 @@ class SAMLProviderData(models.Model):
 
     def __str__(self) -> str:
         return f"SAMLProviderData {self.entity_id} fetched {self.fetched_at}"
+
+    def is_valid(self) -> bool:
+        if self.expires_at and timezone.now() > self.expires_at:
+            return False
+        return bool(self.entity_id and self.sso_url and self.public_key)
