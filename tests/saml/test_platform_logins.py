@@ -6,7 +6,8 @@ gives the verdict the login gave:
 
 - an older SAMLProviderData row still valid while the newest expired: the login works;
 - Okta sends no first/last/full name: the login works (the names stay empty);
-- a SAMLConfiguration with its own slug takes its key pair from the *_DICT settings.
+- a SAMLConfiguration with its own slug takes its key pair from the *_DICT settings;
+- a provider on another Site signs in on that site's host, with that site's SP entity id.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from third_party_auth.models import SAMLConfiguration, SAMLProviderConfig, SAMLP
 from cors_gate.audit.findings import Report, Severity
 from cors_gate.saml import SamlInputs, rules, sources, validate
 from tests.saml.conftest import (
+    LMS_HOST,
     LMS_URL,
     SLUG,
     LoginResult,
@@ -257,3 +259,27 @@ def test_own_slug_configuration_does_not_use_the_site_wide_key_pair(
     # python3-saml refuses SP settings that sign requests without a key pair.
     assert "sp_cert_not_found_and_required" in result.symptoms(), result.explain()
     assert rules.SP_KEY_MISSING in errors(run_validator(lms, result))
+
+
+COURSES = "https://courses.example.org"
+COURSES_ACS = f"{COURSES}/auth/complete/tpa-saml/"
+
+
+def test_provider_on_another_site_signs_in_on_that_sites_host(
+    lms: Scenario, saml_keys: SamlKeys, settings: Any, tmp_path: Path
+) -> None:
+    """social-core builds the ACS from the request's host; the site's own default SAML
+    Configuration gives the SP entity id (Okta's Audience). LMS_ROOT_URL plays no part."""
+    site = Site.objects.create(domain="courses.example.org", name="Courses")
+    sp_configuration(saml_keys, site=site, entity_id=COURSES)
+    SAMLProviderConfig.objects.all().delete()
+    provider(lms.idp, site=site)
+    settings.ALLOWED_HOSTS = [LMS_HOST, "courses.example.org"]
+    app = lms.idp.app.with_(
+        sso_acs_url=COURSES_ACS, recipient=COURSES_ACS, destination=COURSES_ACS, audience=COURSES
+    )
+    scenario = replace(lms, idp=replace(lms.idp, app=app))
+    result = login(scenario, tmp_path)
+    signed_in_user(result)
+    report = run_validator(scenario, result)
+    assert errors(report) == {}, report.to_text()
