@@ -421,7 +421,10 @@ def from_openedx_models() -> list[ProviderConfig]:
                 # Django's placeholder domain names no host: LMS_ROOT_URL then.
                 if site is not None and row.site_id != default_site:
                     domain = str(site.domain or "").strip().lower()
-                    domain = "" if domain == "example.com" else domain
+                    # No browser can send a Host that is not a host name: such a Site never
+                    # matches a request, so its logins run on the SITE_ID site's host.
+                    if domain == "example.com" or not _DOMAIN.match(domain):
+                        domain = ""
                 facts = PlatformFacts(
                     site_domain=domain,
                     site_saml_enabled=bool(site_default is not None and site_default.enabled),

@@ -248,6 +248,16 @@ def test_provider_on_another_site_with_okta_pointing_at_the_lms_is_wrong(
     assert COURSES_ACS in finding(report, rules.ACS_URL_MISMATCH).detail
 
 
+@pytest.mark.parametrize("domain", ["[::1", "courses.example.org/x", "bad host", "Example.com "])
+def test_a_site_domain_no_request_can_carry_falls_back_to_the_lms_url(
+    other_site: Site, domain: str
+) -> None:
+    Site.objects.filter(pk=other_site.pk).update(domain=domain)
+    (found,) = sources.from_openedx_models()
+    assert found.login_root(F.LMS) == F.LMS
+    assert rules.ACS_URL_MISMATCH not in ids(check())
+
+
 def test_checklist_for_another_sites_provider_names_that_sites_urls(other_site: Site) -> None:
     (found,) = sources.from_openedx_models()
     items = {item.field: item.value for item in build_checklist(found, F.LMS).settings}
