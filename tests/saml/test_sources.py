@@ -223,3 +223,17 @@ def test_provider_json_site_domain_is_where_the_login_runs() -> None:
         assert errors(SamlInputs(providers=[provider], okta_app=app, lms_url=F.LMS)) == set()
         wrong = errors(SamlInputs(providers=[provider], okta_app=F.okta_app(), lms_url=F.LMS))
     assert rules.ACS_URL_MISMATCH in wrong
+
+
+def test_provider_json_checked_outside_the_lms_skips_the_platform_switches() -> None:
+    """Off the LMS (no third_party_auth app) this site's settings say nothing about the
+    LMS's switches; inside it they decide."""
+    doc = F.forum_document()
+    off = {"FEATURES": {}, "AUTHENTICATION_BACKENDS": []}
+    with override_settings(**F.SITE_SETTINGS, **off):
+        provider = sources.from_json_document(doc, "json:x")
+        inside = errors(SamlInputs(providers=[provider], lms_url=F.LMS))
+        with modify_settings(INSTALLED_APPS={"remove": ["third_party_auth"]}):
+            outside = errors(SamlInputs(providers=[provider], lms_url=F.LMS))
+    assert {rules.THIRD_PARTY_AUTH_OFF, rules.TPA_BACKEND_MISSING} <= inside
+    assert not outside & {rules.THIRD_PARTY_AUTH_OFF, rules.TPA_BACKEND_MISSING}
