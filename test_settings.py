@@ -6,9 +6,14 @@ A minimal Open edX-like project: admin, sessions, DRF, social-auth and cors_gate
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
+# Stand-ins for openedx-platform apps (third_party_auth) import by their platform label.
+PLATFORM_DIR = str(BASE_DIR / "tests" / "platform")
+if PLATFORM_DIR not in sys.path:
+    sys.path.append(PLATFORM_DIR)
 
 SECRET_KEY = os.environ.get("CORS_GATE_SECRET_KEY", "insecure-test-only-key")
 DEBUG = bool(os.environ.get("CORS_GATE_DEBUG"))
@@ -21,10 +26,13 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.sites",
     "rest_framework",
     "social_django",
+    "third_party_auth",
     "cors_gate",
 ]
+SITE_ID = 1
 
 MIDDLEWARE = [
     "cors_gate.middleware.CorsGateMiddleware",
@@ -68,8 +76,11 @@ CACHES = {
 }
 
 AUTHENTICATION_BACKENDS = [
+    # As an Open edX LMS with SAML turned on lists it (third_party_auth stand-in).
+    "third_party_auth.saml.SAMLAuthBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+FEATURES = {"ENABLE_THIRD_PARTY_AUTH": True}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

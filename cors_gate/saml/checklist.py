@@ -80,7 +80,8 @@ class Checklist:
 
 
 def build_checklist(provider: ProviderConfig, lms_url: str | None) -> Checklist:
-    base = lms_url.rstrip("/") if lms_url else "https://<lms>"
+    lms_url = provider.login_root(lms_url)  # another Site's provider: that site's host
+    base = lms_url or "https://<lms>"
     acs = base + provider.acs_path
     security = effective_security(settings_dict(provider, acs))
     name_id = sp_name_id_format(provider)

@@ -7,14 +7,19 @@ from collections import Counter
 
 from social_core.backends import saml as social_saml
 
+from cors_gate.audit.findings import Severity
 from cors_gate.saml import rules
 from cors_gate.saml.certs import share_a_key
+from cors_gate.saml.checks_platform import details_from_odata
 from cors_gate.saml.checks_sp import check_idp_cert_list
 from cors_gate.saml.context import Checker, Ctx
 from cors_gate.saml.metadata import IdpMetadata
 from cors_gate.saml.types import ATTR_FIELDS, NAMEID_TRANSIENT
 
 SUGGESTED = "Add an Attribute Statement named exactly {name!r} in the Okta app"
+NAME_FIELDS = ("attr_full_name", "attr_first_name", "attr_last_name")
+# SapSuccessFactorsIdentityProvider reads these from the OData API, not the assertion.
+ODATA_FIELDS = (*NAME_FIELDS, "attr_email")
 
 
 def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
@@ -63,7 +68,7 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
         )
         return
     check_idp_cert_list(c, ctx, md.signing_certs, "metadata certificate")
-    configured = ctx.provider.configured_certs()
+    configured = ctx.provider.configured_certs(ctx.now)
     c.ran(rules.IDP_CERT_MISMATCH, s)
     if configured and not share_a_key(configured, md.signing_certs):
         c.fail(
@@ -77,25 +82,32 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
 
 
 def check_provider_data(c: Checker, ctx: Ctx) -> None:
-    """Open edX's stored metadata pull, and the certificates the SP verifies with."""
+    """Open edX's stored metadata pulls, and the certificates the SP verifies with."""
     p, s = ctx.provider, ctx.subject
     data = p.provider_data
+    rows = p.data_rows()
     if data is not None:
-        check_entity_id(c, ctx, data.entity_id, "stored SAMLProviderData")
+        valid = p.valid_data(ctx.now)
+        # SAMLProviderConfig.get_config uses every row valid at login time.
+        check_entity_id(c, ctx, (valid or rows)[0].entity_id, "stored SAMLProviderData")
         c.ran(rules.METADATA_EXPIRED, s)
-        if data.expires_at and data.expires_at < ctx.now:
+        expired = [r for r in rows if r.expires_at and r.expires_at < ctx.now]
+        if expired and not valid:
+            newest = expired[0].expires_at
+            assert newest is not None
+            also = f" (and {len(rows) - 1} older row(s), none valid)" if len(rows) > 1 else ""
             c.fail(
                 rules.METADATA_EXPIRED,
                 s,
                 "The stored IdP data (SAMLProviderData) has expired",
-                f"expires_at = {data.expires_at:%Y-%m-%d %H:%M:%S}Z; Open edX ignores expired "
+                f"expires_at = {newest:%Y-%m-%d %H:%M:%S}Z{also}; Open edX ignores expired "
                 "rows and refuses the login (AuthNotConfigured)",
                 "Run `manage.py lms saml --pull` and keep automatic refresh on.",
             )
     can_hold_cert = p.source in {"settings", "openedx-db"} or data is not None
     if can_hold_cert:
         c.ran(rules.IDP_CERT_MISSING, s)
-        certs = p.configured_certs()
+        certs = p.configured_certs(ctx.now)
         if not certs:
             where = (
                 "SAMLProviderData.public_key"
@@ -127,15 +139,22 @@ def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None
             "Keep one Attribute Statement per name in Okta.",
         )
     sent = set(names) | {"name_id"}  # social-core adds the NameID as "name_id"
+    odata = details_from_odata(ctx.provider)
     for field in ATTR_FIELDS:
         wanted = ctx.provider.attr(field)
-        if not wanted or wanted in sent:
+        if not wanted or wanted in sent or (odata and field in ODATA_FIELDS):
             continue
         near = [n for n in names if n.lower() == wanted.lower()]
         hint = f" (Okta sends {near[0]!r}: names are case-sensitive)" if near else ""
         default_field = field.replace("attr_", "default_")
         default = ctx.provider.defaults.get(default_field)
         also = f"; {default_field} = {default!r} is used instead on Open edX" if default else ""
+        severity = None
+        if ctx.provider.platform is not None and field in NAME_FIELDS:
+            # EdXSAMLIdentityProvider.get_attr answers the default (or None) for a missing
+            # attribute: the login goes on, the learner types the name in the form.
+            severity = Severity.WARNING
+            also += "; the Open edX login goes on without it (the name stays empty)"
         c.fail(
             rules.ATTRIBUTE_MISSING,
             f"{s}:{field}",
@@ -143,6 +162,7 @@ def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None
             f"{field} = {wanted!r}; {where} sends {sorted(set(names)) or 'no attributes'}"
             f"{hint}{also}",
             SUGGESTED.format(name=wanted) + f", or change {field} to an attribute it sends.",
+            severity=severity,
         )
 
 

@@ -293,8 +293,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
             rules.SP_KEY_MISSING,
             s,
             f"The SP {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing",
-            f"SAMLConfiguration public_key/private_key or SOCIAL_AUTH_SAML_SP_PUBLIC_CERT/"
-            f"_SP_PRIVATE_KEY blank; {why}",
+            f"{sp.key_source} blank; {why}",
             "Generate a pair: openssl req -new -x509 -days 3652 -nodes -out saml.crt "
             "-keyout saml.key, and set both.",
             severity=soft,

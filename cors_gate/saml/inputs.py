@@ -127,25 +127,27 @@ def build_inputs(
     lms_url: str | None = None,
     provider_json: Sequence[str] = (),
 ) -> SamlInputs:
-    """The `check` options -> SamlInputs. File arguments are paths; idp_metadata may be a URL."""
-    providers = load_providers(provider_json, provider)
+    """The `check` options -> SamlInputs. File arguments are paths; idp_metadata may be a URL.
+
+    Usage errors in the arguments come first: a wrong path is reported as such even where
+    the provider tables cannot be read."""
+    if lms_url is not None:
+        lms_url = lms_url.strip()
+        if not is_url(lms_url):
+            raise SamlInputError(f"--lms-url {lms_url!r}: must start with https:// or http://")
     app = None
     if okta_app:
         app = read_json(okta_app, "--okta-app")
         if not isinstance(app, dict):
             raise SamlInputError(f"--okta-app {okta_app}: must be a JSON object (one Okta app)")
     metadata = metadata_url = None
-    if idp_metadata:
-        if is_url(idp_metadata):
-            metadata_url = idp_metadata
-            metadata = fetch_url(idp_metadata)
-        else:
-            metadata = read_file(idp_metadata, "--idp-metadata")
+    if idp_metadata and not is_url(idp_metadata):
+        metadata = read_file(idp_metadata, "--idp-metadata")
     response = read_file(saml_response, "--saml-response") if saml_response else None
-    if lms_url is not None:
-        lms_url = lms_url.strip()
-        if not is_url(lms_url):
-            raise SamlInputError(f"--lms-url {lms_url!r}: must start with https:// or http://")
+    providers = load_providers(provider_json, provider)
+    if idp_metadata and is_url(idp_metadata):
+        metadata_url = idp_metadata
+        metadata = fetch_url(idp_metadata)
     return SamlInputs(
         providers=tuple(providers),
         okta_app=app,

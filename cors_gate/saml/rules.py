@@ -59,9 +59,12 @@ saml.sha1-digest                       error/w  SHA-1 digest algorithm (same)
 saml.reject-deprecated-algorithm-off   warning  SECURITY_CONFIG rejectDeprecatedAlgorithm off
 saml.nameid-format-mismatch            error    Okta's Name ID format != the SP's (SP not
                                                 "unspecified")
-saml.attribute-missing                 error    a non-blank attr_* field names an attribute
+saml.attribute-missing                 error/w  a non-blank attr_* field names an attribute
                                                 Okta / the assertion does not send
-                                                (case-sensitive)
+                                                (case-sensitive); warning on Open edX for the
+                                                name fields (the login goes on without them),
+                                                not checked for name/email of a complete SAP
+                                                SuccessFactors provider (OData supplies them)
 saml.no-permanent-id                   error    no usable permanent user id: the
                                                 attr_user_permanent_id attribute is not sent,
                                                 or it is blank and the NameID is transient
@@ -86,6 +89,22 @@ saml.response-malformed                error    captured response is not base64 
 saml.response-status-not-success       error    captured response carries a failure status
 saml.response-invalid                  error    python3-saml rejects the response otherwise
 saml.okta-app-not-saml                 error    the Okta app JSON is not a SAML 2.0 app
+saml.third-party-auth-off              error    Open edX: ENABLE_THIRD_PARTY_AUTH (or
+                                                FEATURES["ENABLE_THIRD_PARTY_AUTH"]) is off: no
+                                                /auth/ URLs, no SAML login at all
+saml.tpa-backend-missing               error    Open edX: the provider's backend (tpa-saml:
+                                                third_party_auth.saml.SAMLAuthBackend) is not in
+                                                AUTHENTICATION_BACKENDS: the registry skips it
+saml.site-saml-off                     error    Open edX: the provider's Site has no current,
+                                                enabled SAMLConfiguration "default": the login
+                                                answers 404
+saml.sp-configuration-not-current      warning  Open edX: the provider's saml_configuration is
+                                                an old or disabled version; its values are used
+saml.idp-type-unknown                  warning  Open edX: identity_provider_type is not one the
+                                                platform knows (it falls back to standard)
+saml.sapsf-odata-incomplete            warning  SAP SuccessFactors provider without the OData
+                                                keys in other_settings: details from the
+                                                assertion only
 saml.provider-ambiguous                error    Okta-side input given, several providers, none
                                                 matches: pick one with --provider
 saml.provider-disabled                 info     the provider row is not enabled
@@ -153,6 +172,12 @@ RESPONSE_MALFORMED = "saml.response-malformed"
 RESPONSE_STATUS_NOT_SUCCESS = "saml.response-status-not-success"
 RESPONSE_INVALID = "saml.response-invalid"
 OKTA_APP_NOT_SAML = "saml.okta-app-not-saml"
+THIRD_PARTY_AUTH_OFF = "saml.third-party-auth-off"
+TPA_BACKEND_MISSING = "saml.tpa-backend-missing"
+SITE_SAML_OFF = "saml.site-saml-off"
+SP_CONFIGURATION_NOT_CURRENT = "saml.sp-configuration-not-current"
+IDP_TYPE_UNKNOWN = "saml.idp-type-unknown"
+SAPSF_ODATA_INCOMPLETE = "saml.sapsf-odata-incomplete"
 PROVIDER_AMBIGUOUS = "saml.provider-ambiguous"
 PROVIDER_DISABLED = "saml.provider-disabled"
 NO_PROVIDERS = "saml.no-providers"
@@ -213,6 +238,12 @@ SEVERITY: dict[str, Severity] = {
     RESPONSE_STATUS_NOT_SUCCESS: Severity.ERROR,
     RESPONSE_INVALID: Severity.ERROR,
     OKTA_APP_NOT_SAML: Severity.ERROR,
+    THIRD_PARTY_AUTH_OFF: Severity.ERROR,
+    TPA_BACKEND_MISSING: Severity.ERROR,
+    SITE_SAML_OFF: Severity.ERROR,
+    SP_CONFIGURATION_NOT_CURRENT: Severity.WARNING,
+    IDP_TYPE_UNKNOWN: Severity.WARNING,
+    SAPSF_ODATA_INCOMPLETE: Severity.WARNING,
     PROVIDER_AMBIGUOUS: Severity.ERROR,
     PROVIDER_DISABLED: Severity.INFO,
     NO_PROVIDERS: Severity.INFO,

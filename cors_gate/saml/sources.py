@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,7 +23,14 @@ from django.utils.module_loading import import_string
 from cors_gate.saml.certs import signing_certs
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.errors import SamlInputError
-from cors_gate.saml.types import ATTR_FIELDS, ProviderConfig, ProviderData, SpConfig
+from cors_gate.saml.types import (
+    ATTR_FIELDS,
+    STANDARD_SAML_PROVIDER,
+    PlatformFacts,
+    ProviderConfig,
+    ProviderData,
+    SpConfig,
+)
 
 DEFAULT_FIELDS: tuple[str, ...] = (
     "default_full_name",
@@ -139,6 +147,15 @@ def sp_from_settings(backend_name: str = "saml") -> SpConfig:
     )
 
 
+def _slug_setting(name: str, slug: str) -> str:
+    """SAMLConfiguration.get_setting's fallback for a blank key field: the site-wide setting
+    for the "default" configuration, the `<name>_DICT[slug]` entry for any other slug."""
+    if slug == "default":
+        return str(getattr(settings, name, "") or "")
+    table = getattr(settings, name + "_DICT", None) or {}
+    return str(table.get(slug, "") or "") if isinstance(table, Mapping) else ""
+
+
 def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -> SpConfig:
     """SAMLConfiguration fields -> SpConfig, with Open edX's fallbacks to Django settings."""
     other = {
@@ -151,12 +168,13 @@ def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -
     allow = other.get("ALLOW_IDP_INITIATED")
     if allow is None:
         allow = social_setting(backend_name, "ALLOW_IDP_INITIATED", False)
+    slug = _text(row, "slug", where) if "slug" in row else "default"
     return SpConfig(
         entity_id=_text(row, "entity_id", where),
         public_cert=_text(row, "public_key", where)
-        or getattr(settings, "SOCIAL_AUTH_SAML_SP_PUBLIC_CERT", ""),
+        or _slug_setting("SOCIAL_AUTH_SAML_SP_PUBLIC_CERT", slug),
         private_key=_text(row, "private_key", where)
-        or getattr(settings, "SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", ""),
+        or _slug_setting("SOCIAL_AUTH_SAML_SP_PRIVATE_KEY", slug),
         org_info=org_info,
         technical_contact=_mapping(other.get("TECHNICAL_CONTACT"), f"{config}.TECHNICAL_CONTACT")
         or {},
@@ -164,6 +182,12 @@ def sp_from_openedx_row(row: Mapping[str, Any], backend_name: str, where: str) -
         security=_mapping(other.get("SECURITY_CONFIG"), f"{config}.SECURITY_CONFIG") or {},
         sp_extra=_mapping(other.get("SP_EXTRA"), f"{config}.SP_EXTRA") or {},
         allow_idp_initiated=bool(allow),
+        key_source="SAMLConfiguration public_key/private_key or "
+        + (
+            "SOCIAL_AUTH_SAML_SP_PUBLIC_CERT/_SP_PRIVATE_KEY"
+            if slug == "default"
+            else f"SOCIAL_AUTH_SAML_SP_PUBLIC_CERT_DICT/_SP_PRIVATE_KEY_DICT[{slug!r}]"
+        ),
     )
 
 
@@ -180,10 +204,12 @@ def provider_data_from_row(row: Mapping[str, Any], where: str) -> ProviderData:
 def provider_from_openedx_rows(
     provider: Mapping[str, Any],
     saml_configuration: Mapping[str, Any] | None,
-    provider_data: Mapping[str, Any] | None,
+    provider_data: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None,
     source: str,
+    platform: PlatformFacts | None = None,
 ) -> ProviderConfig:
-    """One provider from SAMLProviderConfig/SAMLConfiguration/SAMLProviderData field values."""
+    """One provider from SAMLProviderConfig/SAMLConfiguration/SAMLProviderData field values
+    (provider_data: one row, or every row stored for the entity id, newest first)."""
     where = f"{source}: provider"
     slug = _text(provider, "slug", where).strip()
     if not slug:
@@ -196,11 +222,22 @@ def provider_from_openedx_rows(
         # SOCIAL_AUTH_SAML_SP_*; the IdP-initiated flag is read for the backend in use.
         allow = bool(social_setting(backend_name, "ALLOW_IDP_INITIATED", False))
         sp = replace(sp_from_settings("saml"), allow_idp_initiated=allow)
-    data = (
-        provider_data_from_row(provider_data, f"{source}: provider_data")
-        if provider_data is not None
-        else None
-    )
+    data_where = f"{source}: provider_data"
+    if provider_data is None:
+        parsed: list[ProviderData] = []
+    elif isinstance(provider_data, Mapping):
+        parsed = [provider_data_from_row(provider_data, data_where)]
+    else:
+        parsed = [
+            provider_data_from_row(row, f"{data_where}[{i}]") for i, row in enumerate(provider_data)
+        ]
+    # Newest first, as the platform orders SAMLProviderData (rows without a date last).
+    never = dt.datetime.min.replace(tzinfo=dt.UTC)
+    rows = tuple(sorted(parsed, key=lambda row: row.fetched_at or never, reverse=True))
+    idp_type = _text(provider, "identity_provider_type", where).strip()
+    if "identity_provider_type" not in provider:
+        idp_type = STANDARD_SAML_PROVIDER  # the field's default on the platform
+    facts = replace(platform or PlatformFacts(), identity_provider_type=idp_type)
     return ProviderConfig(
         slug=slug,
         source=source,
@@ -215,29 +252,55 @@ def provider_from_openedx_rows(
         debug_mode=_flag(provider, "debug_mode", False, where),
         enabled=_flag(provider, "enabled", True, where),
         other_settings=_json_field(provider.get("other_settings"), f"{where}.other_settings"),
-        provider_data=data,
+        provider_data=rows[0] if rows else None,
+        provider_data_rows=rows,
         sp=sp,
+        platform=facts,
     )
 
 
+def _site_facts(value: Any, source: str) -> PlatformFacts:
+    """The optional "site" section of a JSON dump: {"domain": ..., "saml_enabled": ...}."""
+    where = f"{source}: site"
+    if value is None:
+        return PlatformFacts()
+    if not isinstance(value, dict):
+        raise SamlInputError(f"{where}: must be a JSON object")
+    unknown = sorted(set(value) - {"domain", "saml_enabled"})
+    if unknown:
+        raise SamlInputError(f"{where}: unknown key(s): {', '.join(unknown)}")
+    domain = _text(value, "domain", where).strip().lower()
+    if domain and not _DOMAIN.match(domain):
+        raise SamlInputError(f"{where}.domain: not a host name (with an optional port): {domain!r}")
+    enabled = value.get("saml_enabled")
+    if enabled is not None and not isinstance(enabled, bool):
+        raise SamlInputError(f"{where}.saml_enabled: must be true or false, got {enabled!r}")
+    return PlatformFacts(site_domain=domain, site_saml_enabled=enabled)
+
+
 def from_json_document(document: Any, source: str) -> ProviderConfig:
-    """`{"provider": {...}, "saml_configuration": {...}, "provider_data": {...}}`."""
+    """`{"provider": {...}, "saml_configuration": {...}, "provider_data": {...} or [...],
+    "site": {"domain": ..., "saml_enabled": ...}}`."""
     if not isinstance(document, dict):
         raise SamlInputError(f"{source}: must be a JSON object with a 'provider' key")
     provider = document.get("provider")
     if not isinstance(provider, dict):
         raise SamlInputError(f"{source}: 'provider' is required and must be a JSON object")
-    sections: dict[str, dict[str, Any] | None] = {}
-    for key in ("saml_configuration", "provider_data"):
-        value = document.get(key)
-        if value is not None and not isinstance(value, dict):
-            raise SamlInputError(f"{source}: '{key}' must be a JSON object")
-        sections[key] = value
-    unknown = sorted(set(document) - {"provider", "saml_configuration", "provider_data"})
+    configuration = document.get("saml_configuration")
+    if configuration is not None and not isinstance(configuration, dict):
+        raise SamlInputError(f"{source}: 'saml_configuration' must be a JSON object")
+    data = document.get("provider_data")
+    rows_ok = isinstance(data, list) and all(isinstance(row, dict) for row in data)
+    if data is not None and not isinstance(data, dict) and not rows_ok:
+        raise SamlInputError(
+            f"{source}: 'provider_data' must be a JSON object or a list of JSON objects"
+        )
+    known = {"provider", "saml_configuration", "provider_data", "site"}
+    unknown = sorted(set(document) - known)
     if unknown:
         raise SamlInputError(f"{source}: unknown top-level key(s): {', '.join(unknown)}")
     return provider_from_openedx_rows(
-        provider, sections["saml_configuration"], sections["provider_data"], source
+        provider, configuration, data, source, _site_facts(document.get("site"), source)
     )
 
 
@@ -298,32 +361,87 @@ def _model(name: str) -> Any:
         return None
 
 
+def _row_values(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: getattr(row, f) for f in fields if hasattr(row, f)}
+
+
+def _configuration_problem(row: Any, model: Any) -> str:
+    """Why the SAMLConfiguration a provider points at is not its key's current enabled row.
+
+    The platform uses that row as it is (SAMLProviderConfig.get_config): an edit in the admin
+    saves a new row, and the provider keeps the old one's entity id and keys."""
+    current = (
+        model.objects.filter(site_id=row.site_id, slug=row.slug).order_by("-change_date").first()
+    )
+    if current is not None and current.pk != row.pk:
+        return (
+            f"it points at SAMLConfiguration id {row.pk} (site {row.site_id}, slug "
+            f"{row.slug!r}), replaced by id {current.pk} on {current.change_date:%Y-%m-%d}"
+        )
+    if not row.enabled:
+        return f"it points at SAMLConfiguration id {row.pk} (slug {row.slug!r}), not enabled"
+    return ""
+
+
+def _default_site_id() -> int | None:
+    value = getattr(settings, "SITE_ID", None)
+    return int(value) if isinstance(value, int) else None
+
+
 def from_openedx_models() -> list[ProviderConfig]:
-    """Current enabled SAMLProviderConfig rows, read-only; [] when third_party_auth is absent."""
+    """Current enabled SAMLProviderConfig rows, read as the platform reads them at login;
+    [] when third_party_auth is absent. Read-only, and past Django's and config_models'
+    caches: the check reports what the database holds now."""
     provider_model = _model("SAMLProviderConfig")
     if provider_model is None:
         return []
     configuration_model = _model("SAMLConfiguration")
     data_model = _model("SAMLProviderData")
     providers: list[ProviderConfig] = []
+    default_site = _default_site_id()
     try:
-        for row in provider_model.objects.current_set().filter(enabled=True):
+        for row in provider_model.objects.current_set().filter(enabled=True).order_by("slug"):
+            facts = PlatformFacts()
             sp_row = row.saml_configuration
-            if sp_row is None and configuration_model is not None:
-                sp_row = configuration_model.current(row.site_id, "default")
-            data_row = None
-            if data_model is not None and row.entity_id:
-                data_row = (
-                    data_model.objects.filter(entity_id=row.entity_id)
-                    .order_by("-fetched_at")
+            if configuration_model is not None:
+                site_default = (
+                    configuration_model.objects.filter(site_id=row.site_id, slug="default")
+                    .order_by("-change_date")
                     .first()
+                )
+                problem = ""
+                if sp_row is not None:
+                    problem = _configuration_problem(sp_row, configuration_model)
+                else:
+                    # ConfigurationModel.current() hands back an unsaved row with the
+                    # field defaults when there is none: that is what the login gets.
+                    sp_row = site_default or configuration_model(site_id=row.site_id)
+                site = getattr(row, "site", None)
+                domain = ""
+                # Django's placeholder domain names no host: LMS_ROOT_URL then.
+                if site is not None and row.site_id != default_site:
+                    domain = str(site.domain or "").strip().lower()
+                    # No browser can send a Host that is not a host name: such a Site never
+                    # matches a request, so its logins run on the SITE_ID site's host.
+                    if domain == "example.com" or not _DOMAIN.match(domain):
+                        domain = ""
+                facts = PlatformFacts(
+                    site_domain=domain,
+                    site_saml_enabled=bool(site_default is not None and site_default.enabled),
+                    sp_configuration_problem=problem,
+                )
+            data_rows: list[Any] = []
+            if data_model is not None and row.entity_id:
+                data_rows = list(
+                    data_model.objects.filter(entity_id=row.entity_id).order_by("-fetched_at")
                 )
             providers.append(
                 provider_from_openedx_rows(
-                    {f: getattr(row, f, "") for f in _PROVIDER_FIELDS},
-                    {f: getattr(sp_row, f, "") for f in _SP_FIELDS} if sp_row else None,
-                    {f: getattr(data_row, f, None) for f in _DATA_FIELDS} if data_row else None,
+                    _row_values(row, _PROVIDER_FIELDS),
+                    _row_values(sp_row, _SP_FIELDS) if sp_row is not None else None,
+                    [_row_values(d, _DATA_FIELDS) for d in data_rows],
                     "openedx-db",
+                    facts,
                 )
             )
     except DatabaseError as exc:
@@ -342,8 +460,10 @@ _PROVIDER_FIELDS = (
     "debug_mode",
     "other_settings",
     "enabled",
+    "identity_provider_type",
     *ATTR_FIELDS,
     *DEFAULT_FIELDS,
 )
-_SP_FIELDS = ("entity_id", "public_key", "private_key", "org_info_str", "other_config_str")
+_SP_FIELDS = ("slug", "entity_id", "public_key", "private_key", "org_info_str", "other_config_str")
 _DATA_FIELDS = ("entity_id", "sso_url", "public_key", "fetched_at", "expires_at")
+_DOMAIN = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")

@@ -21,6 +21,11 @@ from cors_gate.saml.checks_idp import (
     check_provider_data,
 )
 from cors_gate.saml.checks_okta import check_okta, relay_state_idp
+from cors_gate.saml.checks_platform import (
+    check_platform,
+    check_platform_settings,
+    on_platform,
+)
 from cors_gate.saml.checks_response import check_response
 from cors_gate.saml.checks_sp import (
     check_lms,
@@ -73,6 +78,8 @@ def validate(inputs: SamlInputs) -> Report:
         c.finish()
         return report
     check_site(c, lms_url, major)
+    if on_platform(providers):
+        check_platform_settings(c)
     target = _target(c, providers, inputs, okta, metadata, facts)
     for provider in providers:
         is_target = provider is target
@@ -98,6 +105,7 @@ def _context(
     now: dt.datetime,
     **okta_side: object,
 ) -> Ctx:
+    lms_url = provider.login_root(lms_url)  # another Site's provider: that site's host
     acs = (lms_url + provider.acs_path) if lms_url else provider.acs_path
     settings_acs = acs if lms_url else PLACEHOLDER_ACS + acs
     errors, security = sp_verdict(settings_dict(provider, settings_acs))
@@ -116,6 +124,8 @@ def _context(
 
 def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
     check_provider(c, ctx)
+    if ctx.provider.source == "openedx-db" or on_platform([ctx.provider]):
+        check_platform(c, ctx)
     check_lms(c, ctx)
     check_sp_settings(c, ctx)
     check_sp_keys(c, ctx)
@@ -130,7 +140,7 @@ def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
         check_attributes(c, ctx, names, "Okta's Attribute Statements")
         check_permanent_id(c, ctx, names, ctx.okta.name_id_format, "Okta")
     if ctx.facts is not None:
-        certs = ctx.provider.configured_certs() or (
+        certs = ctx.provider.configured_certs(ctx.now) or (
             ctx.metadata.signing_certs if ctx.metadata else ()
         )
         check_response(c, ctx, ctx.facts, certs)

@@ -236,11 +236,13 @@ def test_metadata_from_url_is_fetched_and_checked(files: dict[str, str], okta_se
     assert status == 1
 
 
+@pytest.mark.django_db  # no --provider-json: the third_party_auth tables are read
 def test_metadata_url_404(okta_server: str) -> None:
     message = usage_error("check", "--idp-metadata", okta_server + "/nope")
     assert message == f"--idp-metadata {okta_server}/nope: HTTP 404 Not Found"
 
 
+@pytest.mark.django_db  # no --provider-json: the third_party_auth tables are read
 def test_slow_metadata_url_times_out(slow_server: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert saml_inputs.FETCH_TIMEOUT == 10.0
     monkeypatch.setattr(saml_inputs, "FETCH_TIMEOUT", 0.5)  # same code path, shorter wait
@@ -250,6 +252,7 @@ def test_slow_metadata_url_times_out(slow_server: str, monkeypatch: pytest.Monke
     assert message.endswith("(timeout)") and slow_server in message
 
 
+@pytest.mark.django_db  # no --provider-json: the third_party_auth tables are read
 def test_unreachable_metadata_url() -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -343,6 +346,7 @@ def test_command_line_bad_option_is_argparse_usage_exit_2(tmp_path: Path) -> Non
     assert "invalid choice: 'xml'" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.django_db  # no --provider-json: the third_party_auth tables are read
 def test_site_without_saml_exits_0_with_info() -> None:
     status, out = run("check")
     assert status == 0

@@ -6,12 +6,11 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import override_settings
+from django.test import modify_settings, override_settings
 
 from cors_gate.audit.findings import Severity
 from cors_gate.saml import SamlInputError, SamlInputs, build_inputs, rules, sources, validate
@@ -57,7 +56,9 @@ def errors(inputs: SamlInputs) -> set[str]:
 
 
 def test_openedx_models_absent_means_no_providers_and_no_crash() -> None:
-    assert sources.from_openedx_models() == []
+    """A plain Django site (no third_party_auth app): no Open edX source, no crash."""
+    with modify_settings(INSTALLED_APPS={"remove": ["third_party_auth"]}):
+        assert sources.from_openedx_models() == []
 
 
 def test_social_settings_source_reads_enabled_idps() -> None:
@@ -104,6 +105,7 @@ def test_social_settings_bad_shape() -> None:
         sources.from_social_settings()
 
 
+@pytest.mark.django_db  # the (empty) third_party_auth tables are read too
 def test_build_inputs_uses_settings_when_no_json_and_picks_provider() -> None:
     with override_settings(**social_settings(), LMS_ROOT_URL=F.LMS):
         inputs = build_inputs(provider="okta")
@@ -127,6 +129,21 @@ def test_build_inputs_uses_settings_when_no_json_and_picks_provider() -> None:
             "provider_data.expires_at: not an ISO 8601 date-time",
         ),
         (lambda d: d.update(providers=[]), "unknown top-level key(s): providers"),
+        (lambda d: d.update(site="lms"), "site: must be a JSON object"),
+        (lambda d: d.update(site={"domain": "a b"}), "site.domain: not a host name"),
+        (lambda d: d.update(site={"host": "a"}), "site: unknown key(s): host"),
+        (
+            lambda d: d.update(site={"saml_enabled": "yes"}),
+            "site.saml_enabled: must be true or false",
+        ),
+        (
+            lambda d: d.update(provider_data=[d["provider_data"], 7]),
+            "'provider_data' must be a JSON object or a list of JSON objects",
+        ),
+        (
+            lambda d: d.update(provider_data=[d["provider_data"], {"expires_at": "soon"}]),
+            "provider_data[1].expires_at: not an ISO 8601 date-time",
+        ),
     ],
 )
 def test_provider_json_errors_say_what_and_where(tmp_path: Path, change: Any, message: str) -> None:
@@ -186,64 +203,6 @@ def test_relay_state_from_sp_initiated_login_is_json() -> None:
         assert errors(inputs) == set()
 
 
-class _Rows:
-    """The slice of a Django manager/queryset the Open edX source uses."""
-
-    def __init__(self, rows: list[Any]) -> None:
-        self.rows = rows
-
-    def current_set(self) -> _Rows:
-        return self
-
-    def filter(self, **lookups: Any) -> _Rows:
-        return _Rows([r for r in self.rows if all(getattr(r, k) == v for k, v in lookups.items())])
-
-    def order_by(self, field: str) -> _Rows:
-        name = field.lstrip("-")
-        return _Rows(sorted(self.rows, key=lambda r: getattr(r, name), reverse=field[0] == "-"))
-
-    def first(self) -> Any:
-        return self.rows[0] if self.rows else None
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.rows)
-
-
-def test_openedx_rows_are_read_like_the_json_dump(monkeypatch: pytest.MonkeyPatch) -> None:
-    """third_party_auth is not installed here: a model-shaped stand-in exercises the mapping
-    from SAMLProviderConfig / SAMLConfiguration / SAMLProviderData rows."""
-    import datetime as dt
-    from types import SimpleNamespace
-
-    doc = F.forum_document()
-    sp_row = SimpleNamespace(**doc["saml_configuration"])
-    provider = SimpleNamespace(**doc["provider"], site_id=1, saml_configuration=None)
-    disabled = SimpleNamespace(**{**doc["provider"], "slug": "old", "enabled": False})
-    now = dt.datetime.now(dt.UTC)
-    stale = SimpleNamespace(**{**doc["provider_data"], "fetched_at": now - dt.timedelta(days=9)})
-    stale.public_key = "stale"
-    fresh = SimpleNamespace(**{**doc["provider_data"], "fetched_at": now})
-    models = {
-        "SAMLProviderConfig": SimpleNamespace(objects=_Rows([provider, disabled])),
-        "SAMLConfiguration": SimpleNamespace(current=lambda site_id, slug: sp_row),
-        "SAMLProviderData": SimpleNamespace(objects=_Rows([stale, fresh])),
-    }
-    monkeypatch.setattr(sources, "_model", models.get)
-
-    with override_settings(SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED=True):
-        (from_db,) = sources.from_openedx_models()
-    from_json = sources.from_json_document(F.forum_document(), "json:x")
-    assert from_db.source == "openedx-db" and from_db.slug == "okta"
-    assert from_db.acs_path == "/auth/complete/tpa-saml/"
-    assert from_db.sp.entity_id == from_json.sp.entity_id == F.LMS
-    assert from_db.attrs == from_json.attrs
-    assert from_db.provider_data is not None
-    assert from_db.provider_data.public_key == fresh.public_key  # the latest pull
-    with override_settings(**F.SITE_SETTINGS):
-        report = validate(SamlInputs(providers=[from_db], okta_app=F.okta_app(), lms_url=F.LMS))
-    assert {f.id for f in report if f.severity is Severity.ERROR} == set()
-
-
 @pytest.mark.parametrize("signing", [5, None, {"a": 1}])
 def test_social_settings_certificate_list_of_no_usable_shape_is_a_missing_certificate(
     signing: Any,
@@ -251,3 +210,30 @@ def test_social_settings_certificate_list_of_no_usable_shape_is_a_missing_certif
     with override_settings(**social_settings(x509cert="", x509certMulti={"signing": signing})):
         providers = sources.from_social_settings()
         assert rules.IDP_CERT_MISSING in errors(SamlInputs(providers=providers, lms_url=F.LMS))
+
+
+def test_provider_json_site_domain_is_where_the_login_runs() -> None:
+    """A dump of a provider on another Site: its ACS is on that site's host."""
+    doc = F.forum_document()
+    doc["site"] = {"domain": "courses.example.org", "saml_enabled": True}
+    acs = "https://courses.example.org/auth/complete/tpa-saml/"
+    app = F.okta_app(ssoAcsUrl=acs, recipient=acs, destination=acs)
+    with override_settings(**F.SITE_SETTINGS, SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED=True):
+        provider = sources.from_json_document(doc, "json:x")
+        assert errors(SamlInputs(providers=[provider], okta_app=app, lms_url=F.LMS)) == set()
+        wrong = errors(SamlInputs(providers=[provider], okta_app=F.okta_app(), lms_url=F.LMS))
+    assert rules.ACS_URL_MISMATCH in wrong
+
+
+def test_provider_json_checked_outside_the_lms_skips_the_platform_switches() -> None:
+    """Off the LMS (no third_party_auth app) this site's settings say nothing about the
+    LMS's switches; inside it they decide."""
+    doc = F.forum_document()
+    off = {"FEATURES": {}, "AUTHENTICATION_BACKENDS": []}
+    with override_settings(**F.SITE_SETTINGS, **off):
+        provider = sources.from_json_document(doc, "json:x")
+        inside = errors(SamlInputs(providers=[provider], lms_url=F.LMS))
+        with modify_settings(INSTALLED_APPS={"remove": ["third_party_auth"]}):
+            outside = errors(SamlInputs(providers=[provider], lms_url=F.LMS))
+    assert {rules.THIRD_PARTY_AUTH_OFF, rules.TPA_BACKEND_MISSING} <= inside
+    assert not outside & {rules.THIRD_PARTY_AUTH_OFF, rules.TPA_BACKEND_MISSING}
