@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import models
 from django.utils import timezone
-
 from third_party_auth.saml import (
     STANDARD_SAML_PROVIDER_KEY,
     AuthNotConfigured,
