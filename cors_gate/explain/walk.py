@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from cors_gate.explain.browser import (
+    WARNINGS,
     Answer,
     CorsFailure,
     Engine,
@@ -232,6 +233,8 @@ def walk(
         if failure is not None:
             hop.error = failure.error
             result.failure = failure
+            if failure.check == "EmbeddedCredentials":
+                result.warnings.append(WARNINGS[engine]["embedded-credentials"])
             return result
         if url_origin(new_url) != url_origin(current_url) and origin != url_origin(current_url):
             tainted = True
