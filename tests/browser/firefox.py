@@ -76,6 +76,8 @@ FORGET = """
 const resolve = arguments[arguments.length - 1];
 const f = Ci.nsIClearDataService;
 const flags = f.CLEAR_COOKIES | f.CLEAR_ALL_CACHES | (f.CLEAR_PREFLIGHT_CACHE || 0);
+// Close the kept-alive connections too: the test's servers stop after the test.
+Services.obs.notifyObservers(null, "net:prune-all-connections");
 Services.clearData.deleteData(flags, () => resolve(true));
 """
 PROBE = """

@@ -16,6 +16,7 @@ from typing import Any
 
 from playwright.sync_api import CDPSession, Frame, Page
 
+from .firefox import Firefox
 from .servers import LoggedRequest, RequestLog
 
 CHROMIUM = "/usr/bin/chromium"
@@ -67,9 +68,10 @@ class BrowserVerdict:
 class BrowserProbe:
     """One Playwright page plus a DevTools session that records CORS failures."""
 
-    def __init__(self, page: Page, log: RequestLog) -> None:
+    def __init__(self, page: Page, log: RequestLog, firefox: Firefox | None = None) -> None:
         self.page = page
         self.log = log
+        self._firefox = firefox
         self.cdp: CDPSession = page.context.new_cdp_session(page)
         self.cdp.send("Network.enable")
         self.cdp.send("Audits.enable")
@@ -79,6 +81,12 @@ class BrowserProbe:
         self.cdp.on("Network.loadingFailed", lambda event: self.failures.append(event))
         self.cdp.on("Network.requestWillBeSent", lambda event: self.sent.append(event))
         self.cdp.on("Audits.issueAdded", lambda event: self.issues.append(event["issue"]))
+
+    @property
+    def firefox(self) -> Firefox:
+        """The session's Firefox, the second judge (see firefox.py)."""
+        assert self._firefox is not None, "this probe was made without Firefox"
+        return self._firefox
 
     def _frame(self, page_origin: str, sandboxed: bool) -> Frame:
         target = f"{page_origin}/{'sandbox' if sandboxed else 'runner'}.html"
