@@ -146,7 +146,8 @@ def probe(
     site: Site, chromium: object, firefox: Firefox, transactional_db: None, settings: object
 ) -> Iterator[BrowserProbe]:
     """A fresh browser context (no cookies, empty preflight cache) with one probed page,
-    and the session's Firefox with its cookies and caches cleared (``probe.firefox``)."""
+    and the session's Firefox (``probe.firefox``), whose cookies, caches and connections
+    each test clears when it ends."""
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
@@ -160,7 +161,6 @@ def probe(
     site.django.recorder.apps.setdefault("default", _LazyDefault(django_settings.MIDDLEWARE))
     context = chromium.new_context()  # type: ignore[attr-defined]
     page = context.new_page()
-    firefox.forget()
     yield BrowserProbe(page, site.log, firefox)
     context.close()
     firefox.forget()  # and close its connections, as closing the context does Chromium's

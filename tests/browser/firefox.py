@@ -277,10 +277,11 @@ class Firefox:
         result: dict[str, Any] = json.loads(
             self.client.execute_async_script(PROBE, script_args=[json.dumps(options)])
         )
-        # The console message is logged by the network layer and can trail the promise.
-        deadline = time.monotonic() + (1.5 if not result["ok"] else 0.2)
+        # The parent process logs CORS messages (the deprecation warning while it checks
+        # the preflight, before the answer); an error can trail the rejected promise.
+        deadline = time.monotonic() + 1.5
         messages = self.cors_messages()
-        while time.monotonic() < deadline and (result["ok"] or not messages):
+        while not result["ok"] and not messages and time.monotonic() < deadline:
             time.sleep(0.05)
             messages = self.cors_messages()
         return FirefoxVerdict(

@@ -24,10 +24,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def pages() -> Iterator[PageServer]:
+def pages(firefox: Any) -> Iterator[PageServer]:
     server = PageServer("pages", RequestLog())
     server.start()
     yield server
+    firefox.forget()  # closes its connections to the page server before it stops
     server.stop()
 
 
