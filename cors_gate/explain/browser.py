@@ -35,11 +35,12 @@ nsIScriptError.category (dom/locales security.properties) — the checks say so:
   CORSAllowOriginNotMatchingOrigin; CORSMultipleAllowOriginNotAllowed needs two lines;
 * the preflight: the method is checked right after Access-Control-Allow-Methods is parsed,
   before Access-Control-Allow-Headers is (Chromium parses both lists first);
-* redirects: a Location with user info, or to data:, fails with the generic
-  CORSDidNotSucceed; about: and other schemes are CORSRequestNotHttp. Chromium refuses
-  data: and about: before CORS (net::ERR_UNSAFE_REDIRECT), and a same-origin hop to a URL
-  with user info is blocked outside CORS (net::ERR_ABORTED, DevTools issue
-  RequestedSubresourceWithEmbeddedCredentials), which Firefox follows;
+* redirects: a Location with user info fails with the generic CORSDidNotSucceed in
+  Firefox. Chromium refuses data:, about:, file:, blob: and filesystem: before CORS
+  (net::ERR_UNSAFE_REDIRECT); Firefox refuses data:, file:, javascript:, blob:, ws: and
+  wss: with CORSDidNotSucceed, and calls about: and other schemes CORSRequestNotHttp.
+  Chromium blocks a same-origin hop to a URL with user info outside CORS (net::ERR_ABORTED,
+  DevTools issue RequestedSubresourceWithEmbeddedCredentials); Firefox follows it;
 * a network failure (refused, unresolvable, TLS) is CORSDidNotSucceed in Firefox and the
   net:: error alone in Chromium.
 Both engines let `Access-Control-Allow-Headers: *` cover Authorization when the request is
@@ -98,8 +99,11 @@ FIREFOX_NETWORK_ERROR = "CORSDidNotSucceed"
 FIREFOX_PLAIN_NETWORK_ERROR = "NetworkError"
 
 # Schemes Chromium will not redirect a subresource request to, whatever the mode
-# (net::ERR_UNSAFE_REDIRECT): checked before any CORS rule.
-CHROMIUM_UNSAFE_REDIRECT_SCHEMES = frozenset({"data", "about"})
+# (net::ERR_UNSAFE_REDIRECT): checked before any CORS rule. Measured, like the next set.
+CHROMIUM_UNSAFE_REDIRECT_SCHEMES = frozenset({"data", "about", "file", "blob", "filesystem"})
+# Schemes Firefox refuses a redirect to with the generic CORSDidNotSucceed (it knows them
+# and will not follow there); other non-http(s) schemes are CORSRequestNotHttp.
+FIREFOX_REFUSED_REDIRECT_SCHEMES = frozenset({"data", "file", "javascript", "blob", "ws", "wss"})
 UNSAFE_REDIRECT = "net::ERR_UNSAFE_REDIRECT"
 EMBEDDED_CREDENTIALS_ABORT = "net::ERR_ABORTED"
 
@@ -405,7 +409,7 @@ def check_redirect_location(
             return fail("RedirectContainsCredentials")
         if has_credentials:
             return fail("EmbeddedCredentials", error=EMBEDDED_CREDENTIALS_ABORT, network=True)
-    elif scheme == "data":
+    elif scheme in FIREFOX_REFUSED_REDIRECT_SCHEMES:
         # Firefox refuses it; a CORS message only when the request already was in CORS mode.
         if cors_flag:
             return fail("UnsafeRedirect", error=FIREFOX_NETWORK_ERROR)
@@ -544,9 +548,10 @@ def describe(
             "Redirect or call an http(s) URL.",
         ),
         "UnsafeRedirect": (
-            f"the redirect from {url} points to {parameter}; Chromium refuses to follow a "
-            "fetch() to a data: or about: URL at all (net::ERR_UNSAFE_REDIRECT), and "
-            "Firefox refuses a data: one (CORS request did not succeed).",
+            f"the redirect from {url} points to {parameter}, a URL a browser will not "
+            "follow a fetch() to (Chromium: net::ERR_UNSAFE_REDIRECT for data:, about:, "
+            "file:, blob:, filesystem:; Firefox: CORS request did not succeed for data:, "
+            "file:, javascript:, blob:, ws:, wss:).",
             "Redirect to an http(s) URL; hand data to the page in the answer instead.",
         ),
         "EmbeddedCredentials": (

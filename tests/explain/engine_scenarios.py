@@ -145,6 +145,17 @@ CASES: list[EngineCase] = [
         "CORSRequestNotHttp",
         _redirect("about:blank"),
     ),
+    *(
+        EngineCase(f"redirect-to-{location.split(':')[0]}", chromium, firefox, _redirect(location))
+        for location, chromium, firefox in (
+            ("file:///etc/hostname", "net::ERR_UNSAFE_REDIRECT", "CORSDidNotSucceed"),
+            ("blob:http://127.0.0.1/x", "net::ERR_UNSAFE_REDIRECT", "CORSDidNotSucceed"),
+            ("filesystem:http://127.0.0.1/t/x", "net::ERR_UNSAFE_REDIRECT", "CORSRequestNotHttp"),
+            ("javascript:void(0)", "CorsDisabledScheme", "CORSDidNotSucceed"),
+            ("ws://127.0.0.1:1/x", "CorsDisabledScheme", "CORSDidNotSucceed"),
+            ("mailto:ops@example.com", "CorsDisabledScheme", "CORSRequestNotHttp"),
+        )
+    ),
     EngineCase(
         "same-origin-redirect-to-data",
         "net::ERR_UNSAFE_REDIRECT",
