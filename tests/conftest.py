@@ -20,3 +20,18 @@ def fresh_policy_state() -> Iterator[None]:
     yield
     policy.reset_for_tests()
     observe.reset_for_tests()
+
+
+@pytest.fixture(scope="session")
+def firefox() -> Iterator[object]:
+    """One headless Firefox ESR for the session (tests/browser/firefox.py), shared by the
+    browser suite and explain's engine agreement tests; each user calls ``forget()``."""
+    from pathlib import Path
+
+    from tests.browser.firefox import FIREFOX, Firefox
+
+    if not Path(FIREFOX).exists():
+        pytest.skip(f"{FIREFOX} is missing: install the Debian package 'firefox-esr'")
+    browser = Firefox()
+    yield browser
+    browser.close()

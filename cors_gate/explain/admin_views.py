@@ -20,7 +20,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
 from cors_gate.explain.explain import ExplainError, explain
-from cors_gate.explain.render import render_text
+from cors_gate.explain.render import ENGINE_LABELS, engines_differ, render_text
 
 VIEW_PERMISSION = "cors_gate.view_allowedorigin"
 MODES = (
@@ -116,6 +116,11 @@ def explain_view(request: HttpRequest, admin_site: admin.AdminSite) -> HttpRespo
         "title": "Explain a request",
         "form": form,
         "report": report,
+        "engines_differ": engines_differ((report or {}).get("engines") or {}),
+        "engine_rows": [
+            {"engine": name, "label": ENGINE_LABELS.get(name, name), "verdict": verdict}
+            for name, verdict in ((report or {}).get("engines") or {}).items()
+        ],
         "report_text": render_text(report) if report else "",
         "report_json": json.dumps(report, indent=2) if report else "",
     }

@@ -27,6 +27,25 @@ Actual answer and every redirect answer: the access check.
 
 Redirect Location: credentials in the URL (cross-origin or tainted) give
 RedirectContainsCredentials; a scheme other than http(s) gives CorsDisabledScheme.
+
+Each engine judges with its own rules (`Engine`). Where Firefox differs — measured with
+Firefox ESR against the same answers, its console's message keys read from
+nsIScriptError.category (dom/locales security.properties) — the checks say so:
+* the access check: one Access-Control-Allow-Origin line holding a list is
+  CORSAllowOriginNotMatchingOrigin; CORSMultipleAllowOriginNotAllowed needs two lines;
+* the preflight: the method is checked right after Access-Control-Allow-Methods is parsed,
+  before Access-Control-Allow-Headers is (Chromium parses both lists first);
+* redirects: a Location with user info fails with the generic CORSDidNotSucceed in
+  Firefox. Chromium refuses data:, about:, file:, blob: and filesystem: before CORS
+  (net::ERR_UNSAFE_REDIRECT); Firefox refuses data:, file:, javascript:, blob:, ws: and
+  wss: with CORSDidNotSucceed, and calls about: and other schemes CORSRequestNotHttp.
+  Chromium blocks a same-origin hop to a URL with user info outside CORS (net::ERR_ABORTED,
+  DevTools issue RequestedSubresourceWithEmbeddedCredentials); Firefox follows it;
+* a network failure (refused, unresolvable, TLS) is CORSDidNotSucceed in Firefox and the
+  net:: error alone in Chromium.
+Both engines let `Access-Control-Allow-Headers: *` cover Authorization when the request is
+not credentialed, with a deprecation warning (Chromium's DevTools issue
+AuthorizationCoveredByWildcard, Firefox's CORSAllowHeaderFromPreflightDeprecation).
 """
 
 from __future__ import annotations
@@ -39,8 +58,11 @@ from urllib.parse import urlsplit
 
 from cors_gate import middleware
 from cors_gate.middleware import REDIRECT_STATUSES
+from cors_gate.origins import url_origin
 
 Step = Literal["preflight", "actual", "redirect"]
+Engine = Literal["chromium", "firefox"]
+ENGINES: tuple[Engine, ...] = ("chromium", "firefox")
 
 CORS_SCHEMES = frozenset({"http", "https"})
 
@@ -49,22 +71,56 @@ ACAO, ACAC, ACAM, ACAH = (
     h.lower() for h in (middleware.ACAO, middleware.ACAC, middleware.ACAM, middleware.ACAH)
 )
 
-# Chromium name -> Firefox name (MDN "CORS errors"; MDN spells one "CORSMIssingAllowCredentials").
-FIREFOX_NAMES: dict[str, str] = {
+# The key Firefox's console logs (nsIScriptError.category, its wording version number
+# dropped) for each failed check, named here by Chromium's error for the same check.
+# Firefox has no Preflight… twins: a preflight failure logs the same key, then
+# CORSDidNotSucceed. (MDN's page for the credentials one is spelled
+# "CORSMIssingAllowCredentials"; the console key is CORSMissingAllowCredentials.)
+FIREFOX_KEYS: dict[str, str] = {
     "MissingAllowOriginHeader": "CORSMissingAllowOrigin",
     "WildcardOriginNotAllowed": "CORSNotSupportingCredentials",
     "MultipleAllowOriginValues": "CORSMultipleAllowOriginNotAllowed",
     "InvalidAllowOriginValue": "CORSAllowOriginNotMatchingOrigin",
     "AllowOriginMismatch": "CORSAllowOriginNotMatchingOrigin",
-    "InvalidAllowCredentials": "CORSMIssingAllowCredentials",
+    "InvalidAllowCredentials": "CORSMissingAllowCredentials",
     "PreflightInvalidStatus": "CORSPreflightDidNotSucceed",
     "PreflightDisallowedRedirect": "CORSExternalRedirectNotAllowed",
     "MethodDisallowedByPreflightResponse": "CORSMethodNotFound",
     "HeaderDisallowedByPreflightResponse": "CORSMissingAllowHeaderFromPreflight",
     "InvalidAllowMethodsPreflightResponse": "CORSInvalidAllowMethod",
     "InvalidAllowHeadersPreflightResponse": "CORSInvalidAllowHeader",
-    "RedirectContainsCredentials": "CORSExternalRedirectNotAllowed",
+    "RedirectContainsCredentials": "CORSDidNotSucceed",
     "CorsDisabledScheme": "CORSRequestNotHttp",
+}
+# Kept for callers of the first version of this module.
+FIREFOX_NAMES = FIREFOX_KEYS
+FIREFOX_NETWORK_ERROR = "CORSDidNotSucceed"
+# What Firefox's fetch() rejects with when a request fails outside CORS (no console key).
+FIREFOX_PLAIN_NETWORK_ERROR = "NetworkError"
+
+# Schemes Chromium will not redirect a subresource request to, whatever the mode
+# (net::ERR_UNSAFE_REDIRECT): checked before any CORS rule. Measured, like the next set.
+CHROMIUM_UNSAFE_REDIRECT_SCHEMES = frozenset({"data", "about", "file", "blob", "filesystem"})
+# Schemes Firefox refuses a redirect to with the generic CORSDidNotSucceed (it knows them
+# and will not follow there); other non-http(s) schemes are CORSRequestNotHttp.
+FIREFOX_REFUSED_REDIRECT_SCHEMES = frozenset({"data", "file", "javascript", "blob", "ws", "wss"})
+UNSAFE_REDIRECT = "net::ERR_UNSAFE_REDIRECT"
+EMBEDDED_CREDENTIALS_ABORT = "net::ERR_ABORTED"
+
+# Deprecation warnings each engine gives for a request it still lets through.
+WARNINGS: dict[Engine, dict[str, str]] = {
+    "chromium": {
+        "authorization-wildcard": "AuthorizationCoveredByWildcard",
+        # Not a pass: DevTools raises it as it blocks a same-origin URL with user info.
+        "embedded-credentials": "RequestedSubresourceWithEmbeddedCredentials",
+    },
+    "firefox": {"authorization-wildcard": "CORSAllowHeaderFromPreflightDeprecation"},
+}
+WARNING_TEXT = {
+    "authorization-wildcard": "Access-Control-Allow-Headers: * lets the Authorization "
+    "header through only as a deprecated exception; browsers are removing it. List "
+    "Authorization explicitly.",
+    "embedded-credentials": "Redirect to a URL without user:password@.",
 }
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -100,17 +156,40 @@ class Answer:
 
 @dataclass(frozen=True)
 class CorsFailure:
-    chrome_error: str
+    """One engine's failure. `check` names the failed check in Chromium's vocabulary (the
+    key of the message and the fix); `error` is what that engine itself shows."""
+
+    check: str
     step: Step
     url: str
     message: str
     fix: str
     failed_parameter: str | None = None
+    engine: Engine = "chromium"
+    error: str = ""
+    network: bool = False  # failed outside CORS: a net:: error, no CORS error name
+
+    def __post_init__(self) -> None:
+        if not self.error:
+            object.__setattr__(self, "error", engine_error(self.engine, self.check))
+
+    @property
+    def chrome_error(self) -> str:
+        """The check's Chromium name (the engine's own name is `error`)."""
+        return self.check
 
     @property
     def firefox_error(self) -> str:
-        name = self.chrome_error
-        return FIREFOX_NAMES.get(name) or FIREFOX_NAMES[name.removeprefix("Preflight")]
+        return engine_error("firefox", self.check)
+
+
+def engine_error(engine: Engine, check: str) -> str:
+    """The name `engine` shows for a failed `check` (Chromium's name for it)."""
+    if engine == "chromium":
+        return check
+    return FIREFOX_KEYS.get(check) or FIREFOX_KEYS.get(
+        check.removeprefix("Preflight"), FIREFOX_NETWORK_ERROR
+    )
 
 
 def _looks_like_url(value: str) -> bool:
@@ -135,8 +214,19 @@ def access_error(
     credentials: bool,
     origin: str,
     url: str,
+    engine: Engine = "chromium",
+    allow_origin_lines: int = 1,
 ) -> tuple[str, str | None] | None:
-    """Chromium's CheckAccess: None, or (error name, failed parameter)."""
+    """The access check: None, or (failed check, failed parameter).
+
+    Chromium (CheckAccess) reads the header lines joined with ", " and calls any value with
+    a space or a comma MultipleAllowOriginValues; Firefox counts header lines, so one line
+    holding a list is just a value that does not match."""
+    if engine == "firefox" and allow_origin is not None:
+        if allow_origin_lines > 1:
+            return "MultipleAllowOriginValues", allow_origin
+        if allow_origin not in ("*", origin):
+            return "AllowOriginMismatch", allow_origin
     if allow_origin == "*":
         if credentials and urlsplit(url).scheme in CORS_SCHEMES:
             return "WildcardOriginNotAllowed", None
@@ -165,10 +255,34 @@ def _parse_allow_list(value: str | None) -> list[str] | None:
 
 
 def _failure(
-    name: str, step: Step, url: str, origin: str, parameter: str | None, context: FailureContext
+    name: str,
+    step: Step,
+    url: str,
+    origin: str,
+    parameter: str | None,
+    context: FailureContext,
+    engine: Engine = "chromium",
+    *,
+    error: str = "",
+    network: bool = False,
 ) -> CorsFailure:
     message, fix = describe(name, url=url, origin=origin, parameter=parameter, context=context)
-    return CorsFailure(name, step, url, message, fix, parameter)
+    return CorsFailure(name, step, url, message, fix, parameter, engine, error, network)
+
+
+def _access(
+    answer: Answer, *, credentials: bool, origin: str, engine: Engine
+) -> tuple[str, str | None] | None:
+    lines = sum(1 for n, _ in answer.headers if n.lower() == ACAO)
+    return access_error(
+        answer.get(ACAO),
+        answer.get(ACAC),
+        credentials=credentials,
+        origin=origin,
+        url=answer.url,
+        engine=engine,
+        allow_origin_lines=lines,
+    )
 
 
 @dataclass(frozen=True)
@@ -189,88 +303,145 @@ def check_preflight(
     credentials: bool,
     method: str,
     unsafe_headers: Sequence[str],
+    engine: Engine = "chromium",
+    warnings: list[str] | None = None,
 ) -> CorsFailure | None:
-    """Judge the answer to an OPTIONS preflight for the actual request it announces."""
+    """Judge the answer to an OPTIONS preflight for the actual request it announces.
+
+    Deprecation warnings for a preflight that passes are appended to `warnings`."""
     ctx = FailureContext(method, credentials, answer.status, answer.location)
+
+    def fail(name: str, parameter: str | None, context: FailureContext) -> CorsFailure:
+        return _failure(name, "preflight", answer.url, origin, parameter, context, engine)
+
     if answer.is_redirect:
-        return _failure("PreflightDisallowedRedirect", "preflight", answer.url, origin, None, ctx)
-    access = access_error(
-        answer.get(ACAO), answer.get(ACAC), credentials=credentials, origin=origin, url=answer.url
-    )
+        return fail("PreflightDisallowedRedirect", None, ctx)
+    access = _access(answer, credentials=credentials, origin=origin, engine=engine)
     if access is not None:
         name, parameter = access
-        return _failure("Preflight" + name, "preflight", answer.url, origin, parameter, ctx)
+        return fail("Preflight" + name, parameter, ctx)
     if not 200 <= answer.status <= 299:
-        return _failure("PreflightInvalidStatus", "preflight", answer.url, origin, None, ctx)
+        return fail("PreflightInvalidStatus", None, ctx)
     methods = _parse_allow_list(answer.get(ACAM))
     if methods is None:
-        return _failure(
-            "InvalidAllowMethodsPreflightResponse", "preflight", answer.url, origin,
-            answer.get(ACAM), ctx,
-        )  # fmt: skip
-    allowed_headers = _parse_allow_list(answer.get(ACAH))
-    if allowed_headers is None:
-        return _failure(
-            "InvalidAllowHeadersPreflightResponse", "preflight", answer.url, origin,
-            answer.get(ACAH), ctx,
-        )  # fmt: skip
-    ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in methods)
+        return fail("InvalidAllowMethodsPreflightResponse", answer.get(ACAM), ctx)
+    method_ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in methods)
     method_ok = (
         method in methods
         or method.upper() in {"GET", "HEAD", "POST"}
         or (not credentials and "*" in methods)
     )
+    # Firefox checks the method as soon as Allow-Methods is parsed; Chromium parses
+    # Allow-Headers first.
+    if not method_ok and engine == "firefox":
+        return fail("MethodDisallowedByPreflightResponse", method, method_ctx)
+    allowed_headers = _parse_allow_list(answer.get(ACAH))
+    if allowed_headers is None:
+        return fail("InvalidAllowHeadersPreflightResponse", answer.get(ACAH), ctx)
     if not method_ok:
-        return _failure(
-            "MethodDisallowedByPreflightResponse", "preflight", answer.url, origin, method, ctx
-        )
+        return fail("MethodDisallowedByPreflightResponse", method, method_ctx)
     lowered = {h.lower() for h in allowed_headers}
     ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in lowered)
     if not credentials and "*" in lowered:
-        # "*" is a wildcard without credentials, but never for Authorization.
-        if "authorization" in unsafe_headers and "authorization" not in lowered:
-            return _failure(
-                "HeaderDisallowedByPreflightResponse", "preflight", answer.url, origin,
-                "authorization", ctx,
-            )  # fmt: skip
+        # "*" covers every header without credentials. Authorization was meant to be the
+        # exception (Fetch standard), but Chromium and Firefox both still let it through,
+        # with a deprecation warning.
+        covers_authorization = "authorization" in unsafe_headers and "authorization" not in lowered
+        if covers_authorization and warnings is not None:
+            warnings.append(WARNINGS[engine]["authorization-wildcard"])
         return None
     for name in unsafe_headers:
         if name not in lowered:
-            return _failure(
-                "HeaderDisallowedByPreflightResponse", "preflight", answer.url, origin, name, ctx
-            )
+            return fail("HeaderDisallowedByPreflightResponse", name, ctx)
     return None
 
 
 def check_response(
-    answer: Answer, *, origin: str, credentials: bool, method: str = "GET"
+    answer: Answer,
+    *,
+    origin: str,
+    credentials: bool,
+    method: str = "GET",
+    engine: Engine = "chromium",
 ) -> CorsFailure | None:
-    """The access check Chromium runs on the actual answer and on each redirect answer."""
+    """The access check run on the actual answer and on each redirect answer."""
     ctx = FailureContext(method, credentials, answer.status, answer.location)
     step: Step = "redirect" if answer.is_redirect else "actual"
-    access = access_error(
-        answer.get(ACAO), answer.get(ACAC), credentials=credentials, origin=origin, url=answer.url
-    )
+    access = _access(answer, credentials=credentials, origin=origin, engine=engine)
     if access is None:
         return None
     name, parameter = access
-    return _failure(name, step, answer.url, origin, parameter, ctx)
+    return _failure(name, step, answer.url, origin, parameter, ctx, engine)
 
 
 def check_redirect_location(
-    location_url: str, *, current_url: str, origin: str, tainted: bool
+    location_url: str,
+    *,
+    current_url: str,
+    origin: str,
+    tainted: bool,
+    cors_flag: bool = True,
+    engine: Engine = "chromium",
 ) -> CorsFailure | None:
-    """Chromium's CheckRedirectLocation plus the CORS-enabled-scheme check of the next hop."""
+    """Where a redirect may lead, per engine: unsafe schemes, user info, CORS schemes.
+
+    `origin` is the page's origin; `cors_flag` says the request was already in CORS mode
+    (cross-origin) before this redirect."""
     target = urlsplit(location_url)
+    scheme = target.scheme.lower()
     ctx = FailureContext(location=location_url)
     has_credentials = target.username is not None or target.password is not None
-    if has_credentials:
+    cross_origin = tainted or not _same_origin(location_url, origin)
+    # The request is in CORS mode after this hop when it was before, or the hop leaves
+    # the page's origin.
+    cors_after = cors_flag or cross_origin
+
+    def fail(name: str, *, error: str = "", network: bool = False) -> CorsFailure:
         return _failure(
-            "RedirectContainsCredentials", "redirect", current_url, origin, location_url, ctx
-        )
-    if target.scheme not in CORS_SCHEMES:
-        return _failure("CorsDisabledScheme", "redirect", location_url, origin, None, ctx)
+            name, "redirect", current_url, origin, location_url, ctx, engine,
+            error=error, network=network,
+        )  # fmt: skip
+
+    if engine == "chromium":
+        if scheme in CHROMIUM_UNSAFE_REDIRECT_SCHEMES:
+            return fail("UnsafeRedirect", error=UNSAFE_REDIRECT, network=True)
+        if has_credentials and cross_origin:
+            return fail("RedirectContainsCredentials")
+        if has_credentials:
+            return fail("EmbeddedCredentials", error=EMBEDDED_CREDENTIALS_ABORT, network=True)
+    elif scheme in FIREFOX_REFUSED_REDIRECT_SCHEMES:
+        # Firefox refuses it; a CORS message only when the request already was in CORS mode.
+        if cors_flag:
+            return fail("UnsafeRedirect", error=FIREFOX_NETWORK_ERROR)
+        return fail("UnsafeRedirect", error=FIREFOX_PLAIN_NETWORK_ERROR, network=True)
+    elif has_credentials and cors_after:
+        return fail("RedirectContainsCredentials", error=FIREFOX_NETWORK_ERROR)
+    if scheme not in CORS_SCHEMES:
+        return fail("CorsDisabledScheme")
     return None
+
+
+def _same_origin(url: str, origin: str) -> bool:
+    try:
+        return url_origin(url) == origin
+    except ValueError:
+        return False
+
+
+def network_failure(
+    url: str, why: str, chromium_error: str, *, origin: str, cors_flag: bool, engine: Engine
+) -> CorsFailure:
+    """A request that got no answer: Chromium shows the net:: error; Firefox logs
+    CORSDidNotSucceed for a CORS request and nothing for a same-origin one."""
+    ctx = FailureContext()
+    if engine == "chromium":
+        error = chromium_error
+    else:
+        error = FIREFOX_NETWORK_ERROR if cors_flag else FIREFOX_PLAIN_NETWORK_ERROR
+    return _failure(
+        "NetworkError", "actual", url, origin, why, ctx, engine, error=error,
+        network=engine == "chromium" or not cors_flag,
+    )  # fmt: skip
 
 
 def describe(
@@ -375,6 +546,25 @@ def describe(
             f"the request goes to {url}, whose scheme does not support CORS (only http and "
             "https do).",
             "Redirect or call an http(s) URL.",
+        ),
+        "UnsafeRedirect": (
+            f"the redirect from {url} points to {parameter}, a URL a browser will not "
+            "follow a fetch() to (Chromium: net::ERR_UNSAFE_REDIRECT for data:, about:, "
+            "file:, blob:, filesystem:; Firefox: CORS request did not succeed for data:, "
+            "file:, javascript:, blob:, ws:, wss:).",
+            "Redirect to an http(s) URL; hand data to the page in the answer instead.",
+        ),
+        "EmbeddedCredentials": (
+            f"the redirect from {url} points to {parameter}, a URL with user name or "
+            "password; Chromium blocks a page's requests to such URLs (DevTools issue "
+            "RequestedSubresourceWithEmbeddedCredentials), Firefox follows it.",
+            "Redirect to a URL without user:password@.",
+        ),
+        "NetworkError": (
+            f"no answer from {url}: {parameter}. The browser gets a network error, not "
+            "a CORS verdict.",
+            "Make sure the server is up and reachable from the browser, its name resolves, "
+            "and its TLS certificate is valid for that host name and trusted.",
         ),
     }
     message, fix = texts[name] if name in texts else texts[base]

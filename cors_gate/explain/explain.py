@@ -7,12 +7,13 @@ line naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cors_gate.explain.browser import ENGINES, WARNING_TEXT, WARNINGS, Answer, Engine
 from cors_gate.explain.fetch import RequestInputError, classify
 from cors_gate.explain.policy_answers import (
     DecisionView,
@@ -20,7 +21,7 @@ from cors_gate.explain.policy_answers import (
     decide,
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
-from cors_gate.explain.walk import Transport, WalkResult, headers_dict, walk
+from cors_gate.explain.walk import CannotFollow, Transport, WalkResult, headers_dict, walk
 from cors_gate.middleware import SSO_FIX
 from cors_gate.origins import url_origin
 
@@ -137,7 +138,7 @@ def _decision_dict(view: DecisionView, origin: str, path: str) -> dict[str, Any]
     }
 
 
-def _verdict(
+def _engine_verdict(
     result: WalkResult,
     *,
     origin: str,
@@ -146,7 +147,9 @@ def _verdict(
     first_url: str,
     decided: dict[str, Any],
 ) -> dict[str, Any]:
+    """One engine's verdict: ok or the name that engine shows, its warnings, message, fix."""
     failure = result.failure
+    common = {"kind": result.kind, "warnings": list(result.warnings)}
     if failure is None and result.stopped is None:
         last = result.hops[-1].answer if result.hops else None
         status = f" (status {last.status})" if last is not None else ""
@@ -155,22 +158,24 @@ def _verdict(
             if result.kind == "not-cors"
             else f"The browser lets {origin} read the answer{status}."
         )
+        fix = " ".join(WARNING_FIXES[w] for w in result.warnings if w in WARNING_FIXES) or None
         return {
             "ok": True,
-            "chrome_error": None,
-            "firefox_error": None,
+            "error": None,
+            "network_error": False,
             "failed_step": None,
             "message": message,
-            "fix": None,
+            "fix": fix,
             "url": None,
+            "failed_parameter": None,
+            **common,
         }
     if failure is None:
         assert result.stopped is not None
-        fix = SSO_FIX if result.crossed_origin else None
         return {
             "ok": False,
-            "chrome_error": None,
-            "firefox_error": None,
+            "error": None,
+            "network_error": False,
             "failed_step": "redirect" if result.crossed_origin else "actual",
             "message": f"Cannot predict the end: {result.stopped.why}."
             + (
@@ -179,15 +184,21 @@ def _verdict(
                 if result.crossed_origin
                 else ""
             ),
-            "fix": fix,
+            "fix": SSO_FIX if result.crossed_origin else None,
             "url": result.stopped.url,
+            "failed_parameter": None,
+            **common,
         }
     message, fix = failure.message, failure.fix
-    base = failure.chrome_error.removeprefix("Preflight")
-    if result.crossed_origin and url_origin(failure.url) != url_origin(first_url):
+    base = failure.check.removeprefix("Preflight")
+    if (
+        not failure.network
+        and result.crossed_origin
+        and url_origin(failure.url) != url_origin(first_url)
+    ):
         # The seed's case: the failing answer is another site's, after a redirect.
         message = (
-            f"{failure.chrome_error} on {failure.url}: {first_url} redirected this fetch() "
+            f"{failure.error} on {failure.url}: {first_url} redirected this fetch() "
             f"to {url_origin(failure.url)}, and the browser followed it in CORS mode "
             "(with Origin: null). That site does not allow it; nothing in this site's "
             f"allow-list can change that. {message}"
@@ -203,14 +214,78 @@ def _verdict(
             fix = f"{hinted} (cors_gate did not allow it: {detail})."
     return {
         "ok": False,
-        "chrome_error": failure.chrome_error,
-        "firefox_error": failure.firefox_error,
+        "error": failure.error,
+        "network_error": failure.network,
         "failed_step": failure.step,
         "message": message,
         "fix": fix,
         "url": failure.url,
         "failed_parameter": failure.failed_parameter,
+        **common,
     }
+
+
+# The warning names of both engines → what to change so neither warns.
+WARNING_FIXES = {
+    name: WARNING_TEXT[key] for names in WARNINGS.values() for key, name in names.items()
+}
+
+
+def _both_fix(engines: dict[str, dict[str, Any]]) -> str | None:
+    """One fix for both engines: each distinct fix of a failing (or warning) engine, once."""
+    fixes: list[str] = []
+    for verdict in engines.values():
+        fix = verdict["fix"]
+        if fix and fix not in fixes:
+            fixes.append(fix)
+    return " ".join(fixes) or None
+
+
+def _same_verdict(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["ok"] == b["ok"] and a["failed_step"] == b["failed_step"] and a["url"] == b["url"]
+
+
+def _browser(engines: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The first version's `browser` object: Chromium's fields, Firefox's name, and the fix
+    for both; the message says so when the engines disagree."""
+    chromium, firefox = engines["chromium"], engines["firefox"]
+    message = chromium["message"]
+    if not _same_verdict(chromium, firefox):
+        if firefox["ok"]:
+            message += f" Firefox lets it through: {firefox['message']}"
+        else:
+            message += f" Firefox blocks it ({firefox['error']}): {firefox['message']}"
+    return {
+        "ok": chromium["ok"],
+        "chrome_error": chromium["error"],
+        "firefox_error": firefox["error"],
+        "failed_step": chromium["failed_step"],
+        "message": message,
+        "fix": _both_fix(engines),
+        "url": chromium["url"],
+        "failed_parameter": chromium["failed_parameter"],
+    }
+
+
+class _Replay:
+    """Sends each distinct request once: the second engine's walk reuses the first's
+    answers (no second POST to a live view), and asks only what the first did not."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.transport = transport
+        self.seen: dict[tuple[str, str, tuple[tuple[str, str], ...]], Answer | CannotFollow] = {}
+
+    def send(self, method: str, url: str, headers: Sequence[tuple[str, str]]) -> Answer:
+        key = (method, url, tuple(headers))
+        if key not in self.seen:
+            try:
+                self.seen[key] = self.transport.send(method, url, headers)
+            except CannotFollow as stop:
+                self.seen[key] = stop
+        found = self.seen[key]
+        if isinstance(found, CannotFollow):
+            raise found
+        return found
 
 
 def explain(
@@ -254,18 +329,23 @@ def explain(
         transport = PolicyTransport(site_url())
 
     decision = decide(origin, target_path)
+    replay = _Replay(transport)
+    results: dict[Engine, WalkResult] = {}
     try:
-        result = walk(
-            transport,
-            origin=origin,
-            method=method,
-            headers=pairs,
-            credentials=credentials == "include",
-            url=target,
-        )
+        for engine in ENGINES:
+            results[engine] = walk(
+                replay,
+                origin=origin,
+                method=method,
+                headers=pairs,
+                credentials=credentials == "include",
+                url=target,
+                engine=engine,
+            )
     finally:
         if http is not None:
             http.close()
+    result = results["chromium"]
     if result.stopped is not None and len(result.hops) == 1 and result.hops[0].answer is None:
         raise ExplainError(f"url: {result.stopped.why}")
     actual = _status_headers(result, "actual")
@@ -277,6 +357,17 @@ def explain(
         actual = {"status": answer.status, "headers": headers_dict(answer.headers)}
 
     decided = _decision_dict(decision, origin, target_path)
+    engines: dict[str, dict[str, Any]] = {
+        engine: _engine_verdict(
+            results[engine],
+            origin=origin,
+            decision=decision,
+            path=target_path,
+            first_url=target,
+            decided=decided,
+        )
+        for engine in ENGINES
+    }
     request: dict[str, Any] = {
         "origin": origin,
         "method": classification.method,
@@ -293,14 +384,8 @@ def explain(
         "preflight": _status_headers(result, "preflight"),
         "actual": actual,
         "hops": [hop.as_dict() for hop in result.hops],
-        "browser": _verdict(
-            result,
-            origin=origin,
-            decision=decision,
-            path=target_path,
-            first_url=target,
-            decided=decided,
-        ),
+        "browser": _browser(engines),
+        "engines": engines,
         "notes": list(classification.notes),
     }
 

@@ -9,6 +9,10 @@ Chromium's network service applies them, so that the verdict agrees with DevTool
   unsafe (not only the one that crossed the line);
 * Chromium also safelists a few client-hint names (``DPR``, ``Width``, ``Save-Data`` …)
   with a valid value; they are reported as notes because Fetch itself does not list them.
+  Firefox does not: the same request is preflighted there (``engine="firefox"``);
+* a ``Range`` bound must fit the engine's integer: Chromium's parser refuses 2^63-1 and
+  above (a signed 64-bit position plus one), Firefox's accepts up to 2^64-1 (unsigned);
+  a bound it refuses makes the header unsafe, so the request is preflighted.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Kind = Literal["not-cors", "simple", "preflight"]
+Engine = Literal["chromium", "firefox"]
 
 SAFELISTED_METHODS = frozenset({"GET", "HEAD", "POST"})
 # fetch() upper-cases only these six; any other method is sent (and compared) as written.
@@ -82,6 +87,8 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 _UNSAFE_BYTES = frozenset(b'"():<>?@[\\]{}\x7f') | (frozenset(range(0x20)) - {0x09})
 _LANGUAGE_BYTES = frozenset(string.ascii_letters.encode() + string.digits.encode() + b" *,-.;=")
 _SIMPLE_RANGE = re.compile(r"bytes=(\d+)-(\d*)\Z")
+# The largest Range bound each engine's parser accepts (measured against both browsers).
+RANGE_LIMITS: dict[Engine, int] = {"chromium": 2**63 - 2, "firefox": 2**64 - 1}
 _HTTP_WHITESPACE = " \t\r\n"
 
 
@@ -165,7 +172,7 @@ def _mime_essence(value: str) -> str | None:
     return essence
 
 
-def header_value_problem(name: str, value: str) -> Reason | None:
+def header_value_problem(name: str, value: str, engine: Engine = "chromium") -> Reason | None:
     """Why one (lower-case name, value) pair is not CORS-safelisted, or None when it is."""
     raw = value.encode("latin-1")
     if name not in SAFELISTED_NAMES:
@@ -223,6 +230,15 @@ def header_value_problem(name: str, value: str) -> Reason | None:
                 "bytes=N-M (N <= M)",
                 name,
             )
+        assert match is not None
+        limit = RANGE_LIMITS[engine]
+        if any(int(bound) > limit for bound in match.groups() if bound):
+            return Reason(
+                "range-too-large",
+                f"range: a bound in {value!r} is above {limit}, the largest "
+                f"{engine.capitalize()}'s parser accepts",
+                name,
+            )
     return None
 
 
@@ -248,6 +264,7 @@ def classify(
     headers: Iterable[tuple[str, str]],
     *,
     cross_origin: bool = True,
+    engine: Engine = "chromium",
 ) -> Classification:
     """Classify a request made by fetch()/XHR in "cors" mode.
 
@@ -279,10 +296,14 @@ def classify(
     unsafe: list[str] = []
     safe: list[tuple[str, str]] = []
     for name, value in kept:
-        problem = header_value_problem(name, value)
+        problem = header_value_problem(name, value, engine)
         if problem is None:
             safe.append((name, value))
-        elif problem.code == "header-not-safelisted" and _chromium_safelists(name, value):
+        elif (
+            engine == "chromium"
+            and problem.code == "header-not-safelisted"
+            and _chromium_safelists(name, value)
+        ):
             notes.append(
                 f"{name} is a client hint Chromium safelists (Fetch does not): Chromium sends "
                 "no preflight for it, other browsers may"

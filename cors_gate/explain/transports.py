@@ -36,11 +36,16 @@ class HttpTransport:
                 allow_redirects=False,
                 timeout=self.timeout,
             )
+        except requests.exceptions.ConnectTimeout:
+            why = f"no connection to {url} within {self.timeout:g} s"
+            raise CannotFollow(url, why, "net::ERR_CONNECTION_TIMED_OUT") from None
         except requests.Timeout:
+            # Connected, but no answer yet: a browser keeps waiting, so there is nothing
+            # to predict.
             raise CannotFollow(url, f"no answer from {url} within {self.timeout:g} s") from None
         except requests.RequestException as exc:
-            reason = _short_reason(exc)
-            raise CannotFollow(url, f"cannot reach {url}: {reason}") from None
+            reason, net_error = _network_error(exc)
+            raise CannotFollow(url, f"cannot reach {url}: {reason}", net_error) from None
         pairs = list(response.raw.headers.items()) if response.raw is not None else []
         response.close()
         return Answer.build(url, response.status_code, pairs)
@@ -49,12 +54,38 @@ class HttpTransport:
         self.session.close()
 
 
-def _short_reason(exc: BaseException) -> str:
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "No route to host"):
+# (text in the exception, what to say, the net:: error Chromium shows for it)
+_NETWORK_ERRORS = (
+    ("certificate has expired", "the TLS certificate has expired", "net::ERR_CERT_DATE_INVALID"),
+    ("doesn't match", "the TLS certificate is for another host name",
+     "net::ERR_CERT_COMMON_NAME_INVALID"),
+    ("Hostname mismatch", "the TLS certificate is for another host name",
+     "net::ERR_CERT_COMMON_NAME_INVALID"),
+    ("CERTIFICATE_VERIFY_FAILED", "the TLS certificate is not trusted",
+     "net::ERR_CERT_AUTHORITY_INVALID"),
+    ("SSLError", "the TLS handshake failed", "net::ERR_SSL_PROTOCOL_ERROR"),
+    ("Connection refused", "connection refused", "net::ERR_CONNECTION_REFUSED"),
+    ("Name or service not known", "the host name does not resolve",
+     "net::ERR_NAME_NOT_RESOLVED"),
+    ("No address associated", "the host name does not resolve", "net::ERR_NAME_NOT_RESOLVED"),
+    ("Temporary failure in name resolution", "the host name does not resolve",
+     "net::ERR_NAME_NOT_RESOLVED"),
+    ("No route to host", "no route to host", "net::ERR_ADDRESS_UNREACHABLE"),
+    ("Connection reset", "the connection was reset", "net::ERR_CONNECTION_RESET"),
+    ("RemoteDisconnected", "the server closed the connection without an answer",
+     "net::ERR_EMPTY_RESPONSE"),
+)  # fmt: skip
+
+
+def _network_error(exc: BaseException) -> tuple[str, str]:
+    """What went wrong, in a few words, and the net:: error Chromium shows for it."""
+    text = f"{type(exc).__name__} {exc!r} {exc}"
+    if isinstance(exc, requests.exceptions.SSLError):
+        text = "SSLError " + text
+    for marker, reason, net_error in _NETWORK_ERRORS:
         if marker in text:
-            return marker.lower()
-    return type(exc).__name__
+            return reason, net_error
+    return type(exc).__name__, "net::ERR_FAILED"
 
 
 class DjangoClientTransport(SiteTransport):

@@ -13,6 +13,11 @@ the checks in `browser.py`. Redirect handling follows Chromium's CorsURLLoader:
 * a CORS-unsafe header that survives causes a new preflight to the new URL;
 * `Location` with user:password is RedirectContainsCredentials;
 * at most 20 redirects.
+
+The same walk runs once per engine (`engine=`): the classification (which headers are
+safelisted), the checks and the names differ where the engines do (see `browser.py`).
+A transport that cannot reach a server says so with the net:: error Chromium would show;
+the walk turns that into each engine's network-error outcome.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ from typing import Any, Protocol
 from urllib.parse import urljoin, urlsplit
 
 from cors_gate.explain.browser import (
+    WARNINGS,
     Answer,
     CorsFailure,
+    Engine,
     check_preflight,
     check_redirect_location,
     check_response,
+    network_failure,
 )
 from cors_gate.explain.fetch import classify
 from cors_gate.origins import url_origin
@@ -43,12 +51,15 @@ class Transport(Protocol):
 
 
 class CannotFollow(Exception):
-    """The transport cannot reach `url` (e.g. another site in --in-process mode)."""
+    """The transport cannot reach `url`: another site in --in-process mode (explain cannot
+    know the answer), or, with `network_error` (Chromium's net:: name), a server that gave
+    no answer at all (the browser cannot either: that is a prediction)."""
 
-    def __init__(self, url: str, why: str) -> None:
+    def __init__(self, url: str, why: str, network_error: str | None = None) -> None:
         super().__init__(why)
         self.url = url
         self.why = why
+        self.network_error = network_error
 
 
 class SiteTransport:
@@ -110,6 +121,8 @@ class WalkResult:
     stopped: CannotFollow | None = None
     crossed_origin: bool = False  # a redirect led to an origin other than the first URL's
     kind: str = "simple"
+    engine: Engine = "chromium"
+    warnings: list[str] = field(default_factory=list)  # deprecations on a request let through
 
     def first(self, step: str) -> Hop | None:
         return next((h for h in self.hops if h.step == step), None)
@@ -138,9 +151,10 @@ def walk(
     headers: Sequence[tuple[str, str]],
     credentials: bool,
     url: str,
+    engine: Engine = "chromium",
 ) -> WalkResult:
-    """Follow one fetch() from `origin` to `url` the way Chromium would."""
-    result = WalkResult()
+    """Follow one fetch() from `origin` to `url` the way `engine` would."""
+    result = WalkResult(engine=engine)
     first_origin = url_origin(url)
     current_url = url
     current_headers = list(headers)
@@ -150,14 +164,14 @@ def walk(
         # Once set, the CORS flag stays set for the rest of the redirect chain.
         cors_flag = cors_flag or origin == "null" or url_origin(current_url) != origin
         sent_origin = "null" if tainted else origin
-        classification = classify(method, current_headers, cross_origin=cors_flag)
+        classification = classify(method, current_headers, cross_origin=cors_flag, engine=engine)
         if redirects == 0:
             result.kind = classification.kind
         if cors_flag and urlsplit(current_url).scheme not in ("http", "https"):
-            failure = check_redirect_location(
-                current_url, current_url=current_url, origin=sent_origin, tainted=tainted
-            )
-            result.failure = failure
+            result.failure = check_redirect_location(
+                current_url, current_url=current_url, origin=origin, tainted=tainted,
+                engine=engine,
+            )  # fmt: skip
             return result
         if cors_flag and classification.needs_preflight:
             pre_headers = [
@@ -175,18 +189,18 @@ def walk(
             try:
                 hop.answer = transport.send("OPTIONS", current_url, pre_headers)
             except CannotFollow as stop:
-                hop.note = stop.why
-                result.stopped = stop
-                return result
+                return _cannot_follow(result, hop, stop, origin, cors_flag)
             failure = check_preflight(
                 hop.answer,
                 origin=sent_origin,
                 credentials=credentials,
                 method=classification.method,
                 unsafe_headers=classification.unsafe_header_names,
+                engine=engine,
+                warnings=result.warnings,
             )
             if failure is not None:
-                hop.error = failure.chrome_error
+                hop.error = failure.error
                 result.failure = failure
                 return result
         sent = list(classification.headers)
@@ -198,16 +212,14 @@ def walk(
         try:
             hop.answer = transport.send(classification.method, current_url, sent)
         except CannotFollow as stop:
-            hop.note = stop.why
-            result.stopped = stop
-            return result
+            return _cannot_follow(result, hop, stop, origin, cors_flag)
         answer = hop.answer
         if cors_flag:
             failure = check_response(
-                answer, origin=sent_origin, credentials=credentials, method=method
+                answer, origin=sent_origin, credentials=credentials, method=method, engine=engine
             )
             if failure is not None:
-                hop.error = failure.chrome_error
+                hop.error = failure.error
                 result.failure = failure
                 return result
         if not answer.is_redirect:
@@ -215,11 +227,14 @@ def walk(
         location = answer.location or ""
         new_url = urljoin(current_url, location)
         failure = check_redirect_location(
-            new_url, current_url=current_url, origin=sent_origin, tainted=tainted
-        )
+            new_url, current_url=current_url, origin=origin, tainted=tainted,
+            cors_flag=cors_flag, engine=engine,
+        )  # fmt: skip
         if failure is not None:
-            hop.error = failure.chrome_error
+            hop.error = failure.error
             result.failure = failure
+            if failure.check == "EmbeddedCredentials":
+                result.warnings.append(WARNINGS[engine]["embedded-credentials"])
             return result
         if url_origin(new_url) != url_origin(current_url) and origin != url_origin(current_url):
             tainted = True
@@ -238,4 +253,20 @@ def walk(
     result.stopped = CannotFollow(
         current_url, "more than 20 redirects: net::ERR_TOO_MANY_REDIRECTS"
     )
+    return result
+
+
+def _cannot_follow(
+    result: WalkResult, hop: Hop, stop: CannotFollow, origin: str, cors_flag: bool
+) -> WalkResult:
+    hop.note = stop.why
+    if stop.network_error is None:
+        result.stopped = stop
+        return result
+    failure = network_failure(
+        stop.url, stop.why, stop.network_error, origin=origin, cors_flag=cors_flag,
+        engine=result.engine,
+    )  # fmt: skip
+    hop.error = failure.error
+    result.failure = failure
     return result

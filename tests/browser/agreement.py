@@ -1,7 +1,9 @@
-"""Run one request in Chromium and ask ``cors_gate_explain`` about the same request.
+"""Run one request in Chromium and in Firefox, and ask ``cors_gate_explain`` about it.
 
-The agreement bar of issue 8: for every scenario, explain's ``browser.chrome_error`` (or
-``ok``) must be exactly what Chromium did. A mismatch fails the test with both verdicts.
+The agreement bar: for every scenario, explain's verdict for each engine
+(``engines.chromium`` / ``engines.firefox``: ``ok``, or the name that engine shows) and
+whether it sends a preflight must be exactly what that browser did. A mismatch fails the
+test with both verdicts.
 
 Explain runs in each mode that can know the answer:
 * ``url``: real HTTP to the live server (redirects followed to other loopback servers);
@@ -17,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cors_gate.explain import explain
+from cors_gate.explain.browser import WARNINGS
 
+from .firefox import FirefoxVerdict
 from .harness import BrowserProbe, BrowserVerdict
 
 ALL_MODES = ("url", "in-process", "policy")
@@ -42,12 +46,12 @@ class Request:
         return "null" if self.sandboxed else self.page_origin
 
 
-def predicted(report: dict[str, Any]) -> str:
-    """Explain's verdict in Chromium's vocabulary: ``ok`` or the corsError name."""
-    browser = report["browser"]
-    if browser["ok"]:
+def predicted(report: dict[str, Any], engine: str = "chromium") -> str:
+    """Explain's verdict for one engine in that engine's vocabulary: ``ok`` or its name."""
+    verdict = report["engines"][engine]
+    if verdict["ok"]:
         return "ok"
-    return browser["chrome_error"] or f"no prediction ({browser['message']})"
+    return verdict["error"] or f"no prediction ({verdict['message']})"
 
 
 def ask_explain(request: Request, mode: str, site_url: str) -> dict[str, Any]:
@@ -63,6 +67,31 @@ def ask_explain(request: Request, mode: str, site_url: str) -> dict[str, Any]:
     )
 
 
+# The deprecation warnings explain models; a browser's other warnings are not its business.
+KNOWN_WARNINGS = frozenset(name for names in WARNINGS.values() for name in names.values())
+
+
+def known(warnings: Sequence[str]) -> tuple[str, ...]:
+    return tuple(w for w in warnings if w in KNOWN_WARNINGS)
+
+
+def run_firefox(probe: BrowserProbe, request: Request) -> tuple[FirefoxVerdict, bool]:
+    """Firefox's verdict, and whether a preflight reached the suite's servers."""
+    mark = probe.log.mark()
+    verdict = probe.firefox.run_fetch(
+        request.page_origin,
+        request.url,
+        request.method,
+        request.headers,
+        request.credentials,
+        request.body,
+        sandboxed=request.sandboxed,
+        api=request.api,
+    )
+    preflighted = any(r.method == "OPTIONS" for r in probe.log.since(mark))
+    return verdict, preflighted
+
+
 def judge(
     probe: BrowserProbe,
     request: Request,
@@ -70,8 +99,10 @@ def judge(
     expect: str,
     site_url: str,
     modes: Sequence[str] = ALL_MODES,
+    expect_firefox: str | None = None,
 ) -> tuple[BrowserVerdict, dict[str, dict[str, Any]]]:
-    """Chromium's verdict (asserted against ``expect``) and explain's, which must agree."""
+    """Chromium's verdict (asserted against ``expect``), Firefox's (against
+    ``expect_firefox`` when given), and explain's for each engine, which must agree."""
     verdict = probe.run_fetch(
         request.page_origin,
         request.url,
@@ -82,20 +113,28 @@ def judge(
         sandboxed=request.sandboxed,
         api=request.api,
     )
+    firefox, firefox_preflighted = run_firefox(probe, request)
     reports = {mode: ask_explain(request, mode, site_url) for mode in modes}
     # The harness's two witnesses must agree too: preflights DevTools saw leave, and arrive.
     assert sum(1 for method, _ in verdict.sent if method == "OPTIONS") == verdict.options_count
-    chromium_preflighted = bool(verdict.received("OPTIONS"))
+    observed = {
+        "chromium": (verdict.outcome, bool(verdict.received("OPTIONS")), known(verdict.warnings)),
+        "firefox": (firefox.outcome, firefox_preflighted, known(firefox.warnings)),
+    }
     disagreements = [
-        f"explain --{mode} predicted {predicted(report)!r} "
-        f"(kind {report['kind']}, decision {report['decision']['reason']})"
+        f"explain --{mode} predicted {predicted(report, engine)!r} for {engine} "
+        f"(kind {report['engines'][engine]['kind']}, warnings "
+        f"{report['engines'][engine]['warnings']}, decision {report['decision']['reason']})"
         for mode, report in reports.items()
-        if predicted(report) != verdict.outcome
-        or (report["kind"] == "preflight") != chromium_preflighted
+        for engine, (outcome, preflighted, warnings) in observed.items()
+        if predicted(report, engine) != outcome
+        or (report["engines"][engine]["kind"] == "preflight") != preflighted
+        or tuple(report["engines"][engine]["warnings"]) != warnings
     ]
     assert verdict.outcome == expect, f"Chromium did {verdict.outcome!r}, expected {expect!r}"
-    assert not disagreements, (
-        f"Chromium did {verdict.outcome!r} (preflight sent: {chromium_preflighted}); "
-        + "; ".join(disagreements)
-    )
+    if expect_firefox is not None:
+        assert firefox.outcome == expect_firefox, (
+            f"Firefox did {firefox.outcome!r}, expected {expect_firefox!r}"
+        )
+    assert not disagreements, f"browsers did {observed}; " + "; ".join(disagreements)
     return verdict, reports

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from .firefox import Firefox
 from .harness import CHROMIUM, CHROMIUM_ARGS, BrowserProbe
 from .servers import DjangoServer, PageServer, RequestLog, django_handler
 
@@ -142,9 +143,11 @@ def without_cors_gate(use_middleware: Callable[[list[str]], None]) -> None:
 
 @pytest.fixture
 def probe(
-    site: Site, chromium: object, transactional_db: None, settings: object
+    site: Site, chromium: object, firefox: Firefox, transactional_db: None, settings: object
 ) -> Iterator[BrowserProbe]:
-    """A fresh browser context (no cookies, empty preflight cache) with one probed page."""
+    """A fresh browser context (no cookies, empty preflight cache) with one probed page,
+    and the session's Firefox (``probe.firefox``), whose cookies, caches and connections
+    each test clears when it ends."""
     from django.conf import settings as django_settings
     from django.core.cache import caches
 
@@ -158,8 +161,9 @@ def probe(
     site.django.recorder.apps.setdefault("default", _LazyDefault(django_settings.MIDDLEWARE))
     context = chromium.new_context()  # type: ignore[attr-defined]
     page = context.new_page()
-    yield BrowserProbe(page, site.log)
+    yield BrowserProbe(page, site.log, firefox)
     context.close()
+    firefox.forget()  # and close its connections, as closing the context does Chromium's
 
 
 def _forget_gate_state() -> None:

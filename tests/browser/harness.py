@@ -2,8 +2,10 @@
 
 The verdict comes from two independent places: the page (did ``fetch`` resolve, which
 headers could script read) and the DevTools protocol (``Network.loadingFailed`` →
-``corsErrorStatus.corsError``, the name DevTools prints). The servers' request log says
-how many preflights really reached a server.
+``corsErrorStatus.corsError``, the name DevTools prints, or its ``errorText`` — a
+``net::`` error — when the request failed outside CORS; ``Audits.issueAdded`` for the
+deprecation warnings DevTools shows). The servers' request log says how many preflights
+really reached a server.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from playwright.sync_api import CDPSession, Frame, Page
 
+from .firefox import Firefox
 from .servers import LoggedRequest, RequestLog
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,13 +50,16 @@ class BrowserVerdict:
     page_origin: str | None = None  # self.origin inside the page ("null" when sandboxed)
     requests: tuple[LoggedRequest, ...] = ()  # what the suite's servers received
     sent: tuple[tuple[str, str], ...] = ()  # (method, url) Chromium reported sending
+    net_error: str | None = None  # DevTools' errorText (net::…) of the failed request
+    warnings: tuple[str, ...] = ()  # DevTools deprecation issues raised by this request
 
     @property
     def outcome(self) -> str:
-        """``"ok"`` or the corsError name, the vocabulary explain predicts in."""
+        """``"ok"``, the corsError name, or the ``net::`` error when the request failed
+        outside CORS: the vocabulary explain predicts in."""
         if self.ok:
             return "ok"
-        return self.cors_error or f"failed without a CORS error: {self.error_text}"
+        return self.cors_error or self.net_error or f"failed: {self.error_text}"
 
     def received(self, method: str, server: str = "django") -> list[LoggedRequest]:
         return [r for r in self.requests if r.method == method and r.server == server]
@@ -62,15 +68,25 @@ class BrowserVerdict:
 class BrowserProbe:
     """One Playwright page plus a DevTools session that records CORS failures."""
 
-    def __init__(self, page: Page, log: RequestLog) -> None:
+    def __init__(self, page: Page, log: RequestLog, firefox: Firefox | None = None) -> None:
         self.page = page
         self.log = log
+        self._firefox = firefox
         self.cdp: CDPSession = page.context.new_cdp_session(page)
         self.cdp.send("Network.enable")
+        self.cdp.send("Audits.enable")
         self.failures: list[dict[str, Any]] = []
         self.sent: list[dict[str, Any]] = []
+        self.issues: list[dict[str, Any]] = []
         self.cdp.on("Network.loadingFailed", lambda event: self.failures.append(event))
         self.cdp.on("Network.requestWillBeSent", lambda event: self.sent.append(event))
+        self.cdp.on("Audits.issueAdded", lambda event: self.issues.append(event["issue"]))
+
+    @property
+    def firefox(self) -> Firefox:
+        """The session's Firefox, the second judge (see firefox.py)."""
+        assert self._firefox is not None, "this probe was made without Firefox"
+        return self._firefox
 
     def _frame(self, page_origin: str, sandboxed: bool) -> Frame:
         target = f"{page_origin}/{'sandbox' if sandboxed else 'runner'}.html"
@@ -93,6 +109,16 @@ class BrowserProbe:
             f["corsErrorStatus"]["corsError"] for f in self.failures if f.get("corsErrorStatus")
         ]
 
+    def net_errors(self) -> list[str]:
+        return [f["errorText"] for f in self.failures if f.get("errorText")]
+
+    def deprecations(self) -> list[str]:
+        return [
+            i["details"]["deprecationIssueDetails"]["type"]
+            for i in self.issues
+            if i.get("code") == "DeprecationIssue"
+        ]
+
     def run_fetch(
         self,
         page_origin: str,
@@ -109,6 +135,7 @@ class BrowserProbe:
         frame = self._frame(page_origin, sandboxed)
         self.failures.clear()
         self.sent.clear()
+        self.issues.clear()
         mark = self.log.mark()
         result: dict[str, Any] = frame.evaluate(
             "(o) => window.corsProbe(o)",
@@ -123,9 +150,15 @@ class BrowserProbe:
         )
         if not result["ok"]:
             # The page's promise can settle before DevTools delivers loadingFailed.
+            # A CORS failure's loadingFailed carries the corsError; a failure outside CORS
+            # only a net:: errorText, and a failed preflight may report its own first.
             deadline = time.monotonic() + 3
             while not self.cors_errors() and time.monotonic() < deadline:
+                if self.net_errors():
+                    deadline = min(deadline, time.monotonic() + 0.3)
                 self.page.wait_for_timeout(25)
+        else:
+            self.page.wait_for_timeout(100)  # a deprecation issue can trail the answer
         errors = self.cors_errors()
         received = self.log.since(mark)
         if len(self.sent) < len(received):  # DevTools events may trail the servers' log
@@ -141,4 +174,6 @@ class BrowserProbe:
             page_origin=result.get("origin"),
             requests=tuple(received),
             sent=tuple((e["request"]["method"], e["request"]["url"]) for e in self.sent),
+            net_error=(self.net_errors() or [None])[-1] if not result["ok"] else None,
+            warnings=tuple(self.deprecations()),
         )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 LOOPBACK = "127.0.0.1"
@@ -209,6 +210,15 @@ class _PageHandler(BaseHTTPRequestHandler):
         if self.server.role == "idp":
             # Okta's sign-in page: HTML, and no Access-Control-* headers at all.
             self._send(200, b"<html><body>Sign in</body></html>", "text/html")
+            return
+        if path == "/bounce":
+            # A same-origin redirect, to whatever ``?to=`` says (user info, data:, …).
+            target = parse_qs(urlsplit(self.path).query).get("to", ["/runner.html"])[0]
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
             return
         name = path.lstrip("/") or "runner.html"
         target = (STATIC_DIR / name).resolve()

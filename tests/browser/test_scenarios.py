@@ -439,6 +439,7 @@ def test_operator_commands_end_to_end(probe: BrowserProbe, site: Site) -> None:
     url = f"{site.api}/tb/echo/"
     for method, headers in (("PATCH", CUSTOM), ("DELETE", {})):
         verdict = probe.run_fetch(site.other_page, url, method, headers, "include")
+        firefox = probe.firefox.run_fetch(site.other_page, url, method, headers, "include")
         out = StringIO()
         args = ["--origin", site.other_page, "--method", method, "--url", url]
         for name, value in headers.items():
@@ -447,6 +448,8 @@ def test_operator_commands_end_to_end(probe: BrowserProbe, site: Site) -> None:
         report = json.loads(out.getvalue())
         predicted = "ok" if report["browser"]["ok"] else report["browser"]["chrome_error"]
         assert verdict.outcome == predicted, (method, verdict.outcome, predicted)
+        in_firefox = report["engines"]["firefox"]
+        assert firefox.outcome == ("ok" if in_firefox["ok"] else in_firefox["error"]), method
         if method == "PATCH":
             assert verdict.ok and verdict.headers.get("x-request-id") == "req-42"
         else:

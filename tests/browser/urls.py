@@ -17,5 +17,8 @@ urlpatterns = [
     path("tb/cached/", views.cached),
     path("tb/bounce/", views.bounce),
     path("tb/items/", views.Items.as_view()),
+    path("tb/raw-redirect/", views.raw_redirect),
+    path("tb/wildcard-cors/", views.wildcard_cors),
+    path("tb/hand-allow-origin/", views.hand_allow_origin),
     *project_urlpatterns,
 ]

@@ -100,3 +100,35 @@ class Items(APIView):
 
     def post(self, request: Request) -> Response:
         return Response({"created": True}, status=201)
+
+
+@csrf_exempt
+def raw_redirect(request: HttpRequest) -> HttpResponse:
+    """A 302 to ``?to=`` as written (Django's own redirect refuses data: and about:), with
+    ``Access-Control-Allow-Origin: *`` so the redirect answer itself passes CORS."""
+    response = HttpResponse(status=302)
+    response["Location"] = request.GET["to"]
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@csrf_exempt
+def hand_allow_origin(request: HttpRequest) -> HttpResponse:
+    """Sends the request's Origin and ``?also=`` as one Access-Control-Allow-Origin line, as
+    a proxy that appends its own value to the application's does."""
+    response = JsonResponse({"method": request.method})
+    origin = request.headers.get("Origin", "")
+    response["Access-Control-Allow-Origin"] = f"{origin}, {request.GET['also']}"
+    return response
+
+
+@csrf_exempt
+def wildcard_cors(request: HttpRequest) -> HttpResponse:
+    """CORS by hand with wildcards everywhere (cors_gate itself refuses '*' as a header
+    name): ``Access-Control-Allow-Headers: *`` without credentials."""
+    response = HttpResponse(status=204) if request.method == "OPTIONS" else echo(request)
+    response["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response["Access-Control-Allow-Methods"] = "*"
+        response["Access-Control-Allow-Headers"] = "*"
+    return response

@@ -105,3 +105,23 @@ def test_live_url_mode_is_for_superusers_only(page: str) -> None:
     assert "live URL" in html
     response = staff(superuser=True).post(page, form(mode="url", url=""))
     assert response.context["form"].errors["url"] == ["url: give the URL to call in live-URL mode"]
+
+
+def test_engines_that_disagree_are_shown_side_by_side(page: str) -> None:
+    """DPR is a client hint Chromium safelists and Firefox does not: with Content-Type the
+    only allowed header, the request works in Chromium and fails in Firefox."""
+    data = form(method="GET", headers="DPR: 2", credentials="omit")
+    html = staff().post(page, data).content.decode()
+    assert 'id="cors-gate-engines"' in html
+    assert "The engines disagree" in html
+    chromium = html.split('class="engine-chromium"')[1].split("</tr>")[0]
+    firefox = html.split('class="engine-firefox"')[1].split("</tr>")[0]
+    assert "works" in chromium
+    assert "fails: CORSMissingAllowHeaderFromPreflight" in firefox
+    assert "Add dpr to the policy&#x27;s allowed headers" in html  # the fix for both
+
+
+def test_engines_that_agree_get_one_verdict(page: str) -> None:
+    html = staff().post(page, form()).content.decode()
+    assert 'id="cors-gate-engines"' not in html
+    assert "Blocked: HeaderDisallowedByPreflightResponse" in html

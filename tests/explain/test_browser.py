@@ -204,17 +204,110 @@ def test_wildcard_methods_and_headers_only_without_credentials() -> None:
     assert preflight(204, no_cred, credentials=False) is None
 
 
-def test_wildcard_never_covers_authorization() -> None:
+def test_wildcard_covers_authorization_with_a_deprecation_warning() -> None:
+    """Fetch says '*' never covers Authorization; Chromium 156 and Firefox 153 still let it
+    through without credentials, each with its own deprecation warning."""
     headers = [
         ("Access-Control-Allow-Origin", "*"),
         ("Access-Control-Allow-Methods", "PUT"),
         ("Access-Control-Allow-Headers", "*"),
     ]
-    failure = preflight(204, headers, credentials=False, unsafe=("authorization", "x-a"))
-    assert name(failure) == "HeaderDisallowedByPreflightResponse"
-    assert failure is not None and failure.failed_parameter == "authorization"
-    headers[2] = ("Access-Control-Allow-Headers", "*, Authorization")
-    assert preflight(204, headers, credentials=False, unsafe=("authorization", "x-a")) is None
+    for engine, warning in (
+        ("chromium", "AuthorizationCoveredByWildcard"),
+        ("firefox", "CORSAllowHeaderFromPreflightDeprecation"),
+    ):
+        warnings: list[str] = []
+        answer = Answer.build(URL, 204, headers)
+        failure = check_preflight(
+            answer,
+            origin=ORIGIN,
+            credentials=False,
+            method="PUT",
+            unsafe_headers=("authorization", "x-a"),
+            engine=engine,
+            warnings=warnings,
+        )
+        assert failure is None
+        assert warnings == [warning]
+    listed = [*headers[:2], ("Access-Control-Allow-Headers", "*, Authorization")]
+    warnings = []
+    answer = Answer.build(URL, 204, listed)
+    assert (
+        check_preflight(
+            answer,
+            origin=ORIGIN,
+            credentials=False,
+            method="PUT",
+            unsafe_headers=("authorization",),
+            warnings=warnings,
+        )
+        is None
+    )
+    assert warnings == []  # listed by name: no warning
+
+
+def test_firefox_reads_one_allow_origin_line_with_a_list_as_a_mismatch() -> None:
+    one_line = [("Access-Control-Allow-Origin", f"{ORIGIN}, https://b.example.com")]
+    two_lines = [("Access-Control-Allow-Origin", ORIGIN)] * 2
+    for headers, chromium, firefox in (
+        (one_line, "MultipleAllowOriginValues", "CORSAllowOriginNotMatchingOrigin"),
+        (two_lines, "MultipleAllowOriginValues", "CORSMultipleAllowOriginNotAllowed"),
+    ):
+        answer = Answer.build(URL, 200, headers)
+        seen = {
+            engine: check_response(answer, origin=ORIGIN, credentials=False, engine=engine)
+            for engine in ("chromium", "firefox")
+        }
+        assert seen["chromium"] is not None and seen["chromium"].error == chromium
+        assert seen["firefox"] is not None and seen["firefox"].error == firefox
+
+
+def test_firefox_checks_the_method_before_parsing_allow_headers() -> None:
+    headers = [
+        *GOOD_CRED,
+        ("Access-Control-Allow-Methods", "GET"),
+        ("Access-Control-Allow-Headers", "(x)"),
+    ]
+    answer = Answer.build(URL, 204, headers)
+    kwargs = {"origin": ORIGIN, "credentials": True, "method": "PUT", "unsafe_headers": ["x-a"]}
+    chromium = check_preflight(answer, **kwargs)  # type: ignore[arg-type]
+    firefox = check_preflight(answer, engine="firefox", **kwargs)  # type: ignore[arg-type]
+    assert chromium is not None and chromium.error == "InvalidAllowHeadersPreflightResponse"
+    assert firefox is not None and firefox.error == "CORSMethodNotFound"
+
+
+@pytest.mark.parametrize(
+    ("location", "same_origin_start", "chromium", "firefox"),
+    [
+        ("data:text/plain,hi", False, "net::ERR_UNSAFE_REDIRECT", "CORSDidNotSucceed"),
+        ("data:text/plain,hi", True, "net::ERR_UNSAFE_REDIRECT", "NetworkError"),
+        ("about:blank", False, "net::ERR_UNSAFE_REDIRECT", "CORSRequestNotHttp"),
+        ("ftp://files.example.com/x", False, "CorsDisabledScheme", "CORSRequestNotHttp"),
+        ("https://u:p@idp.example.net/", False, "RedirectContainsCredentials", "CORSDidNotSucceed"),
+        ("https://u:p@idp.example.net/", True, "RedirectContainsCredentials", "CORSDidNotSucceed"),
+        # Back to the page's own origin, never in CORS mode: Chromium blocks the URL
+        # outside CORS, Firefox follows it.
+        (f"{ORIGIN}/x", True, None, None),
+        ("https://u:p@apps.example.com/x", True, "net::ERR_ABORTED", None),
+    ],
+)
+def test_redirect_locations_per_engine(
+    location: str, same_origin_start: bool, chromium: str | None, firefox: str | None
+) -> None:
+    current = f"{ORIGIN}/start" if same_origin_start else URL
+    seen = {
+        engine: check_redirect_location(
+            location,
+            current_url=current,
+            origin=ORIGIN,
+            tainted=False,
+            cors_flag=not same_origin_start,
+            engine=engine,
+        )
+        for engine in ("chromium", "firefox")
+    }
+    assert (seen["chromium"].error if seen["chromium"] else None) == chromium
+    assert (seen["firefox"].error if seen["firefox"] else None) == firefox
 
 
 def test_methods_compare_case_sensitively_headers_do_not() -> None:
@@ -263,3 +356,6 @@ def test_firefox_names() -> None:
     assert failure is not None and failure.firefox_error == "CORSMissingAllowOrigin"
     failure = preflight(204, [*GOOD_CRED, ("Access-Control-Allow-Methods", "PUT")])
     assert failure is not None and failure.firefox_error == "CORSMissingAllowHeaderFromPreflight"
+    # The console key, not MDN's page name (CORSMIssingAllowCredentials).
+    failure = actual([("Access-Control-Allow-Origin", ORIGIN)])
+    assert failure is not None and failure.firefox_error == "CORSMissingAllowCredentials"

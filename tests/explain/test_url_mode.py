@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
 from cors_gate.explain import ExplainError, explain
 from cors_gate.explain.browser import error_names
 from tests.explain.scenarios import OK_CRED, OK_PREFLIGHT, ORIGIN, SCENARIOS, Scenario
-from tests.explain.servers import Script, ScriptedServer, unused_port
+from tests.explain.servers import Script, ScriptedServer, self_signed, serve_tls, unused_port
 
 
 @pytest.fixture
@@ -105,12 +107,30 @@ def test_bad_urls(kwargs: dict[str, str], message: str) -> None:
         explain(ORIGIN, **kwargs)  # type: ignore[arg-type]
 
 
-def test_unreachable_url_is_one_line(db: Any) -> None:
+def test_unreachable_url_is_predicted_not_refused(db: Any) -> None:
     url = f"http://127.0.0.1:{unused_port()}/x"
-    with pytest.raises(ExplainError, match=r"^url: cannot reach .*connection refused$"):
-        explain(ORIGIN, url=url)
-    with pytest.raises(CommandError, match=r"^url: cannot reach"):
-        call_command("cors_gate_explain", "--origin", ORIGIN, "--url", url)
+    report = explain(ORIGIN, url=url)
+    chromium, firefox = report["engines"]["chromium"], report["engines"]["firefox"]
+    assert (chromium["ok"], chromium["error"], chromium["network_error"]) == (
+        False, "net::ERR_CONNECTION_REFUSED", True,
+    )  # fmt: skip
+    assert (firefox["ok"], firefox["error"]) == (False, "CORSDidNotSucceed")
+    assert "connection refused" in chromium["message"]
+    assert report["browser"]["chrome_error"] == "net::ERR_CONNECTION_REFUSED"
+    out = StringIO()
+    call_command("cors_gate_explain", "--origin", ORIGIN, "--url", url, stdout=out)
+    assert "BLOCKED: net::ERR_CONNECTION_REFUSED (Firefox: CORSDidNotSucceed)" in out.getvalue()
+
+
+def test_untrusted_tls_certificate_is_predicted(db: Any, tmp_path: Path) -> None:
+    server = ScriptedServer()
+    serve_tls(server, *self_signed(tmp_path))
+    with server:
+        report = explain(ORIGIN, url=server.url + "/x")
+    assert report["engines"]["chromium"]["error"] == "net::ERR_CERT_AUTHORITY_INVALID"
+    assert report["engines"]["firefox"]["error"] == "CORSDidNotSucceed"
+    assert "not trusted" in report["browser"]["message"]
+    assert server.received == []  # the handshake failed: no request was made
 
 
 def test_timeout_is_reported(db: Any) -> None:
