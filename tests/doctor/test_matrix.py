@@ -130,10 +130,12 @@ def test_another_cors_layer_answering_is_a_warning(
     assert matrix.worst() == "warning"
 
 
-def test_live_mode_against_a_closed_port_cannot_tell(site: str) -> None:
+def test_live_mode_against_a_closed_port_is_the_browsers_network_error(site: str) -> None:
+    # explain predicts what the browser shows for a server that refuses the connection.
     matrix = run_doctor(mode="live", base_url="http://127.0.0.1:9", origins=[APPS])
     cell = matrix.cells[(APPS, "platform.account")]
-    assert cell.outcome == "cannot tell" and cell.severity == "error"
+    assert cell.outcome == "net::ERR_CONNECTION_REFUSED" and cell.severity == "error"
+    assert cell.firefox_error == "CORSDidNotSucceed"
     assert "connection refused" in cell.message
 
 
