@@ -50,12 +50,13 @@ def corsheaders_samples(n: int) -> int:
     return 5
 
 
-def reset_database() -> None:
+def reset_database(path: Path = DB_PATH) -> None:
+    """An empty, migrated benchmark database at `path` (the one the settings point at)."""
     from django.core.management import call_command
 
-    DB_PATH.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", "-journal", "-wal", "-shm"):
-        Path(f"{DB_PATH}{suffix}").unlink(missing_ok=True)
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
     call_command("migrate", verbosity=0, interactive=False)
 
 

@@ -18,18 +18,24 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.cache import caches
 from django.db import transaction
 
 from cors_gate import conf
 from cors_gate.matcher import Matcher, Rule
-from cors_gate.origins import NULL_ORIGIN, OriginError, parse_pattern, parse_request_origin
+from cors_gate.origins import (
+    NULL_ORIGIN,
+    OriginError,
+    RequestOrigin,
+    parse_pattern,
+    parse_request_origin,
+)
 
 logger = logging.getLogger("cors_gate.policy")
 
 CACHE_KEY = "cors_gate:revision"
-DECISIONS_PER_SNAPSHOT = 4096
 _LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -49,9 +55,8 @@ class RuleInfo:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The gate's verdict on one request."""
+class Decision(NamedTuple):
+    """The gate's verdict on one request (a named tuple: one is built per CORS request)."""
 
     cors: bool  # the request carried an Origin header
     allowed: bool  # the rules allow this origin here (whether or not the mode enforces it)
@@ -77,6 +82,10 @@ REASONS = {
     "mode-off": "the policy's mode is off: cors_gate does nothing",
     "outside-urls-regex": "the path is outside the policy's urls_regex",
     "no-snapshot": "no policy could be loaded yet (database unavailable): CORS is denied",
+    "preflight-too-large": (
+        "the preflight asks for so many methods or headers that the answer would exceed 8 KB: "
+        "refused (no CORS headers)"
+    ),
 }
 
 
@@ -99,42 +108,34 @@ class PolicySnapshot:
     matcher: Matcher[RuleInfo] = field(default_factory=lambda: Matcher[RuleInfo]([]))
     built_at: float = field(default_factory=time.time)
     loaded: bool = True  # False for the deny-all placeholder used before any successful load
-    # True when no rule has paths or an expiry: an in-scope decision then depends on the
-    # origin alone, so it is computed once per origin and snapshot (see decide()).
+    # True when every rule is enabled, with no paths and no expiry: a decision then needs
+    # the matcher's most specific rule and nothing else (see decide()).
     origin_only: bool = False
     _urls: re.Pattern[str] = field(init=False, repr=False)
     _match_all_urls: bool = field(init=False, repr=False)
-    _decisions: dict[str, Decision] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_urls", re.compile(self.urls_regex))
         object.__setattr__(self, "_match_all_urls", self.urls_regex in (r"^.*$", ".*", ""))
-        object.__setattr__(self, "_decisions", {})
 
     def in_scope(self, path: str) -> bool:
         return self._match_all_urls or self._urls.match(path) is not None
 
     def decide(self, origin: str | None, path: str, now: float | None = None) -> Decision:
-        """Whether `origin` may reach `path`, and why. Never raises, never queries."""
+        """Whether `origin` may reach `path`, and why. Never raises, never queries.
+
+        No per-origin cache: a flood of distinct origins would only churn it, and the
+        uncached path (one match, one dict lookup or trie walk) is what every request pays."""
         if origin is None:
-            return Decision(cors=False, allowed=False, enforced=False, reason="no-origin")
-        if self.mode == "off":
+            return Decision(False, False, False, "no-origin")
+        mode = self.mode
+        if mode == "off":
             return Decision(True, False, False, "mode-off", origin)
-        enforced = self.mode == "enforce"
-        if not self.in_scope(path):
+        enforced = mode == "enforce"
+        if not self._match_all_urls and self._urls.match(path) is None:
             return Decision(True, False, False, "outside-urls-regex", origin)
         if not self.loaded:
             return Decision(True, False, enforced, "no-snapshot", origin)
-        if self.origin_only and now is None:
-            known = self._decisions.get(origin)
-            if known is None:
-                known = self._decide_origin(origin, path, enforced, None)
-                if len(self._decisions) < DECISIONS_PER_SNAPSHOT:  # bounded: junk origins
-                    self._decisions[origin] = known
-            return known
-        return self._decide_origin(origin, path, enforced, now)
-
-    def _decide_origin(self, origin: str, path: str, enforced: bool, now: float | None) -> Decision:
         if origin == NULL_ORIGIN:
             if self.allow_null_origin:
                 return Decision(True, True, enforced, "null-allowed", origin)
@@ -142,6 +143,16 @@ class PolicySnapshot:
         parsed = parse_request_origin(origin)
         if parsed is None:
             return Decision(True, False, enforced, "non-canonical", origin)
+        if self.origin_only:
+            rule = self.matcher.match(parsed)
+            if rule is None:
+                return Decision(True, False, enforced, "no-rule", origin)
+            return Decision(True, True, enforced, "matched", origin, rule.data.pattern)
+        return self._decide_origin(parsed, origin, path, enforced, now)
+
+    def _decide_origin(
+        self, parsed: RequestOrigin, origin: str, path: str, enforced: bool, now: float | None
+    ) -> Decision:
         when = time.time() if now is None else now
         # match() offers `usable` every rule matching the origin until one is accepted, so
         # when none is, `refused` holds them all: the reason needs no second walk.
@@ -233,7 +244,9 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
     rules.extend(
         pinned_rules(start_id=max_id + 1_000_000_000, credentials=policy.allow_credentials)
     )
-    origin_only = all(not r.data.paths and r.data.expires_at is None for r in rules)
+    origin_only = all(
+        r.data.enabled and not r.data.paths and r.data.expires_at is None for r in rules
+    )
     return PolicySnapshot(
         revision=revision if revision is not None else policy.revision,
         mode=policy.mode,
