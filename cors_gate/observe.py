@@ -222,7 +222,7 @@ def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
     keys = list(batch)
     for attempt, pause in enumerate((*_RETRY_PAUSES, None)):
         try:
-            with transaction.atomic():
+            with transaction.atomic(using=router_db()):
                 for start in range(0, len(keys), _WRITE_CHUNK):
                     _write_chunk({k: batch[k] for k in keys[start : start + _WRITE_CHUNK]})
         except DatabaseError as exc:
@@ -268,9 +268,69 @@ def _moment(epoch: float) -> datetime:
     return moment if settings.USE_TZ else timezone.make_naive(moment)
 
 
+_COLUMNS = ("origin", "would_allow", "count", "first_seen", "last_seen", "last_path", "last_method")
+_MERGED = ("would_allow", "last_seen", "last_path", "last_method")  # the newest sighting's
+
+
+def _upsert_sql(vendor: str, table: str, quote: Callable[[str], str]) -> str | None:
+    """One INSERT that adds to an existing row's count instead of failing on it, or None
+    where the backend has no such statement (the ORM path below is used then).
+
+    Only identifiers are put into the text (the model's own names, quoted by the backend);
+    every value is a parameter."""
+    names = ", ".join(quote(c) for c in _COLUMNS)
+    values = ", ".join(["%s"] * len(_COLUMNS))
+    count = quote("count")
+    if vendor in ("sqlite", "postgresql"):
+        sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _MERGED)
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({values}) "  # noqa: S608
+            f"ON CONFLICT ({quote('origin')}) DO UPDATE SET "
+            f"{count} = {table}.{count} + excluded.{count}, {sets}"
+        )
+    if vendor == "mysql":
+        sets = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in _MERGED)
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({values}) "  # noqa: S608
+            f"ON DUPLICATE KEY UPDATE {count} = {count} + VALUES({count}), {sets}"
+        )
+    return None
+
+
 def _write_chunk(chunk: dict[str, Sighting]) -> None:
     from cors_gate.models import ObservedOrigin
 
+    connection = connections[router_db()]
+    quote = connection.ops.quote_name
+    table = quote(ObservedOrigin._meta.db_table)
+    sql = _upsert_sql(connection.vendor, table, quote)
+    if sql is not None and (
+        connection.vendor == "mysql" or connection.features.supports_update_conflicts_with_target
+    ):
+        fields = {f.name: f for f in ObservedOrigin._meta.concrete_fields}
+        prep = {name: fields[name].get_db_prep_save for name in _COLUMNS}
+        rows = [
+            tuple(
+                prep[name](value, connection)
+                for name, value in zip(
+                    _COLUMNS,
+                    (
+                        key,
+                        s.would_allow,
+                        s.count,
+                        _moment(s.first_seen),
+                        _moment(s.last_seen),
+                        s.last_path,
+                        s.last_method,
+                    ),
+                    strict=True,
+                )
+            )
+            for key, s in chunk.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return
     known = set(
         ObservedOrigin.objects.filter(origin__in=list(chunk)).values_list("origin", flat=True)
     )
@@ -296,6 +356,15 @@ def _write_chunk(chunk: dict[str, Sighting]) -> None:
             last_path=s.last_path,
             last_method=s.last_method,
         )
+
+
+def router_db() -> str:
+    """The database ObservedOrigin is written to (Django's routers decide, as for the ORM)."""
+    from django.db import router
+
+    from cors_gate.models import ObservedOrigin
+
+    return router.db_for_write(ObservedOrigin)
 
 
 _RECORDER = Recorder()

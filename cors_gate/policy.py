@@ -1,11 +1,18 @@
 """The policy snapshot: an immutable, compiled view of the rules and the policy.
 
-The request path reads `current_snapshot()` and never the database: each process checks at
-most once per CORS_GATE_REFRESH_SECONDS whether the revision changed, through Django's cache
-when it is shared between processes (Redis, Memcached ...), or with one cheap database read
-when the cache is process-local. A change anywhere (admin, command, API, shell) calls
-`bump_revision()`. If a rebuild fails, the last good snapshot keeps serving; with none, CORS is
-denied and requests still go through.
+The request path reads `current_snapshot()` and never waits on the database: each process
+checks at most once per CORS_GATE_REFRESH_SECONDS whether the revision changed, through
+Django's cache when it is shared between processes (Redis, Memcached ...), or with one cheap
+database read when the cache is process-local. That check runs in a helper thread; the
+request that found it due waits for it at most REFRESH_WAIT (50 ms) and otherwise goes on
+with the last good snapshot, which the helper replaces whenever it finishes. Only two
+refreshes run in the request's own thread: the first load (there is nothing to fall back on)
+and the one after this process changed the rules itself (its database just answered).
+
+A change anywhere (admin, command, API, shell) calls `bump_revision()`, which writes the new
+revision in the caller's transaction and publishes it to the cache only once that commits.
+If a rebuild fails, the last good snapshot keeps serving; with none, CORS is denied and
+requests still go through.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connections, transaction
 
 from cors_gate import conf
 from cors_gate.matcher import Matcher, Rule
@@ -36,6 +43,7 @@ from cors_gate.origins import (
 logger = logging.getLogger("cors_gate.policy")
 
 CACHE_KEY = "cors_gate:revision"
+REFRESH_WAIT = 0.05  # seconds a request waits for a periodic check before using what it has
 _LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -302,22 +310,24 @@ def _publish(revision: str) -> None:
 
 
 def bump_revision() -> str:
-    """Record that rules or policy changed, now and again when the transaction commits."""
+    """Record that rules or policy changed: the new revision is written in the caller's
+    transaction and published to the cache (where other processes look) only after it
+    commits, so no process can rebuild from data it cannot see yet under the new revision.
+    This process rebuilds at its next request, from what its own connection sees."""
     from cors_gate.models import CorsPolicy
 
-    def bump() -> str:
-        revision = uuid.uuid4().hex
-        updated = CorsPolicy.objects.filter(pk=1).update(revision=revision)
-        if not updated:
-            CorsPolicy.objects.get_or_create(pk=1)
-            CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    revision = uuid.uuid4().hex
+    updated = CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    if not updated:
+        CorsPolicy.objects.get_or_create(pk=1)
+        CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    _STATE.invalidate()
+
+    def committed() -> None:
         _publish(revision)
         _STATE.invalidate()
-        return revision
 
-    revision = bump()
-    # Another process may rebuild from uncommitted data in between: bump again at commit.
-    transaction.on_commit(bump)
+    transaction.on_commit(committed)
     return revision
 
 
@@ -330,38 +340,77 @@ class _State:
         self.next_check = float("-inf")
         self.lock = threading.Lock()
         self.last_error_logged = float("-inf")
+        self.changed_here = False  # this process changed the rules: rebuild in its thread
+        self.worker: threading.Thread | None = None
 
     def invalidate(self) -> None:
+        self.changed_here = True
         self.next_check = float("-inf")
 
     def due(self) -> bool:
         return time.monotonic() >= self.next_check
 
     def refresh(self) -> PolicySnapshot:
-        if not self.lock.acquire(blocking=self.snapshot is DENY_ALL):
-            return self.snapshot  # another thread is refreshing; serve what we have
-        try:
-            if not self.due():
-                return self.snapshot
-            now = time.monotonic()
+        if self.snapshot is DENY_ALL or self.changed_here:
+            return self._refresh_here()
+        if self.lock.acquire(blocking=False):
             try:
+                worker = self.worker
+                if self.due() and (worker is None or not worker.is_alive()):
+                    # Not due again until the interval passes, whatever the helper meets.
+                    self.next_check = time.monotonic() + conf.refresh_seconds()
+                    worker = threading.Thread(
+                        target=self._refresh_in_thread, name="cors_gate-refresh", daemon=True
+                    )
+                    self.worker = worker
+                    worker.start()
+                else:
+                    # A helper is still out (a locked or paused database): do not pile up.
+                    self.next_check = time.monotonic() + conf.refresh_seconds()
+                    worker = None
+            finally:
+                self.lock.release()
+            if worker is not None:
+                worker.join(REFRESH_WAIT)
+        return self.snapshot
+
+    def _refresh_here(self) -> PolicySnapshot:
+        """First load, or a change this process made: in the request's thread."""
+        with self.lock:
+            if not self.changed_here and (self.snapshot is not DENY_ALL or not self.due()):
+                return self.snapshot  # another thread did it (or tried) meanwhile
+            self.changed_here = False
+            # The revision of the policy row as this connection sees it: after a rolled-back
+            # change it differs from the committed one, so the next check rebuilds.
+            self._check(force=True)
+            return self.snapshot
+
+    def _refresh_in_thread(self) -> None:
+        try:
+            self._check(force=False)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def _check(self, force: bool) -> None:
+        now = time.monotonic()
+        try:
+            if force:
+                self.snapshot = build_snapshot()
+            else:
                 revision = read_revision()
                 if revision != self.snapshot.revision or not self.snapshot.loaded:
                     self.snapshot = build_snapshot(revision)
-            except Exception:
-                # Log once per interval: the check itself runs at most once per interval.
-                if now - self.last_error_logged >= conf.refresh_seconds():
-                    self.last_error_logged = now
-                    logger.exception(
-                        "cors_gate: could not refresh the CORS policy; %s",
-                        "serving the last good snapshot"
-                        if self.snapshot.loaded
-                        else "denying CORS until it loads",
-                    )
-            self.next_check = now + conf.refresh_seconds()
-            return self.snapshot
-        finally:
-            self.lock.release()
+        except Exception:
+            # Log once per interval: the check itself runs at most once per interval.
+            if now - self.last_error_logged >= conf.refresh_seconds():
+                self.last_error_logged = now
+                logger.exception(
+                    "cors_gate: could not refresh the CORS policy; %s",
+                    "serving the last good snapshot"
+                    if self.snapshot.loaded
+                    else "denying CORS until it loads",
+                )
+        self.next_check = time.monotonic() + conf.refresh_seconds()
 
 
 _STATE = _State()
