@@ -389,7 +389,9 @@ class _State:
         try:
             self._check(force=False)
         finally:
-            connections.close_all()  # this thread's connections only
+            # This thread's database and cache connections only (both are per thread).
+            connections.close_all()
+            caches.close_all()
 
     def _check(self, force: bool) -> None:
         now = time.monotonic()
