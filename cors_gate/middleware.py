@@ -69,8 +69,12 @@ def strip_cors_headers(response: HttpResponseBase) -> None:
 
 def vary_on_origin(response: HttpResponseBase) -> None:
     """patch_vary_headers(response, ("Origin",)), without its work when there is no Vary."""
-    if "vary" in _index(response):
+    index = _index(response)
+    if "vary" in index:
         patch_vary_headers(response, ("Origin",))
+    elif index is getattr(response.headers, "_store", None):
+        # A constant, valid header: Django's own index, without re-checking its characters.
+        index["vary"] = ("Vary", "Origin")  # type: ignore[index]
     else:
         response.headers["Vary"] = "Origin"
 
@@ -294,9 +298,9 @@ class CorsGateMiddleware:
         response = await get_response(request)
         return self._after(snapshot, request, response)
 
-    def _decide(self, snapshot: PolicySnapshot, request: HttpRequest) -> Decision:
+    def _decide(self, snapshot: PolicySnapshot, request: HttpRequest, origin: str) -> Decision:
         """Called only for requests with an Origin header, so the decision is always CORS."""
-        decision = snapshot.decide(request.META["HTTP_ORIGIN"], request.path_info)
+        decision = snapshot.decide(origin, request.path_info)
         request._cors_gate_decision = decision  # type: ignore[attr-defined]
         observe(snapshot, request, decision)  # report-only migration data; never raises
         if snapshot.mode == "report-only":
@@ -311,10 +315,16 @@ class CorsGateMiddleware:
         return decision
 
     def _before(self, snapshot: PolicySnapshot, request: HttpRequest) -> HttpResponseBase | None:
-        if snapshot.mode == "off" or "HTTP_ORIGIN" not in request.META:
+        origin = request.META.get("HTTP_ORIGIN")
+        if origin is None or snapshot.mode == "off":
             return None
-        decision = self._decide(snapshot, request)
-        if decision.enforced and not self.passthrough and is_preflight(request):
+        decision = self._decide(snapshot, request, origin)
+        if (
+            decision.enforced
+            and request.method == "OPTIONS"
+            and not self.passthrough
+            and is_preflight(request)
+        ):
             response = preflight_response(snapshot, decision, request)
             _note_refusal(request, response)
             vary_on_origin(response)
@@ -331,10 +341,11 @@ class CorsGateMiddleware:
         decision: Decision | None = getattr(request, "_cors_gate_decision", None)
         if decision is None:  # no Origin header: not a CORS request
             return response
-        _warn_cross_origin_redirect(request, response)
+        if response.status_code in REDIRECT_STATUSES:
+            _warn_cross_origin_redirect(request, response)
         if not decision.enforced:
             return response
-        if is_preflight(request):
+        if request.method == "OPTIONS" and is_preflight(request):
             apply_preflight(
                 response, snapshot, decision, *preflight_asks(request), passthrough=True
             )

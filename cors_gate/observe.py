@@ -114,7 +114,10 @@ class Recorder:
         self, origin: str, would_allow: bool, path: str, method: str, when: datetime | None = None
     ) -> bool:
         """Add one sighting; False when it was dropped because the buffer is full."""
-        key = safe_text(origin, ORIGIN_MAX)
+        if len(origin) <= ORIGIN_MAX and origin.isprintable():
+            key = origin
+        else:
+            key = safe_text(origin, ORIGIN_MAX)
         now = time.time() if when is None else when.timestamp()
         with self.lock:
             entry = self.buffer.get(key)
@@ -417,15 +420,16 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
     not show up as origins the rules would block. The scheme honours SECURE_PROXY_SSL_HEADER
     (request.scheme) and the host USE_X_FORWARDED_HOST (request.get_host()). A substring test
     first: a flood of foreign origins costs no host validation."""
-    hostport = origin.partition("://")[2]
-    if not hostport:
+    start = origin.find("://")
+    if start < 0:
         return False
+    hostport = origin[start + 3 :]
     meta = request.META
-    if (
-        hostport not in meta.get("HTTP_HOST", "").lower()
-        and hostport not in meta.get("HTTP_X_FORWARDED_HOST", "").lower()
-        and hostport not in meta.get("SERVER_NAME", "").lower()
-    ):
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in meta:
+        raw = meta["HTTP_X_FORWARDED_HOST"]
+    else:
+        raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    if hostport not in raw and hostport not in raw.lower():
         return False
     try:
         own = url_origin(f"{request.scheme}://{request.get_host()}")
@@ -437,14 +441,16 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
 def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
     """The middleware's hook for each CORS request. Never raises."""
     try:
-        if decision.origin is None or decision.reason in _NOT_A_VERDICT:
+        origin = decision.origin
+        if origin is None or decision.reason in _NOT_A_VERDICT:
             return
-        if not _recording_on(snapshot):
+        if snapshot.mode != "report-only" and not _recording_on(snapshot):
             return
-        if is_same_origin(request, decision.origin):
+        if is_same_origin(request, origin):
             return
         current = _RECORDER
-        current.record(decision.origin, decision.allowed, request.path, request.method or "")
-        current.maybe_flush()
+        current.record(origin, decision.allowed, request.path, request.method or "")
+        if current.clock() - current.last_flush >= current.interval:
+            current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
         logger.exception("cors_gate: could not record an observed origin")

@@ -24,6 +24,9 @@ from tests.integration.watch import allowed, wait_for_every_worker
 pytestmark = pytest.mark.integration
 
 P99_MAX_S = 0.100
+# No request may wait out a database timeout (SQLite's 5 s busy timeout, MariaDB's 10 s read
+# timeout): the slowest answer stays far below them, with room for a busy test machine.
+MAX_S = 2.0
 SQLITE_SETTINGS = "tests.integration.settings_sqlite"
 
 
@@ -38,9 +41,10 @@ def assert_fast_and_unchanged(results: list[Seen], kept: str, denied: str) -> No
     assert not failed, f"{len(failed)} of {len(results)} requests failed, first {failed[0]}"
     assert all(allowed(s) for s in results if s.origin == kept)
     assert not [s for s in results if s.origin == denied and s.acao is not None]
-    assert p99(results) < P99_MAX_S, (
-        f"p99 {p99(results) * 1000:.0f} ms, max "
-        f"{max(s.received - s.sent for s in results) * 1000:.0f} ms over {len(results)} requests"
+    slowest = max(s.received - s.sent for s in results)
+    assert p99(results) < P99_MAX_S and slowest < MAX_S, (
+        f"p99 {p99(results) * 1000:.0f} ms, max {slowest * 1000:.0f} ms "
+        f"over {len(results)} requests"
     )
 
 
@@ -91,20 +95,13 @@ def test_a_12_second_exclusive_sqlite_lock_stalls_no_request(
 
     holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     holder.execute("BEGIN EXCLUSIVE")  # every reader and writer now waits or fails
-    released = threading.Event()
-
-    def release() -> None:
-        holder.execute("COMMIT")
-        released.set()
-
-    timer = threading.Timer(12.0, release)
+    timer = threading.Timer(12.0, lambda: holder.execute("COMMIT"))
     timer.start()
     try:
         started = time.time()
         # The checks come due every second in every worker: all of them meet the lock.
         during = hammer(server.port, [kept, denied], seconds=11.0, max_requests=50_000, threads=4)
         window = time.time() - started
-        assert not released.is_set(), "the lock ended before the requests did"
     finally:
         timer.join()
         holder.close()
