@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+import django
+
 BASE_DIR = Path(__file__).resolve().parent
 # Stand-ins for openedx-platform apps (third_party_auth) import by their platform label.
 PLATFORM_DIR = str(BASE_DIR / "tests" / "platform")
@@ -62,12 +64,24 @@ TEMPLATES = [
     },
 ]
 
+_SQLITE_OPTIONS: dict[str, object] = {"timeout": 20}
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("CORS_GATE_DB", str(BASE_DIR / "demo.sqlite3")),
+        # runserver's threads and the observation flush write concurrently: wait for a lock
+        # rather than fail at once.
+        "OPTIONS": _SQLITE_OPTIONS,
     }
 }
+if django.VERSION >= (5, 1):
+    # WAL lets readers go on while one thread writes; IMMEDIATE takes the write lock when a
+    # transaction starts, so a read-then-write transaction never fails half-way with
+    # "database is locked" (Django's SQLite notes, "Database is locked errors"). Django 4.2
+    # has neither option and keeps the rollback journal and the timeout.
+    _SQLITE_OPTIONS.update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE"}
+    )
 
 CACHES = {
     "default": {

@@ -1,4 +1,4 @@
-"""The trivial view every benchmarked request ends in."""
+"""The trivial views every benchmarked request ends in (sync for WSGI, async for ASGI)."""
 
 from __future__ import annotations
 
@@ -10,4 +10,8 @@ def ok(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b'{"ok": true}', content_type="application/json")
 
 
-urlpatterns = [path("api/ok/", ok)]
+async def ok_async(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(b'{"ok": true}', content_type="application/json")
+
+
+urlpatterns = [path("api/ok/", ok), path("api/ok-async/", ok_async)]

@@ -39,6 +39,15 @@ def record_observations() -> bool:
     return bool(_get("CORS_GATE_RECORD_OBSERVATIONS", True))
 
 
+def observed_max_rows() -> int:
+    """How many ObservedOrigin rows to keep (CORS_GATE_OBSERVED_MAX_ROWS, default 10,000);
+    the least recently seen go first."""
+    value = _get("CORS_GATE_OBSERVED_MAX_ROWS", 10_000)
+    return (
+        value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 10_000
+    )
+
+
 def auto_middleware() -> bool:
     """Whether the Open edX plugin settings insert CorsGateMiddleware automatically."""
     return bool(_get("CORS_GATE_AUTO_MIDDLEWARE", True))

@@ -9,7 +9,7 @@ middleware's real behaviour.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.cache import patch_vary_headers
 
 from cors_gate import conf
+from cors_gate.http_tokens import is_token
 from cors_gate.observe import observe
 from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, snapshot_is_due
 
@@ -41,15 +42,25 @@ SSO_FIX = (
 )
 
 
-# Header tests go through one pass over the response's few headers: `name in response` costs
-# a raised and caught KeyError for every absent name.
+# Header tests read the response's own lower-cased index of its headers (Django's
+# ResponseHeaders keeps one): `name in response` costs a raised and caught KeyError for
+# every absent name, and a pass over every header costs one .lower() per header.
 _CORS_LOWER = frozenset(name.lower() for name in CORS_RESPONSE_HEADERS)
 _STALE_ON_ACTUAL = frozenset(name.lower() for name in (ACAM, ACAH, ACMA, ACAPN))
 _STALE_ON_ACTUAL_NO_EXPOSE = _STALE_ON_ACTUAL | {ACEH.lower()}
 
 
+def _index(response: HttpResponseBase) -> Mapping[str, object]:
+    """The response's headers keyed by lower-case name (without copying them)."""
+    store = getattr(response.headers, "_store", None)
+    if isinstance(store, dict):
+        return store
+    return {name.lower(): None for name in response.headers}
+
+
 def _delete_headers(response: HttpResponseBase, lowered: frozenset[str]) -> None:
-    for name in [n for n in response.headers if n.lower() in lowered]:
+    present = lowered.intersection(_index(response))
+    for name in present:
         del response[name]
 
 
@@ -59,8 +70,12 @@ def strip_cors_headers(response: HttpResponseBase) -> None:
 
 def vary_on_origin(response: HttpResponseBase) -> None:
     """patch_vary_headers(response, ("Origin",)), without its work when there is no Vary."""
-    if any(name.lower() == "vary" for name in response.headers):
+    index = _index(response)
+    if "vary" in index:
         patch_vary_headers(response, ("Origin",))
+    elif index is getattr(response.headers, "_store", None):
+        # A constant, valid header: Django's own index, without re-checking its characters.
+        index["vary"] = ("Vary", "Origin")  # type: ignore[index]
     else:
         response.headers["Vary"] = "Origin"
 
@@ -70,7 +85,7 @@ def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: 
     response[ACAO] = origin
     if snapshot.allow_credentials:
         response[ACAC] = "true"
-    elif ACAC in response:
+    elif "access-control-allow-credentials" in _index(response):
         del response[ACAC]
 
 
@@ -84,7 +99,7 @@ def apply_actual(
     _allow_origin(response, snapshot, decision.origin)
     exposed: list[str] = []
     if snapshot.exposed_headers:
-        present = {name.lower() for name in response.headers}
+        present = _index(response)
         exposed = [h for h in snapshot.exposed_headers if h.lower() in present]
     if exposed:
         response[ACEH] = ", ".join(exposed)
@@ -92,6 +107,36 @@ def apply_actual(
     else:
         _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
     return response
+
+
+# Fetch standard, CORS-preflight fetch: browsers cache and parse these headers; nothing
+# legitimate comes near this size, and a mirrored 5,000-header request would be 44 KB.
+PREFLIGHT_ANSWER_MAX = 8192
+REFUSED_ATTR = "cors_gate_refused"  # set on a preflight answer refused for its size
+
+
+def mirrored_method(value: str | None) -> str | None:
+    """The requested method if it may be echoed: an RFC 9110 token, else nothing."""
+    return value if value and is_token(value) else None
+
+
+def mirrored_headers(value: str | None) -> str | None:
+    """The requested header names that are RFC 9110 tokens, as one list (or nothing).
+
+    Browsers send lower-case token names separated by ","; anything else (spaces inside a
+    name, markup, control characters) is dropped rather than echoed."""
+    if not value:
+        return None
+    names = [name.strip(" \t") for name in value.split(",")]
+    kept = [name for name in names if name and is_token(name)]
+    if len(kept) == len(names):
+        return value  # all tokens: echoed exactly as the browser sent the list
+    return ",".join(kept) or None
+
+
+def _answer_size(response: HttpResponseBase) -> int:
+    """The bytes of the answer's header section so far ("Name: value" CRLF per header)."""
+    return sum(len(name) + len(str(value)) + 4 for name, value in response.items())
 
 
 def apply_preflight(
@@ -107,7 +152,9 @@ def apply_preflight(
 
     With `passthrough`, values upstream already set for methods and headers are kept and an
     upstream `Allow` header feeds the methods, exactly as the seed says; otherwise the policy
-    decides alone (the middleware answers the preflight itself).
+    decides alone (the middleware answers the preflight itself). A requested method or header
+    name is echoed only when it is an RFC 9110 token; an answer whose CORS headers would pass
+    PREFLIGHT_ANSWER_MAX bytes is refused (no CORS headers) and marked with REFUSED_ATTR.
     """
     if not decision.allowed or decision.origin is None:
         strip_cors_headers(response)
@@ -123,20 +170,27 @@ def apply_preflight(
         response[ACAM] = ", ".join(snapshot.allowed_methods)
     elif passthrough and response.get("Allow"):
         response[ACAM] = response["Allow"]
-    elif request_method:
-        response[ACAM] = request_method
+    else:
+        method = mirrored_method(request_method)
+        if method:
+            response[ACAM] = method
 
     if upstream_headers:
         response[ACAH] = upstream_headers
     elif snapshot.allowed_headers:
         response[ACAH] = ", ".join(snapshot.allowed_headers)
-    elif request_headers:
-        response[ACAH] = request_headers
+    else:
+        names = mirrored_headers(request_headers)
+        if names:
+            response[ACAH] = names
 
     if snapshot.max_age > 0:
         response[ACMA] = str(snapshot.max_age)
     if private_network and snapshot.allow_private_network:
         response[ACAPN] = "true"
+    if _answer_size(response) > PREFLIGHT_ANSWER_MAX:
+        strip_cors_headers(response)
+        setattr(response, REFUSED_ATTR, "preflight-too-large")
     return response
 
 
@@ -166,6 +220,21 @@ def preflight_response(
     response["Content-Length"] = "0"
     apply_preflight(response, snapshot, decision, *preflight_asks(request))
     return response
+
+
+def _note_refusal(request: HttpRequest, response: HttpResponseBase) -> None:
+    """A preflight answer refused for its size: the request's decision says so, for logs
+    and for explain, which renders Decision reasons."""
+    reason = getattr(response, REFUSED_ATTR, None)
+    decision: Decision | None = getattr(request, "_cors_gate_decision", None)
+    if reason and decision is not None:
+        request._cors_gate_decision = decision._replace(allowed=False, reason=reason)  # type: ignore[attr-defined]
+        logger.warning(
+            "cors_gate: refused a preflight from %s to %s: its answer would exceed %d bytes",
+            decision.origin,
+            request.path,
+            PREFLIGHT_ANSWER_MAX,
+        )
 
 
 def _warn_cross_origin_redirect(request: HttpRequest, response: HttpResponseBase) -> None:
@@ -233,9 +302,9 @@ class CorsGateMiddleware:
         response = await get_response(request)
         return self._after(snapshot, request, response)
 
-    def _decide(self, snapshot: PolicySnapshot, request: HttpRequest) -> Decision:
+    def _decide(self, snapshot: PolicySnapshot, request: HttpRequest, origin: str) -> Decision:
         """Called only for requests with an Origin header, so the decision is always CORS."""
-        decision = snapshot.decide(request.META["HTTP_ORIGIN"], request.path_info)
+        decision = snapshot.decide(origin, request.path_info)
         request._cors_gate_decision = decision  # type: ignore[attr-defined]
         observe(snapshot, request, decision)  # report-only migration data; never raises
         if snapshot.mode == "report-only":
@@ -250,11 +319,18 @@ class CorsGateMiddleware:
         return decision
 
     def _before(self, snapshot: PolicySnapshot, request: HttpRequest) -> HttpResponseBase | None:
-        if snapshot.mode == "off" or "HTTP_ORIGIN" not in request.META:
+        origin = request.META.get("HTTP_ORIGIN")
+        if origin is None or snapshot.mode == "off":
             return None
-        decision = self._decide(snapshot, request)
-        if decision.enforced and not self.passthrough and is_preflight(request):
+        decision = self._decide(snapshot, request, origin)
+        if (
+            decision.enforced
+            and request.method == "OPTIONS"
+            and not self.passthrough
+            and is_preflight(request)
+        ):
             response = preflight_response(snapshot, decision, request)
+            _note_refusal(request, response)
             vary_on_origin(response)
             return response
         return None
@@ -269,11 +345,14 @@ class CorsGateMiddleware:
         decision: Decision | None = getattr(request, "_cors_gate_decision", None)
         if decision is None:  # no Origin header: not a CORS request
             return response
-        _warn_cross_origin_redirect(request, response)
+        if response.status_code in REDIRECT_STATUSES:
+            _warn_cross_origin_redirect(request, response)
         if not decision.enforced:
             return response
-        if is_preflight(request):
-            return apply_preflight(
+        if request.method == "OPTIONS" and is_preflight(request):
+            apply_preflight(
                 response, snapshot, decision, *preflight_asks(request), passthrough=True
             )
+            _note_refusal(request, response)
+            return response
         return apply_actual(response, snapshot, decision)

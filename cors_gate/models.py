@@ -264,7 +264,8 @@ class ObservedOrigin(models.Model):
     would_allow = models.BooleanField(default=False)
     count = models.PositiveBigIntegerField(default=0)
     first_seen = models.DateTimeField(default=timezone.now)
-    last_seen = models.DateTimeField(default=timezone.now)
+    # Indexed: the table is cut back to its bound by least recent sighting after each flush.
+    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
     last_path = models.CharField(max_length=500, blank=True, default="")
     last_method = models.CharField(max_length=16, blank=True, default="")
 

@@ -2,15 +2,21 @@
 
 The request path only touches an in-memory dict under a lock: one entry per distinct origin
 with a count, first/last seen, last path and method, and whether the current rules would
-allow it. At most every FLUSH_INTERVAL seconds a request that finds the buffer due swaps it
-out (a timestamp comparison) and hands it to a short-lived background thread that writes it
-to ObservedOrigin. A buffer holds at most MAX_ORIGINS distinct origins; further new origins
-until the next flush are counted and logged as overflow. A failed flush is logged and
-dropped: observations are a migration aid, never a reason to fail or slow a request.
+allow it. Requests whose Origin is the site's own (browsers send Origin on same-origin POSTs)
+are not cross-origin and are not recorded. At most every FLUSH_INTERVAL seconds a request
+that finds the buffer due swaps it out (a timestamp comparison) and hands it to a short-lived
+background thread that merges it into ObservedOrigin (insert what is new, add counts to what
+exists, so concurrent writers in other processes add up), retrying when the database is
+locked; a batch that still cannot be written goes back into the buffer for the next flush.
+A buffer holds at most MAX_ORIGINS distinct origins; further new origins until the next
+flush are counted and logged as overflow. After each flush the table is cut back to
+CORS_GATE_OBSERVED_MAX_ROWS rows, least recently seen first, and a last flush runs when the
+process exits. Observations are a migration aid, never a reason to fail or slow a request.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -19,13 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
 from cors_gate import conf
-from cors_gate.origins import parse_request_origin
+from cors_gate.origins import parse_request_origin, url_origin
 from cors_gate.policy import Decision, PolicySnapshot
 
 logger = logging.getLogger("cors_gate.observe")
@@ -38,6 +44,10 @@ ORIGIN_MAX = 512
 PATH_MAX = 500
 METHOD_MAX = 16
 _WRITE_CHUNK = 500
+# A locked database (SQLite writers in other processes, a MariaDB lock wait) is retried after
+# these pauses before the batch goes back into the buffer.
+_RETRY_PAUSES = (0.05, 0.2, 0.5)
+_EXIT_WAIT = 5.0  # seconds the exit flush waits for a flush already running
 # Decisions that say nothing about the rules: the path is outside the gate, or no rules loaded.
 # (observe() only sees requests with an Origin header, and never runs when the mode is off.)
 _NOT_A_VERDICT = frozenset({"outside-urls-regex", "no-snapshot"})
@@ -104,7 +114,10 @@ class Recorder:
         self, origin: str, would_allow: bool, path: str, method: str, when: datetime | None = None
     ) -> bool:
         """Add one sighting; False when it was dropped because the buffer is full."""
-        key = safe_text(origin, ORIGIN_MAX)
+        if len(origin) <= ORIGIN_MAX and origin.isprintable():
+            key = origin
+        else:
+            key = safe_text(origin, ORIGIN_MAX)
         now = time.time() if when is None else when.timestamp()
         with self.lock:
             entry = self.buffer.get(key)
@@ -151,20 +164,55 @@ class Recorder:
         self.worker.daemon = True
         self.worker.start()
 
+    def requeue(self, batch: dict[str, Sighting]) -> int:
+        """Merge a batch that could not be written back into the buffer, within its bound.
+        Returns how many origins did not fit (counted as overflow)."""
+        lost = 0
+        with self.lock:
+            for key, s in batch.items():
+                entry = self.buffer.get(key)
+                if entry is None:
+                    if len(self.buffer) >= self.max_origins:
+                        lost += 1
+                        continue
+                    self.buffer[key] = s
+                    continue
+                # The buffered entry is newer: keep its last_*, add the older counts.
+                entry.count += s.count
+                entry.first_seen = min(entry.first_seen, s.first_seen)
+            self.overflow += lost
+        return lost
+
     def flush(self) -> FlushResult:
         """Write what is buffered now, in this thread (tests, shutdown, management commands)."""
         batch, overflow = self.take()
-        return write(batch, overflow)
+        result = write(batch, overflow)
+        if result.failed:
+            self.requeue(batch)
+        return result
 
     def _flush_in_thread(self, batch: dict[str, Sighting], overflow: int) -> None:
         try:
-            write(batch, overflow)
+            if write(batch, overflow).failed:
+                self.requeue(batch)
         finally:
             connections.close_all()  # this thread's connections only
 
+    def flush_at_exit(self) -> None:
+        """The last flush of a process: let a running flush finish, then write the rest."""
+        worker = self.worker
+        if worker is not None and worker.is_alive():
+            worker.join(_EXIT_WAIT)
+        with self.lock:
+            empty = not self.buffer and not self.overflow
+        if not empty:
+            self.flush()
+
 
 def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
-    """Merge a batch into ObservedOrigin. Logs and drops the batch on any failure."""
+    """Merge a batch into ObservedOrigin, retrying while the database is locked.
+
+    Returns failed=True when every attempt failed; the caller puts the batch back."""
     if overflow:
         logger.warning(
             "cors_gate: %d sightings of new origins were not recorded: more than %d distinct "
@@ -174,15 +222,47 @@ def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
         )
     if not batch:
         return FlushResult(0, overflow)
+    keys = list(batch)
+    for attempt, pause in enumerate((*_RETRY_PAUSES, None)):
+        try:
+            with transaction.atomic(using=router_db()):
+                for start in range(0, len(keys), _WRITE_CHUNK):
+                    _write_chunk({k: batch[k] for k in keys[start : start + _WRITE_CHUNK]})
+        except DatabaseError as exc:
+            if pause is None:
+                logger.warning(
+                    "cors_gate: could not write %d observed origins after %d attempts (%s); "
+                    "keeping them for the next flush",
+                    len(batch),
+                    attempt + 1,
+                    exc,
+                )
+                return FlushResult(0, overflow, failed=True)
+            time.sleep(pause)
+            continue
+        except Exception:
+            logger.exception("cors_gate: could not write %d observed origins", len(batch))
+            return FlushResult(0, overflow, failed=True)
+        break
     try:
-        with transaction.atomic():
-            keys = list(batch)
-            for start in range(0, len(keys), _WRITE_CHUNK):
-                _write_chunk({k: batch[k] for k in keys[start : start + _WRITE_CHUNK]})
-    except Exception:
-        logger.exception("cors_gate: dropped %d observed origins: the flush failed", len(batch))
-        return FlushResult(0, overflow, failed=True)
+        prune(conf.observed_max_rows())
+    except DatabaseError as exc:  # the next flush prunes again
+        logger.warning("cors_gate: could not cut back the observed origins (%s)", exc)
     return FlushResult(len(batch), overflow)
+
+
+def prune(limit: int) -> int:
+    """Delete all but the `limit` most recently seen observed origins; returns how many."""
+    from cors_gate.models import ObservedOrigin
+
+    if ObservedOrigin.objects.count() <= limit:
+        return 0
+    stale = list(
+        ObservedOrigin.objects.order_by("-last_seen", "-pk").values_list("pk", flat=True)[limit:]
+    )
+    for start in range(0, len(stale), _WRITE_CHUNK):
+        ObservedOrigin.objects.filter(pk__in=stale[start : start + _WRITE_CHUNK]).delete()
+    return len(stale)
 
 
 def _moment(epoch: float) -> datetime:
@@ -191,9 +271,69 @@ def _moment(epoch: float) -> datetime:
     return moment if settings.USE_TZ else timezone.make_naive(moment)
 
 
+_COLUMNS = ("origin", "would_allow", "count", "first_seen", "last_seen", "last_path", "last_method")
+_MERGED = ("would_allow", "last_seen", "last_path", "last_method")  # the newest sighting's
+
+
+def _upsert_sql(vendor: str, table: str, quote: Callable[[str], str]) -> str | None:
+    """One INSERT that adds to an existing row's count instead of failing on it, or None
+    where the backend has no such statement (the ORM path below is used then).
+
+    Only identifiers are put into the text (the model's own names, quoted by the backend);
+    every value is a parameter."""
+    names = ", ".join(quote(c) for c in _COLUMNS)
+    values = ", ".join(["%s"] * len(_COLUMNS))
+    count = quote("count")
+    if vendor in ("sqlite", "postgresql"):
+        sets = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in _MERGED)
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({values}) "  # noqa: S608
+            f"ON CONFLICT ({quote('origin')}) DO UPDATE SET "
+            f"{count} = {table}.{count} + excluded.{count}, {sets}"
+        )
+    if vendor == "mysql":
+        sets = ", ".join(f"{quote(c)} = VALUES({quote(c)})" for c in _MERGED)
+        return (
+            f"INSERT INTO {table} ({names}) VALUES ({values}) "  # noqa: S608
+            f"ON DUPLICATE KEY UPDATE {count} = {count} + VALUES({count}), {sets}"
+        )
+    return None
+
+
 def _write_chunk(chunk: dict[str, Sighting]) -> None:
     from cors_gate.models import ObservedOrigin
 
+    connection = connections[router_db()]
+    quote = connection.ops.quote_name
+    table = quote(ObservedOrigin._meta.db_table)
+    sql = _upsert_sql(connection.vendor, table, quote)
+    if sql is not None and (
+        connection.vendor == "mysql" or connection.features.supports_update_conflicts_with_target
+    ):
+        fields = {f.name: f for f in ObservedOrigin._meta.concrete_fields}
+        prep = {name: fields[name].get_db_prep_save for name in _COLUMNS}
+        rows = [
+            tuple(
+                prep[name](value, connection)
+                for name, value in zip(
+                    _COLUMNS,
+                    (
+                        key,
+                        s.would_allow,
+                        s.count,
+                        _moment(s.first_seen),
+                        _moment(s.last_seen),
+                        s.last_path,
+                        s.last_method,
+                    ),
+                    strict=True,
+                )
+            )
+            for key, s in chunk.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        return
     known = set(
         ObservedOrigin.objects.filter(origin__in=list(chunk)).values_list("origin", flat=True)
     )
@@ -221,12 +361,33 @@ def _write_chunk(chunk: dict[str, Sighting]) -> None:
         )
 
 
+def router_db() -> str:
+    """The database ObservedOrigin is written to (Django's routers decide, as for the ORM)."""
+    from django.db import router
+
+    from cors_gate.models import ObservedOrigin
+
+    return router.db_for_write(ObservedOrigin)
+
+
 _RECORDER = Recorder()
 _ENABLED_FOR: tuple[tuple[str, float], bool] = (("", 0.0), True)
 
 
 def recorder() -> Recorder:
     return _RECORDER
+
+
+def _flush_at_exit() -> None:
+    """atexit: gunicorn and uvicorn workers exit through the interpreter's normal shutdown
+    (also on SIGTERM and max_requests), so this runs for them; never raises."""
+    try:
+        _RECORDER.flush_at_exit()
+    except Exception:
+        logger.exception("cors_gate: the final flush of observed origins failed")
+
+
+atexit.register(_flush_at_exit)
 
 
 def reset_for_tests(interval: float = FLUSH_INTERVAL, max_origins: int = MAX_ORIGINS) -> Recorder:
@@ -252,15 +413,44 @@ def _recording_on(snapshot: PolicySnapshot) -> bool:
     return value
 
 
+def is_same_origin(request: HttpRequest, origin: str) -> bool:
+    """Whether `origin` is the request's own scheme://host[:port].
+
+    Browsers send Origin on same-origin POSTs; those are not cross-origin requests and must
+    not show up as origins the rules would block. The scheme honours SECURE_PROXY_SSL_HEADER
+    (request.scheme) and the host USE_X_FORWARDED_HOST (request.get_host()). A substring test
+    first: a flood of foreign origins costs no host validation."""
+    start = origin.find("://")
+    if start < 0:
+        return False
+    hostport = origin[start + 3 :]
+    meta = request.META
+    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in meta:
+        raw = meta["HTTP_X_FORWARDED_HOST"]
+    else:
+        raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    if hostport not in raw and hostport not in raw.lower():
+        return False
+    try:
+        own = url_origin(f"{request.scheme}://{request.get_host()}")
+    except Exception:  # DisallowedHost, a malformed port: not provably our own origin
+        return False
+    return own == origin
+
+
 def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
     """The middleware's hook for each CORS request. Never raises."""
     try:
-        if decision.origin is None or decision.reason in _NOT_A_VERDICT:
+        origin = decision.origin
+        if origin is None or decision.reason in _NOT_A_VERDICT:
             return
-        if not _recording_on(snapshot):
+        if snapshot.mode != "report-only" and not _recording_on(snapshot):
+            return
+        if is_same_origin(request, origin):
             return
         current = _RECORDER
-        current.record(decision.origin, decision.allowed, request.path, request.method or "")
-        current.maybe_flush()
+        current.record(origin, decision.allowed, request.path, request.method or "")
+        if current.clock() - current.last_flush >= current.interval:
+            current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
         logger.exception("cors_gate: could not record an observed origin")

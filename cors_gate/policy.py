@@ -1,11 +1,18 @@
 """The policy snapshot: an immutable, compiled view of the rules and the policy.
 
-The request path reads `current_snapshot()` and never the database: each process checks at
-most once per CORS_GATE_REFRESH_SECONDS whether the revision changed, through Django's cache
-when it is shared between processes (Redis, Memcached ...), or with one cheap database read
-when the cache is process-local. A change anywhere (admin, command, API, shell) calls
-`bump_revision()`. If a rebuild fails, the last good snapshot keeps serving; with none, CORS is
-denied and requests still go through.
+The request path reads `current_snapshot()` and never waits on the database: each process
+checks at most once per CORS_GATE_REFRESH_SECONDS whether the revision changed, through
+Django's cache when it is shared between processes (Redis, Memcached ...), or with one cheap
+database read when the cache is process-local. That check runs in a helper thread; the
+request that found it due waits for it at most REFRESH_WAIT (50 ms) and otherwise goes on
+with the last good snapshot, which the helper replaces whenever it finishes. Only two
+refreshes run in the request's own thread: the first load (there is nothing to fall back on)
+and the one after this process changed the rules itself (its database just answered).
+
+A change anywhere (admin, command, API, shell) calls `bump_revision()`, which writes the new
+revision in the caller's transaction and publishes it to the cache only once that commits.
+If a rebuild fails, the last good snapshot keeps serving; with none, CORS is denied and
+requests still go through.
 """
 
 from __future__ import annotations
@@ -18,18 +25,25 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connections, transaction
 
 from cors_gate import conf
 from cors_gate.matcher import Matcher, Rule
-from cors_gate.origins import NULL_ORIGIN, OriginError, parse_pattern, parse_request_origin
+from cors_gate.origins import (
+    NULL_ORIGIN,
+    OriginError,
+    RequestOrigin,
+    parse_pattern,
+    parse_request_origin,
+)
 
 logger = logging.getLogger("cors_gate.policy")
 
 CACHE_KEY = "cors_gate:revision"
-DECISIONS_PER_SNAPSHOT = 4096
+REFRESH_WAIT = 0.05  # seconds a request waits for a periodic check before using what it has
 _LOCAL_CACHES = (
     "django.core.cache.backends.locmem.LocMemCache",
     "django.core.cache.backends.dummy.DummyCache",
@@ -49,9 +63,8 @@ class RuleInfo:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """The gate's verdict on one request."""
+class Decision(NamedTuple):
+    """The gate's verdict on one request (a named tuple: one is built per CORS request)."""
 
     cors: bool  # the request carried an Origin header
     allowed: bool  # the rules allow this origin here (whether or not the mode enforces it)
@@ -77,6 +90,10 @@ REASONS = {
     "mode-off": "the policy's mode is off: cors_gate does nothing",
     "outside-urls-regex": "the path is outside the policy's urls_regex",
     "no-snapshot": "no policy could be loaded yet (database unavailable): CORS is denied",
+    "preflight-too-large": (
+        "the preflight asks for so many methods or headers that the answer would exceed 8 KB: "
+        "refused (no CORS headers)"
+    ),
 }
 
 
@@ -99,42 +116,34 @@ class PolicySnapshot:
     matcher: Matcher[RuleInfo] = field(default_factory=lambda: Matcher[RuleInfo]([]))
     built_at: float = field(default_factory=time.time)
     loaded: bool = True  # False for the deny-all placeholder used before any successful load
-    # True when no rule has paths or an expiry: an in-scope decision then depends on the
-    # origin alone, so it is computed once per origin and snapshot (see decide()).
+    # True when every rule is enabled, with no paths and no expiry: a decision then needs
+    # the matcher's most specific rule and nothing else (see decide()).
     origin_only: bool = False
     _urls: re.Pattern[str] = field(init=False, repr=False)
     _match_all_urls: bool = field(init=False, repr=False)
-    _decisions: dict[str, Decision] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_urls", re.compile(self.urls_regex))
         object.__setattr__(self, "_match_all_urls", self.urls_regex in (r"^.*$", ".*", ""))
-        object.__setattr__(self, "_decisions", {})
 
     def in_scope(self, path: str) -> bool:
         return self._match_all_urls or self._urls.match(path) is not None
 
     def decide(self, origin: str | None, path: str, now: float | None = None) -> Decision:
-        """Whether `origin` may reach `path`, and why. Never raises, never queries."""
+        """Whether `origin` may reach `path`, and why. Never raises, never queries.
+
+        No per-origin cache: a flood of distinct origins would only churn it, and the
+        uncached path (one match, one dict lookup or trie walk) is what every request pays."""
         if origin is None:
-            return Decision(cors=False, allowed=False, enforced=False, reason="no-origin")
-        if self.mode == "off":
+            return Decision(False, False, False, "no-origin")
+        mode = self.mode
+        if mode == "off":
             return Decision(True, False, False, "mode-off", origin)
-        enforced = self.mode == "enforce"
-        if not self.in_scope(path):
+        enforced = mode == "enforce"
+        if not self._match_all_urls and self._urls.match(path) is None:
             return Decision(True, False, False, "outside-urls-regex", origin)
         if not self.loaded:
             return Decision(True, False, enforced, "no-snapshot", origin)
-        if self.origin_only and now is None:
-            known = self._decisions.get(origin)
-            if known is None:
-                known = self._decide_origin(origin, path, enforced, None)
-                if len(self._decisions) < DECISIONS_PER_SNAPSHOT:  # bounded: junk origins
-                    self._decisions[origin] = known
-            return known
-        return self._decide_origin(origin, path, enforced, now)
-
-    def _decide_origin(self, origin: str, path: str, enforced: bool, now: float | None) -> Decision:
         if origin == NULL_ORIGIN:
             if self.allow_null_origin:
                 return Decision(True, True, enforced, "null-allowed", origin)
@@ -142,6 +151,16 @@ class PolicySnapshot:
         parsed = parse_request_origin(origin)
         if parsed is None:
             return Decision(True, False, enforced, "non-canonical", origin)
+        if self.origin_only:
+            rule = self.matcher.match(parsed)
+            if rule is None:
+                return Decision(True, False, enforced, "no-rule", origin)
+            return Decision(True, True, enforced, "matched", origin, rule.data.pattern)
+        return self._decide_origin(parsed, origin, path, enforced, now)
+
+    def _decide_origin(
+        self, parsed: RequestOrigin, origin: str, path: str, enforced: bool, now: float | None
+    ) -> Decision:
         when = time.time() if now is None else now
         # match() offers `usable` every rule matching the origin until one is accepted, so
         # when none is, `refused` holds them all: the reason needs no second walk.
@@ -233,7 +252,9 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
     rules.extend(
         pinned_rules(start_id=max_id + 1_000_000_000, credentials=policy.allow_credentials)
     )
-    origin_only = all(not r.data.paths and r.data.expires_at is None for r in rules)
+    origin_only = all(
+        r.data.enabled and not r.data.paths and r.data.expires_at is None for r in rules
+    )
     return PolicySnapshot(
         revision=revision if revision is not None else policy.revision,
         mode=policy.mode,
@@ -289,22 +310,24 @@ def _publish(revision: str) -> None:
 
 
 def bump_revision() -> str:
-    """Record that rules or policy changed, now and again when the transaction commits."""
+    """Record that rules or policy changed: the new revision is written in the caller's
+    transaction and published to the cache (where other processes look) only after it
+    commits, so no process can rebuild from data it cannot see yet under the new revision.
+    This process rebuilds at its next request, from what its own connection sees."""
     from cors_gate.models import CorsPolicy
 
-    def bump() -> str:
-        revision = uuid.uuid4().hex
-        updated = CorsPolicy.objects.filter(pk=1).update(revision=revision)
-        if not updated:
-            CorsPolicy.objects.get_or_create(pk=1)
-            CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    revision = uuid.uuid4().hex
+    updated = CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    if not updated:
+        CorsPolicy.objects.get_or_create(pk=1)
+        CorsPolicy.objects.filter(pk=1).update(revision=revision)
+    _STATE.invalidate()
+
+    def committed() -> None:
         _publish(revision)
         _STATE.invalidate()
-        return revision
 
-    revision = bump()
-    # Another process may rebuild from uncommitted data in between: bump again at commit.
-    transaction.on_commit(bump)
+    transaction.on_commit(committed)
     return revision
 
 
@@ -317,38 +340,79 @@ class _State:
         self.next_check = float("-inf")
         self.lock = threading.Lock()
         self.last_error_logged = float("-inf")
+        self.changed_here = False  # this process changed the rules: rebuild in its thread
+        self.worker: threading.Thread | None = None
 
     def invalidate(self) -> None:
+        self.changed_here = True
         self.next_check = float("-inf")
 
     def due(self) -> bool:
         return time.monotonic() >= self.next_check
 
     def refresh(self) -> PolicySnapshot:
-        if not self.lock.acquire(blocking=self.snapshot is DENY_ALL):
-            return self.snapshot  # another thread is refreshing; serve what we have
-        try:
-            if not self.due():
-                return self.snapshot
-            now = time.monotonic()
+        if self.snapshot is DENY_ALL or self.changed_here:
+            return self._refresh_here()
+        if self.lock.acquire(blocking=False):
             try:
+                worker = self.worker
+                if self.due() and (worker is None or not worker.is_alive()):
+                    # Not due again until the interval passes, whatever the helper meets.
+                    self.next_check = time.monotonic() + conf.refresh_seconds()
+                    worker = threading.Thread(
+                        target=self._refresh_in_thread, name="cors_gate-refresh", daemon=True
+                    )
+                    self.worker = worker
+                    worker.start()
+                else:
+                    # A helper is still out (a locked or paused database): do not pile up.
+                    self.next_check = time.monotonic() + conf.refresh_seconds()
+                    worker = None
+            finally:
+                self.lock.release()
+            if worker is not None:
+                worker.join(REFRESH_WAIT)
+        return self.snapshot
+
+    def _refresh_here(self) -> PolicySnapshot:
+        """First load, or a change this process made: in the request's thread."""
+        with self.lock:
+            if not self.changed_here and (self.snapshot is not DENY_ALL or not self.due()):
+                return self.snapshot  # another thread did it (or tried) meanwhile
+            self.changed_here = False
+            # The revision of the policy row as this connection sees it: after a rolled-back
+            # change it differs from the committed one, so the next check rebuilds.
+            self._check(force=True)
+            return self.snapshot
+
+    def _refresh_in_thread(self) -> None:
+        try:
+            self._check(force=False)
+        finally:
+            # This thread's database and cache connections only (both are per thread).
+            connections.close_all()
+            caches.close_all()
+
+    def _check(self, force: bool) -> None:
+        now = time.monotonic()
+        try:
+            if force:
+                self.snapshot = build_snapshot()
+            else:
                 revision = read_revision()
                 if revision != self.snapshot.revision or not self.snapshot.loaded:
                     self.snapshot = build_snapshot(revision)
-            except Exception:
-                # Log once per interval: the check itself runs at most once per interval.
-                if now - self.last_error_logged >= conf.refresh_seconds():
-                    self.last_error_logged = now
-                    logger.exception(
-                        "cors_gate: could not refresh the CORS policy; %s",
-                        "serving the last good snapshot"
-                        if self.snapshot.loaded
-                        else "denying CORS until it loads",
-                    )
-            self.next_check = now + conf.refresh_seconds()
-            return self.snapshot
-        finally:
-            self.lock.release()
+        except Exception:
+            # Log once per interval: the check itself runs at most once per interval.
+            if now - self.last_error_logged >= conf.refresh_seconds():
+                self.last_error_logged = now
+                logger.exception(
+                    "cors_gate: could not refresh the CORS policy; %s",
+                    "serving the last good snapshot"
+                    if self.snapshot.loaded
+                    else "denying CORS until it loads",
+                )
+        self.next_check = time.monotonic() + conf.refresh_seconds()
 
 
 _STATE = _State()

@@ -249,6 +249,57 @@ def test_preflight_without_requested_headers_sends_no_allow_headers(client: Clie
     assert "Access-Control-Allow-Headers" not in response
 
 
+@pytest.mark.parametrize("method", ["<script>", "FOO BAR", "GET\x7f", ""])
+def test_a_requested_method_that_is_not_a_token_is_not_mirrored(
+    client: Client, method: str
+) -> None:
+    allow(MFE)
+    response = preflight(client, "/api/plain/", MFE, method, "x-csrftoken")
+    assert response["Access-Control-Allow-Origin"] == MFE
+    assert "Access-Control-Allow-Methods" not in response
+    assert response["Access-Control-Allow-Headers"] == "x-csrftoken"
+
+
+def test_only_requested_header_names_that_are_tokens_are_mirrored(client: Client) -> None:
+    allow(MFE)
+    response = preflight(client, "/api/plain/", MFE, "PUT", "x-ok,bad name, <b>,content-type")
+    assert response["Access-Control-Allow-Headers"] == "x-ok,content-type"
+    response = preflight(client, "/api/plain/", MFE, "PUT", "<b>, a b")
+    assert "Access-Control-Allow-Headers" not in response
+    assert response["Access-Control-Allow-Methods"] == "PUT"
+
+
+@pytest.mark.parametrize(
+    ("method", "headers"),
+    [
+        ("X" * 8_200, "content-type"),  # a token, but 8,200 bytes of it
+        ("PUT", ",".join(f"x-header-{i}" for i in range(5_000))),  # about 70 KB mirrored
+    ],
+)
+def test_a_preflight_whose_answer_would_pass_8_kb_is_refused(
+    client: Client, method: str, headers: str, caplog: Any
+) -> None:
+    allow(MFE)
+    with caplog.at_level(logging.WARNING, logger="cors_gate.middleware"):
+        response = preflight(client, "/api/plain/", MFE, method, headers)
+    assert response.status_code == 200
+    assert cors_headers(response) == {}  # refused: the browser reports the missing header
+    assert "origin" in vary(response)
+    assert sum(len(k) + len(v) for k, v in response.items()) < 1_000
+    assert "its answer would exceed 8192 bytes" in caplog.text
+    # Just under the bound is answered.
+    response = preflight(client, "/api/plain/", MFE, "PUT", ",".join(["x-h"] * 1_500))
+    assert response["Access-Control-Allow-Origin"] == MFE
+
+
+def test_the_refusal_reason_is_one_explain_can_render() -> None:
+    from cors_gate.policy import REASONS, Decision
+
+    decision = Decision(True, False, True, "preflight-too-large", MFE)
+    assert "8 KB" in decision.explain()
+    assert "preflight-too-large" in REASONS
+
+
 def test_fixed_lists_replace_mirroring(client: Client) -> None:
     allow(MFE)
     set_policy(allowed_methods=["GET", "POST", "PUT"], allowed_headers=["X-CSRFToken"])

@@ -231,3 +231,46 @@ def test_a_pinned_any_origin_entry_is_refused_while_credentials_are_on(
     policy_row.allow_credentials = False
     policy_row.save()
     assert acao(client, "https://evil.com") == "https://evil.com"  # without cookies: allowed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_is_published_only_after_its_transaction_commits(settings: Any) -> None:
+    """Other processes look in the cache: a revision published before commit would let
+    them rebuild from rows they cannot see yet, and keep that stale build."""
+    from django.core.cache import caches
+    from django.db import transaction
+
+    settings.CORS_GATE_REFRESH_SECONDS = 0.2
+
+    cache = caches["default"]
+    policy.reset_for_tests()
+    policy.bump_revision()  # outside a transaction: committed, published at once
+    first = cache.get(policy.CACHE_KEY)
+    assert first == CorsPolicy.objects.get(pk=1).revision
+    with transaction.atomic():
+        AllowedOrigin.objects.create(pattern=MFE)
+        assert cache.get(policy.CACHE_KEY) == first  # not yet
+    published = cache.get(policy.CACHE_KEY)
+    assert published != first
+    assert published == CorsPolicy.objects.get(pk=1).revision
+    assert policy.current_snapshot().decide(MFE, "/").allowed
+
+    gone = "https://rolled-back.example"
+
+    def change_then_fail() -> None:
+        with transaction.atomic():
+            AllowedOrigin.objects.create(pattern=gone)
+            assert policy.current_snapshot().decide(gone, "/").allowed  # this connection's view
+            raise RuntimeError("roll back")
+
+    with pytest.raises(RuntimeError):
+        change_then_fail()
+    assert cache.get(policy.CACHE_KEY) == published  # nothing published for a rollback
+    # This process forgets the rolled-back rule at its next check: the revision it built
+    # from was never committed.
+    time.sleep(0.3)
+    deadline = time.monotonic() + 2.0  # the check runs in a helper thread
+    while policy.current_snapshot().decide(gone, "/").allowed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not policy.current_snapshot().decide(gone, "/").allowed
+    assert policy.current_snapshot().decide(MFE, "/").allowed

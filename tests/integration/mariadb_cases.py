@@ -59,3 +59,21 @@ def test_four_byte_characters_round_trip_and_idn_is_stored_as_punycode() -> None
     rule.refresh_from_db()
     assert rule.pattern == "https://xn--bcher-kva.example"
     assert rule.note == "MFE 🚀 ✓"
+
+
+def test_observation_flushes_add_up_with_one_upsert_per_chunk() -> None:
+    """INSERT ... ON DUPLICATE KEY UPDATE: a second flush adds to the row, never fails on it."""
+    from cors_gate import observe
+    from cors_gate.models import ObservedOrigin
+
+    recorder = observe.Recorder(interval=3600)
+    recorder.record("https://a.example", False, "/x", "GET")
+    assert recorder.flush().written == 1
+    recorder.record("https://a.example", True, "/y", "POST")
+    recorder.record("https://a.example", True, "/y", "POST")
+    recorder.record("https://b.example", False, "/z", "PUT")
+    result = recorder.flush()
+    assert (result.written, result.failed) == (2, False)
+    row = ObservedOrigin.objects.get(origin="https://a.example")
+    assert (row.count, row.would_allow, row.last_path, row.last_method) == (3, True, "/y", "POST")
+    assert ObservedOrigin.objects.get(origin="https://b.example").count == 1

@@ -249,6 +249,7 @@ class Gunicorn:
     workers: int = 4
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+    settings: str = "tests.integration.settings_stack"
 
     @property
     def log(self) -> Path:
@@ -279,7 +280,7 @@ class Gunicorn:
         env = {
             **os.environ,
             **self.env,
-            "DJANGO_SETTINGS_MODULE": "tests.integration.settings_stack",
+            "DJANGO_SETTINGS_MODULE": self.settings,
         }
         log = self.log.open("ab")
         self.proc = subprocess.Popen(

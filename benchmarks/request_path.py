@@ -1,0 +1,377 @@
+"""The request path on traffic no per-origin cache can absorb: cors_gate against the limit.
+
+Each case cycles at least 20,011 distinct `Origin` values (a random-Origin flood looks like
+this), except "allowed exact", which can only cycle the N-minus-wildcards exact rules there are.
+Three handlers run in one process, timed in alternating rounds:
+
+- floor: no CORS middleware;
+- limit: a middleware that writes an allowed origin's headers and decides nothing
+  (benchmarks/limit.py), the physical limit of a Django CORS middleware;
+- cors_gate, enforce mode, credentials on, observations recorded (the defaults).
+
+WSGI runs Django's BaseHandler with SecurityMiddleware and CommonMiddleware after the CORS
+middleware; ASGI runs the async handler with the CORS middleware alone and an async view
+(Django's sync middleware would add a thread hop per request that dwarfs what is measured).
+A round times one batch per (handler, case), in shuffled order; a figure is the best round's
+mean of the request thread's CPU time (time.thread_time): other processes on a shared
+machine do not count, and neither does work in other threads (cors_gate's observation flush
+and policy check run in helper threads, off the request path). django-cors-headers is timed
+at N = 10 in a separate process on the same cases.
+
+    .venv/bin/python -m benchmarks.request_path [--sizes 10,1000] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from itertools import cycle, islice
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DISTINCT = 20_011
+BATCH = 3_000
+ROUNDS = 7
+SIZES = (10, 1_000, 10_000, 100_000)
+ALLOWED_X_LIMIT = 1.5
+DENIED_X_LIMIT = 1.0
+CORSHEADERS_RATIO = 0.5
+
+FLOOR, LIMIT, CORS_GATE, CORSHEADERS = "floor", "limit", "cors_gate", "django-cors-headers"
+_FIRST = {
+    FLOOR: None,
+    LIMIT: "benchmarks.limit.HeaderWritingLimitMiddleware",
+    CORS_GATE: "cors_gate.middleware.CorsGateMiddleware",
+    CORSHEADERS: "corsheaders.middleware.CorsMiddleware",
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    origins: list[str]
+    allowed: bool
+
+
+def cases(n: int) -> list[Case]:
+    from benchmarks.workload import rule_set
+
+    rules = rule_set(n)
+    k = len(rules.wildcards) // 2
+    return [
+        Case("allowed exact", rules.exact[:DISTINCT], True),
+        Case(
+            "allowed wildcard",
+            [f"https://u{i}.site{k}.partner{k % 991}.org" for i in range(DISTINCT)],
+            True,
+        ),
+        Case("denied", [f"https://junk{i}.example.net" for i in range(DISTINCT)], False),
+    ]
+
+
+def build_handler(kind: str, is_async: bool) -> Any:
+    from django.conf import settings
+    from django.core.handlers.base import BaseHandler
+    from django.test.utils import override_settings
+
+    first = _FIRST[kind]
+    base: list[str] = [] if is_async else list(settings.BASE_MIDDLEWARE)
+    with override_settings(MIDDLEWARE=([first] if first else []) + base):
+        handler = BaseHandler()
+        handler.load_middleware(is_async=is_async)
+    return handler
+
+
+class Runner:
+    """Builds requests outside the timed loop and times one batch through one handler."""
+
+    def __init__(self, is_async: bool) -> None:
+        from django.test import RequestFactory
+
+        self.is_async = is_async
+        self.path = "/api/ok-async/" if is_async else "/api/ok/"
+        self.factory = RequestFactory()
+        self.loop = asyncio.new_event_loop() if is_async else None
+
+    def requests(self, origins: list[str]) -> list[Any]:
+        return [self.factory.get(self.path, HTTP_ORIGIN=o) for o in origins]
+
+    def call(self, handler: Any, request: Any) -> Any:
+        if self.loop is not None:
+            return self.loop.run_until_complete(handler.get_response_async(request))
+        return handler.get_response(request)
+
+    def time_batch(self, handler: Any, batch: list[Any]) -> float:
+        """Mean µs per request over the batch."""
+        if self.loop is None:
+            get = handler.get_response
+            t0 = time.thread_time_ns()
+            for request in batch:
+                get(request)
+            return (time.thread_time_ns() - t0) / len(batch) / 1000.0
+
+        async def run() -> int:
+            get = handler.get_response_async
+            t0 = time.thread_time_ns()
+            for request in batch:
+                await get(request)
+            return time.thread_time_ns() - t0
+
+        return self.loop.run_until_complete(run()) / len(batch) / 1000.0
+
+
+def check(kind: str, case: Case, origin: str, response: Any) -> None:
+    """Refuse to time a handler that does not do the job it is timed for."""
+    if response.status_code != 200:
+        raise SystemExit(f"{kind} / {case.name}: status {response.status_code}")
+    acao = response.get("Access-Control-Allow-Origin")
+    if kind == FLOOR:
+        expected = None
+    elif kind == LIMIT:
+        expected = origin
+    else:
+        expected = origin if case.allowed else None
+    if acao != expected:
+        raise SystemExit(f"{kind} / {case.name}: ACAO {acao!r}, expected {expected!r}")
+
+
+def measure(
+    kinds: list[str], n: int, is_async: bool, rounds: int, batch: int, seed: int = 14
+) -> dict[str, dict[str, float]]:
+    """Best-round mean µs per (kind, case) at N rules, already stored."""
+    from cors_gate import observe, policy
+
+    policy.reset_for_tests()
+    observe.reset_for_tests()
+    runner = Runner(is_async)
+    handlers = {kind: build_handler(kind, is_async) for kind in kinds}
+    all_cases = cases(n)
+    streams: dict[tuple[str, str], Iterator[str]] = {
+        (k, c.name): cycle(c.origins) for k in kinds for c in all_cases
+    }
+    for kind, handler in handlers.items():
+        for case in all_cases:
+            # Warm with origins of the same shape that the timed rounds never send.
+            warm = [o.replace("://", "://w", 1) for o in case.origins[:50]]
+            if case.allowed and case.name == "allowed exact":
+                warm = case.origins[:50]
+            for request in runner.requests(warm):
+                runner.call(handler, request)
+            probe = runner.requests(case.origins[:1])[0]
+            check(kind, case, case.origins[0], runner.call(handler, probe))
+    rng = random.Random(seed)
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(rounds):
+        pairs = [(k, c) for k in kinds for c in all_cases]
+        rng.shuffle(pairs)
+        for kind, case in pairs:
+            origins = list(islice(streams[(kind, case.name)], batch))
+            requests = runner.requests(origins)
+            mean = runner.time_batch(handlers[kind], requests)
+            key = (kind, case.name)
+            best[key] = min(best.get(key, float("inf")), mean)
+    if runner.loop is not None:
+        runner.loop.close()
+    return {kind: {c.name: best[(kind, c.name)] for c in all_cases} for kind in kinds}
+
+
+def _setup(db: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.bench_settings"
+    os.environ["CORS_GATE_BENCH_DB"] = str(db)
+    import django
+
+    django.setup()
+
+
+def _corsheaders_child(argv: list[str]) -> int:
+    """`--corsheaders-child N DB ROUNDS BATCH`: floor and django-cors-headers, WSGI, as JSON."""
+    n, db, rounds, batch = int(argv[0]), Path(argv[1]), int(argv[2]), int(argv[3])
+    _setup(db)
+    from django.test.utils import override_settings
+
+    from benchmarks.workload import rule_set
+
+    with override_settings(**rule_set(n).corsheaders_settings()):
+        figures = measure([FLOOR, CORSHEADERS], n, False, rounds, batch)
+    print(json.dumps(figures))
+    return 0
+
+
+def corsheaders_in_child(n: int, db: Path, rounds: int, batch: int) -> dict[str, Any]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.request_path",
+            "--corsheaders-child",
+            *(str(v) for v in (n, db, rounds, batch)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"django-cors-headers process failed:\n{out.stderr}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def rows_for(n: int, interface: str, figures: dict[str, dict[str, float]]) -> list[dict[str, Any]]:
+    rows = []
+    for name, floor in figures[FLOOR].items():
+        limit = figures[LIMIT][name] - floor
+        gate = figures[CORS_GATE][name] - floor
+        rows.append(
+            {
+                "rules": n,
+                "interface": interface,
+                "request": name,
+                "floor_us": floor,
+                "limit_over_floor_us": limit,
+                "cors_gate_over_floor_us": gate,
+                "x_limit": gate / limit if limit > 0 else float("inf"),
+            }
+        )
+    return rows
+
+
+def verdicts(rows: list[dict[str, Any]], ratio: float | None) -> list[tuple[str, str, bool]]:
+    allowed = [r for r in rows if r["request"] != "denied"]
+    denied = [r for r in rows if r["request"] == "denied"]
+    found = []
+    worst = max(allowed, key=lambda r: r["x_limit"])
+    found.append(
+        (
+            f"allowed <= {ALLOWED_X_LIMIT}x the header-writing limit (every N, WSGI and ASGI)",
+            f"worst {worst['x_limit']:.2f}x (N={worst['rules']:,} {worst['interface']}, "
+            f"{worst['request']})",
+            worst["x_limit"] <= ALLOWED_X_LIMIT,
+        )
+    )
+    worst = max(denied, key=lambda r: r["x_limit"])
+    found.append(
+        (
+            f"denied <= {DENIED_X_LIMIT}x the header-writing limit (every N, WSGI and ASGI)",
+            f"worst {worst['x_limit']:.2f}x (N={worst['rules']:,} {worst['interface']})",
+            worst["x_limit"] <= DENIED_X_LIMIT,
+        )
+    )
+    if ratio is not None:
+        found.append(
+            (
+                f"cors_gate / django-cors-headers <= {CORSHEADERS_RATIO} at N=10 (whole request)",
+                f"worst {ratio:.3f}",
+                ratio <= CORSHEADERS_RATIO,
+            )
+        )
+    return found
+
+
+def print_table(rows: list[dict[str, Any]], ratios: dict[str, float]) -> None:
+    print(
+        f"distinct Origins per case: {DISTINCT:,} (allowed exact: as many as there are exact "
+        "rules); best round's mean per request"
+    )
+    head = ("N", "iface", "request", "floor µs", "limit +µs", "cors_gate +µs", "x limit")
+    widths = (8, 5, 17, 9, 10, 14, 8)
+    print(
+        "  ".join(
+            h.ljust(w) if i in (1, 2) else h.rjust(w)
+            for i, (h, w) in enumerate(zip(head, widths, strict=True))
+        )
+    )
+    for r in rows:
+        cells = (
+            f"{r['rules']:,}",
+            r["interface"],
+            r["request"],
+            f"{r['floor_us']:.1f}",
+            f"{r['limit_over_floor_us']:+.1f}",
+            f"{r['cors_gate_over_floor_us']:+.1f}",
+            f"{r['x_limit']:.2f}",
+        )
+        print(
+            "  ".join(
+                c.ljust(w) if i in (1, 2) else c.rjust(w)
+                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            )
+        )
+    if ratios:
+        shown = ", ".join(f"{name} {value:.3f}" for name, value in ratios.items())
+        print(f"cors_gate / django-cors-headers at N=10, WSGI, whole request: {shown}")
+
+
+def run(
+    sizes: list[int], rounds: int, batch: int, db: Path, store: Callable[[int], None]
+) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    ratios: dict[str, float] = {}
+    for n in sorted(sizes):
+        store(n)
+        for interface, is_async in (("WSGI", False), ("ASGI", True)):
+            print(f"request path: N={n:,} {interface} ...", file=sys.stderr, flush=True)
+            figures = measure([FLOOR, LIMIT, CORS_GATE], n, is_async, rounds, batch)
+            rows.extend(rows_for(n, interface, figures))
+            if n == 10 and not is_async:
+                theirs = corsheaders_in_child(n, db, rounds, batch)
+                for name, value in theirs[CORSHEADERS].items():
+                    # Each process's own floor: the ratio compares whole requests.
+                    ours = figures[CORS_GATE][name] - figures[FLOOR][name] + theirs[FLOOR][name]
+                    ratios[name] = ours / value
+    return {
+        "distinct_origins": DISTINCT,
+        "rounds": rounds,
+        "batch": batch,
+        "rows": rows,
+        "corsheaders_ratio_n10": ratios,
+        "targets": verdicts(rows, max(ratios.values()) if ratios else None),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args_list = sys.argv[1:] if argv is None else argv
+    if args_list and args_list[0] == "--corsheaders-child":
+        return _corsheaders_child(args_list[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(str(n) for n in SIZES))
+    parser.add_argument("--rounds", type=int, default=ROUNDS)
+    parser.add_argument("--batch", type=int, default=BATCH)
+    parser.add_argument("--json", default=str(ROOT / "build" / "bench" / "request_path.json"))
+    args = parser.parse_args(args_list)
+    sys.path.insert(0, str(ROOT))
+    os.chdir(ROOT)
+    db = ROOT / "build" / "bench" / "request_path.sqlite3"
+    _setup(db)
+    from benchmarks.run import reset_database, store_rules
+    from benchmarks.workload import rule_set
+
+    reset_database(db)
+    result = run(
+        [int(s.replace("_", "")) for s in args.sizes.split(",") if s],
+        args.rounds,
+        args.batch,
+        db,
+        lambda n: store_rules(rule_set(n).entries),
+    )
+    print_table(result["rows"], result["corsheaders_ratio_n10"])
+    for target, figure, met in result["targets"]:
+        print(f"  [{'met' if met else 'NOT MET'}] {target}: {figure}")
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

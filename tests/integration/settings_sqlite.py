@@ -1,0 +1,37 @@
+"""gunicorn workers on one SQLite file, as a small site runs them (the never-wait tests).
+
+Django's default SQLite setup on purpose (rollback journal, 5 s busy timeout, a process-local
+cache, so each worker reads the revision from the database): another process holding
+`BEGIN EXCLUSIVE` then blocks every reader, and a policy check that waited on the database
+would stall requests for the whole lock.
+"""
+
+from __future__ import annotations
+
+import os
+
+from test_settings import *  # noqa: F403
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ["CORS_GATE_IT_SQLITE"],
+        "OPTIONS": {"timeout": 5},
+    }
+}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+ROOT_URLCONF = "tests.integration.urls"
+CORS_GATE_REFRESH_SECONDS = float(os.environ.get("CORS_GATE_IT_REFRESH_SECONDS", "1"))
+DEBUG = False
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "pid": {"format": "%(created).3f pid=%(process)d %(levelname)s %(name)s: %(message)s"}
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "pid"}},
+    "loggers": {
+        "cors_gate": {"handlers": ["console"], "level": "INFO"},
+        "django.request": {"handlers": ["console"], "level": "ERROR"},
+    },
+}
