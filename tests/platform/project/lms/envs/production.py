@@ -59,6 +59,24 @@ if ENABLE_CORS_HEADERS or ENABLE_CROSS_DOMAIN_CSRF_COOKIE:  # noqa: F405
     CORS_ALLOW_INSECURE = _YAML_TOKENS.get("CORS_ALLOW_INSECURE", False)
     CROSS_DOMAIN_CSRF_COOKIE_DOMAIN = _YAML_TOKENS.get("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN")
 
+# As openedx-platform's lms/envs/production.py: with third-party auth on, the YAML's
+# THIRD_PARTY_AUTH_BACKENDS (else the platform's default list, SAML included) go in front of
+# the stock AUTHENTICATION_BACKENDS. Only the SAML entry has a stand-in module here.
+if ENABLE_THIRD_PARTY_AUTH:  # noqa: F405
+    AUTHENTICATION_BACKENDS = _YAML_TOKENS.get(
+        "THIRD_PARTY_AUTH_BACKENDS",
+        [
+            "social_core.backends.google.GoogleOAuth2",
+            "social_core.backends.linkedin.LinkedinOAuth2",
+            "social_core.backends.facebook.FacebookOAuth2",
+            "social_core.backends.azuread.AzureADOAuth2",
+            "common.djangoapps.third_party_auth.appleid.AppleIdAuth",
+            "common.djangoapps.third_party_auth.identityserver3.IdentityServer3",
+            "common.djangoapps.third_party_auth.saml.SAMLAuthBackend",
+            "common.djangoapps.third_party_auth.lti.LTIAuthBackend",
+        ],
+    ) + list(AUTHENTICATION_BACKENDS)  # noqa: F405
+
 ########################## Extra middleware classes  #######################
 
 MIDDLEWARE.extend(_YAML_TOKENS.get("EXTRA_MIDDLEWARE_CLASSES", []))  # noqa: F405
