@@ -21,7 +21,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from cors_gate.models import MAX_AGE_LIMIT, validate_token_list
+from cors_gate import jsontext
+from cors_gate.models import MAX_AGE_LIMIT, credentials_refusal, too_broad, validate_token_list
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import InvalidInput, first_message
 
@@ -79,7 +80,9 @@ def parse_json(body: bytes | str) -> Any:
     if not text.strip():
         raise CloudGateError("body", "is empty: expected a JSON object")
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise CloudGateError("body", str(exc)) from None
     except json.JSONDecodeError as exc:
         line = exc.doc.splitlines()[exc.lineno - 1] if exc.doc.splitlines() else ""
         near = line.strip()[:80]
@@ -116,12 +119,9 @@ def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
             pattern = parse_pattern(entry)
         except OriginError as exc:
             raise CloudGateError(where, f"{entry[:80]!r}: {exc}") from None
-        if pattern.matches_any_origin and credentials_on:
-            raise CloudGateError(
-                where,
-                f"{entry!r} allows every origin, and credentials are sent (as Cloud Gate "
-                "always does): list the origins instead",
-            )
+        broad = too_broad(pattern) if credentials_on else None
+        if broad:
+            raise CloudGateError(where, credentials_refusal(pattern.text, broad))
         if pattern.text not in result:
             result.append(pattern.text)
     return result

@@ -220,6 +220,13 @@ def run_subcommand(
         table[options["subcommand"]].run(command, options)
     except InvalidInput as exc:
         raise CommandError(str(exc)) from None
+    except UnicodeEncodeError as exc:
+        # Input is validated before it is stored, so this is an output stream that cannot
+        # take a character (a pipe with an ASCII locale): one line, not a traceback.
+        raise CommandError(
+            f"output: cannot write {exc.object[exc.start : exc.end]!r} in the "
+            f"{exc.encoding} encoding ({exc.reason}); set PYTHONIOENCODING=utf-8"
+        ) from None
 
 
 class Command(BaseCommand):
