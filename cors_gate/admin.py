@@ -36,6 +36,7 @@ from cors_gate.services import (
     change_origin,
     first_message,
     parse_expiry,
+    permitted,
     pinned_entries,
     remove_origins,
     set_enabled_ids,
@@ -473,7 +474,8 @@ class ObservedOriginAdmin(admin.ModelAdmin):
         return False
 
     def has_allow_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("cors_gate.add_allowedorigin"))
+        # The same rule as the API's allow/ endpoint: it creates rules and enables disabled ones.
+        return permitted(request.user, "allow_observed")
 
     @admin.action(description="Allow selected origins (create rules)", permissions=["allow"])
     def allow_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

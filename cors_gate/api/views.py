@@ -30,8 +30,10 @@ from cors_gate.api.serializers import (
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
 from cors_gate.observe import is_usable
 from cors_gate.services import (
+    OPERATIONS,
     Actor,
     InvalidInput,
+    NotPermitted,
     allow_observed,
     change_origin,
     remove_origins,
@@ -44,7 +46,9 @@ _FALSE = {"false", "0", "no"}
 MAX_SEARCH = 200
 
 
-def invalid(exc: InvalidInput) -> ValidationError:
+def invalid(exc: InvalidInput) -> ValidationError | PermissionDenied:
+    if isinstance(exc, NotPermitted):
+        return PermissionDenied(str(exc))
     return ValidationError({exc.field: [exc.message]})
 
 
@@ -187,13 +191,13 @@ class PolicyView(ApiMixin):
             payload = read_cloud_gate(request.data, decoded=True)
         except InvalidInput as exc:
             raise invalid(exc) from None
-        if payload.allowed_origins is not None:
-            needed = [perm(AllowedOrigin, a) for a in ("add", "change", "delete")]
-            if not request.user.has_perms(needed):
-                raise PermissionDenied(
-                    "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
-                    "change and delete permissions on allowed origins"
-                )
+        if payload.allowed_origins is not None and not request.user.has_perms(
+            OPERATIONS["replace_origins"]
+        ):
+            raise PermissionDenied(
+                "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
+                "change and delete permissions on allowed origins"
+            )
         try:
             plan = apply_cloud_gate(payload, actor=self.actor)
         except InvalidInput as exc:
@@ -241,9 +245,7 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
 
     def required_permissions(self, request: Request) -> list[str]:
         if self.action == "allow":
-            return [perm(ObservedOrigin, "view")] + [
-                perm(AllowedOrigin, a) for a in ("add", "change")
-            ]
+            return list(OPERATIONS["allow_observed"])
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             return []
         return default_permissions(ObservedOrigin, request.method or "")
