@@ -110,7 +110,7 @@ def _bool(member: str, value: Any) -> bool:
 def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
     if not isinstance(value, list):
         raise CloudGateError(member, "must be an array of origin strings")
-    result: list[str] = []
+    result: dict[str, None] = {}  # ordered, duplicates dropped in O(1)
     for i, entry in enumerate(value):
         where = f"{member}[{i}]"
         if not isinstance(entry, str):
@@ -122,9 +122,8 @@ def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
         broad = too_broad(pattern) if credentials_on else None
         if broad:
             raise CloudGateError(where, credentials_refusal(pattern.text, broad))
-        if pattern.text not in result:
-            result.append(pattern.text)
-    return result
+        result[pattern.text] = None
+    return list(result)
 
 
 def _max_age(member: str, value: Any) -> int:
