@@ -22,7 +22,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from cors_gate import jsontext
-from cors_gate.models import MAX_AGE_LIMIT, credentials_refusal, too_broad, validate_token_list
+from cors_gate.models import (
+    MAX_AGE_LIMIT,
+    credentials_refusal,
+    shown,
+    text_problem,
+    too_broad,
+    validate_token_list,
+)
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import InvalidInput, first_message
 
@@ -177,9 +184,10 @@ def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSetting
     schemas = data.get("schemas")
     if schemas is not None and (not isinstance(schemas, list) or PATCH_OP_SCHEMA not in schemas):
         raise CloudGateError("schemas", f"must contain {PATCH_OP_SCHEMA!r}")
-    unknown = sorted(k for k in data if k not in ("schemas", "Operations"))
+    unknown = sorted(str(k) for k in data if k not in ("schemas", "Operations"))
     if unknown:
-        raise CloudGateError(unknown[0], "is not a member of a SCIM PatchOp")
+        name = unknown[0] if text_problem(unknown[0]) is None else shown(unknown[0])
+        raise CloudGateError(name[:80], "is not a member of a SCIM PatchOp")
     operations = data.get("Operations")
     if not isinstance(operations, list) or not operations:
         raise CloudGateError("Operations", "must be a non-empty array")
@@ -189,7 +197,8 @@ def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSetting
         where, value = _operation_value(i, op)
         for raw_key, item in value.items():
             key = _KEYS_BY_LOWER.get(str(raw_key).lower())
-            member = f"{where}.{raw_key}"
+            name = str(raw_key)
+            member = f"{where}.{name if key or text_problem(name) is None else shown(name)}"
             if key is None:
                 raise CloudGateError(
                     member, f"is not a Cloud Gate CORS setting (one of {', '.join(KEYS)})"

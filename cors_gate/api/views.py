@@ -11,6 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from cors_gate.api.authentication import authenticators
 from cors_gate.api.cloud_gate import looks_like_patch_op
-from cors_gate.api.parsers import JSONParser, ScimJSONParser
+from cors_gate.api.parsers import AsciiJSONRenderer, JSONParser, ScimJSONParser
 from cors_gate.api.permissions import StaffWithModelPermissions, default_permissions, perm
 from cors_gate.api.serializers import (
     AllowObservedSerializer,
@@ -82,6 +83,7 @@ class ApiMixin(APIView):
 
     permission_classes = [StaffWithModelPermissions]
     parser_classes = [JSONParser, ScimJSONParser]
+    renderer_classes = [AsciiJSONRenderer, BrowsableAPIRenderer]
     model: type[Model] = AllowedOrigin
 
     def get_authenticators(self) -> list[BaseAuthentication]:
