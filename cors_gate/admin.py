@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cors_gate.models import (
     MAX_AGE_LIMIT,
@@ -317,6 +318,10 @@ class CorsPolicyForm(forms.ModelForm):
         self.fields[
             "max_age"
         ].help_text += " Above 7200 is accepted, but Chromium caps preflight caching at 7200 s."
+        # Django's own message quotes the submitted value, line breaks and all.
+        self.fields["mode"].error_messages["invalid_choice"] = gettext_lazy(
+            "must be one of enforce, report-only, off"
+        )
 
     def _list(self, name: str, kind: str = "header name") -> list[str]:
         try:
