@@ -23,6 +23,7 @@ from cors_gate.models import (
     ChangeRecord,
     CorsPolicy,
     ObservedOrigin,
+    safe_text,
     validate_paths,
     validate_token_list,
 )
@@ -79,7 +80,7 @@ class AllowedOriginForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.initial["paths"] = _comma_text(self.instance.paths)
+            self.initial["paths"] = safe_text(_comma_text(self.instance.paths))
 
     def clean_paths(self) -> list[str]:
         try:
@@ -188,7 +189,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
 
     @admin.display(description="paths")
     def paths_display(self, obj: AllowedOrigin) -> str:
-        return _comma_text(obj.paths) or "every path"
+        return safe_text(_comma_text(obj.paths)) or "every path"
 
     @admin.display(description="expires", ordering="expires_at")
     def expiry_display(self, obj: AllowedOrigin) -> str:

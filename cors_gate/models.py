@@ -57,6 +57,15 @@ def text_problem(value: str, *, one_line: bool = True) -> str | None:
     return None
 
 
+def safe_text(value: str) -> str:
+    """`value` with anything UTF-8 cannot encode written as a backslash escape, for display.
+
+    A JSON column stores a lone surrogate as a "\\ud800" escape, so a row written before
+    the write paths refused them can still hold one; showing it must not fail.
+    """
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def shown(value: Any, limit: int = 60) -> str:
     """A value quoted for an error message: repr (so nothing unprintable) and cut short."""
     text = repr(value)

@@ -310,3 +310,20 @@ def test_explain_takes_headers_as_an_object_or_as_lines(api: APIClient) -> None:
         response = send(api, "POST", EXPLAIN, {**common, "headers": bad})
         assert response.status_code == 400 and list(response.json()) == ["headers"], bad
         assert one_line(response.json()["headers"][0])
+
+
+def test_a_row_stored_before_these_refusals_still_lists_everywhere(
+    api: APIClient, admin: Client
+) -> None:
+    # A JSON column keeps a lone surrogate as a "\ud800" escape: bulk_create (no save(), no
+    # validation) writes such a row the way the API did before it refused them.
+    AllowedOrigin.objects.bulk_create(
+        [AllowedOrigin(pattern="https://legacy.example.com", paths=["/\ud800"])]
+    )
+    assert_lists_render(api, admin)
+    rule = AllowedOrigin.objects.get()
+    assert admin.get(f"/admin/cors_gate/allowedorigin/{rule.pk}/change/").status_code == 200
+    out = io.StringIO()
+    call_command("cors_gate_origins", "list", stdout=out)
+    assert "paths=/\\ud800" in out.getvalue()
+    assert api.get(ORIGINS).json()["results"][0]["paths"] == ["/\ud800"]

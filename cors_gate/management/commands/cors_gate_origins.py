@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cors_gate.models import AllowedOrigin
+from cors_gate.models import AllowedOrigin, safe_text
 from cors_gate.services import (
     Actor,
     InvalidInput,
@@ -100,7 +100,7 @@ def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
         state = "enabled" if o["enabled"] else "disabled"
         if o["expired"]:
             state = "expired"
-        paths = ",".join(o["paths"]) or "*"
+        paths = safe_text(",".join(o["paths"])) or "*"
         expires = o["expires_at"] or "-"
         command.stdout.write(
             f"{o['pattern']}\t{state}\tpaths={paths}\texpires={expires}\t{o['note']}"
