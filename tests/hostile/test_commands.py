@@ -158,3 +158,19 @@ def test_policy_set_is_whole_or_nothing(option: str, value: str) -> None:
     with no_tracebacks():
         error = run("cors_gate_policy", "set", f"{option}={value}")
     assert_all_or_nothing(before, error)
+
+
+@pytest.mark.django_db
+def test_import_from_settings_skips_broad_entries_with_the_reason() -> None:
+    from django.test import override_settings
+
+    entries = ["https://apps.example.com", "https://*.co.uk", "https://*.*"]
+    with override_settings(CORS_ALLOWED_ORIGINS=entries):
+        out = io.StringIO()
+        call_command("cors_gate_origins", "import", "--from-settings", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("add https://apps.example.com")
+    skipped = [line for line in lines if line.startswith("skip")]
+    assert len(skipped) == 2
+    assert all("the policy sends credentials" in line for line in skipped)
+    assert [r[0] for r in state()[0]] == ["https://apps.example.com"]
