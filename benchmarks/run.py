@@ -230,6 +230,8 @@ def row(cells: tuple[str, ...]) -> str:
 
 
 def print_table(result: dict[str, Any]) -> None:
+    from benchmarks import bulk_writes
+
     print(
         f"cors_gate {result['code']}, Python {result['python']}, Django {result['django']}, "
         f"django-cors-headers {result['django_cors_headers']}, {result['machine']}; "
@@ -262,6 +264,7 @@ def print_table(result: dict[str, Any]) -> None:
             f"retained (tracemalloc) {mem['traced_retained_bytes'] / 1e6:.1f} MB, "
             f"peak while building {mem['traced_peak_bytes'] / 1e6:.1f} MB"
         )
+    bulk_writes.print_lines(result["bulk_writes"])
     print()
     for v in result["targets"]:
         print(f"  [{'met' if v['met'] else 'NOT MET'}] {v['target']}: {v['figure']}")
@@ -292,6 +295,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"measuring N={n:,} ...", file=sys.stderr, flush=True)
         measured.append(measure_size(n))
     memory = measure_memory() if 100_000 in sizes else None
+    from benchmarks import bulk_writes
+
+    print("measuring bulk writes ...", file=sys.stderr, flush=True)
+    bulk = bulk_writes.measure_bulk_writes()
     result: dict[str, Any] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "code": code_version(),
@@ -302,8 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         "method": "median per request through BaseHandler.get_response, handlers interleaved",
         "sizes": measured,
         "memory_100k": memory,
+        "bulk_writes": bulk,
     }
-    result["targets"] = verdicts(measured, memory)
+    result["targets"] = [*verdicts(measured, memory), bulk_writes.verdict(bulk)]
     result["duration_s"] = time.perf_counter() - started
     print_table(result)
     out = Path(args.json)

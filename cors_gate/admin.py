@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from cors_gate.models import (
     MAX_AGE_LIMIT,
@@ -22,6 +23,7 @@ from cors_gate.models import (
     ChangeRecord,
     CorsPolicy,
     ObservedOrigin,
+    safe_text,
     validate_paths,
     validate_token_list,
 )
@@ -36,6 +38,7 @@ from cors_gate.services import (
     change_origin,
     first_message,
     parse_expiry,
+    permitted,
     pinned_entries,
     remove_origins,
     set_enabled_ids,
@@ -77,7 +80,7 @@ class AllowedOriginForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
-            self.initial["paths"] = _comma_text(self.instance.paths)
+            self.initial["paths"] = safe_text(_comma_text(self.instance.paths))
 
     def clean_paths(self) -> list[str]:
         try:
@@ -186,7 +189,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
 
     @admin.display(description="paths")
     def paths_display(self, obj: AllowedOrigin) -> str:
-        return _comma_text(obj.paths) or "every path"
+        return safe_text(_comma_text(obj.paths)) or "every path"
 
     @admin.display(description="expires", ordering="expires_at")
     def expiry_display(self, obj: AllowedOrigin) -> str:
@@ -324,6 +327,10 @@ class CorsPolicyForm(forms.ModelForm):
         self.fields[
             "max_age"
         ].help_text += " Above 7200 is accepted, but Chromium caps preflight caching at 7200 s."
+        # Django's own message quotes the submitted value, line breaks and all.
+        self.fields["mode"].error_messages["invalid_choice"] = gettext_lazy(
+            "must be one of enforce, report-only, off"
+        )
 
     def _list(self, name: str, kind: str = "header name") -> list[str]:
         try:
@@ -487,7 +494,8 @@ class ObservedOriginAdmin(admin.ModelAdmin):
         return False
 
     def has_allow_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("cors_gate.add_allowedorigin"))
+        # The same rule as the API's allow/ endpoint: it creates rules and enables disabled ones.
+        return permitted(request.user, "allow_observed")
 
     @admin.action(description="Allow selected origins (create rules)", permissions=["allow"])
     def allow_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:

@@ -13,10 +13,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from cors_gate import conf
 from cors_gate.http_tokens import is_token
-from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.origins import OriginError, OriginPattern, parse_pattern
 
 # utf8mb4 uses up to 4 bytes a character; 300 characters keep the unique index within
 # InnoDB's 3072-byte key limit on MariaDB/MySQL. The longest valid entry is 267 characters.
@@ -25,6 +26,82 @@ OBSERVED_ORIGIN_MAX_LENGTH = 512
 CHROMIUM_MAX_AGE_CAP = 7200
 # The largest max_age any channel accepts (a signed 32-bit integer, on every database).
 MAX_AGE_LIMIT = 2**31 - 1
+
+
+# Bounds on the policy's name lists. Every preflight answer carries the whole list, and a
+# reverse proxy must hold all response headers in one buffer (nginx's proxy_buffer_size is
+# 4 KB or 8 KB by default; a larger header block is a 502), so a list stays well inside that.
+MAX_LIST_NAMES = 100
+MAX_LIST_CHARS = 2048  # the header value: the names joined with ", "
+MAX_PATHS = 100
+MAX_PATH_LENGTH = 500
+URLS_REGEX_MAX_LENGTH = 500
+
+
+def text_problem(value: str, *, one_line: bool = True) -> str | None:
+    """Why a text cannot be stored and shown again, or None.
+
+    A lone surrogate (a JSON "\\ud800" escape, or a command argument that was not UTF-8)
+    cannot be encoded as UTF-8: stored, it would break every page and command that prints it.
+    """
+    for ch in value:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return gettext(
+                "contains U+%(code)04X, which is not a character (is the input UTF-8?)"
+            ) % {"code": code}
+        if one_line and (code < 0x20 or 0x7F <= code <= 0x9F) and ch != "\t":
+            return gettext("must be one line without control characters (found U+%(code)04X)") % {
+                "code": code
+            }
+    return None
+
+
+def safe_text(value: str) -> str:
+    """`value` with anything UTF-8 cannot encode written as a backslash escape, for display.
+
+    A JSON column stores a lone surrogate as a "\\ud800" escape, so a row written before
+    the write paths refused them can still hold one; showing it must not fail.
+    """
+    return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value quoted for an error message: repr (so nothing unprintable) and cut short."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
+
+
+def too_broad(pattern: OriginPattern) -> str | None:
+    """What a pattern lets in beyond one site ("allows every origin", ...), or None.
+
+    A wildcard's fixed part (the labels after its last '*') must name a site: when it is
+    empty (`https://*.*`) or a public suffix (`https://*.com`, `https://*.co.uk`, per the
+    Public Suffix List), anyone can register a host it matches.
+    """
+    if pattern.matches_any_origin:
+        return gettext("allows every origin")
+    labels = pattern.labels
+    if "*" not in labels:
+        return None
+    last = max(i for i, label in enumerate(labels) if label == "*")
+    fixed = ".".join(labels[last + 1 :])
+    if not fixed:
+        return gettext("allows every site (its wildcard can be any top-level domain)")
+    from cors_gate.csrf import public_suffix_list  # the request path's copy, parsed once
+
+    if public_suffix_list().is_public(fixed, accept_unknown=False):
+        return gettext("allows every site under the public suffix %(suffix)s") % {
+            "suffix": repr(fixed)
+        }
+    return None
+
+
+def too_broad_text(text: str) -> str | None:
+    try:
+        return too_broad(parse_pattern(text))
+    except OriginError:
+        return None
 
 
 def initial_mode() -> str:
@@ -40,12 +117,29 @@ def validate_paths(paths: Any) -> list[str]:
         paths = [p.strip() for p in paths.split(",") if p.strip()]
     if not isinstance(paths, list | tuple):
         raise ValidationError({"paths": "must be a list of URL path prefixes such as /api/"})
+    if len(paths) > MAX_PATHS:
+        raise ValidationError(
+            {
+                "paths": gettext("has %(n)d entries (at most %(max)d)")
+                % {"n": len(paths), "max": MAX_PATHS}
+            }
+        )
     cleaned: list[str] = []
     for p in paths:
         if not isinstance(p, str) or not p.startswith("/"):
-            raise ValidationError({"paths": f"{p!r} must be a URL path starting with '/'"})
+            raise ValidationError({"paths": f"{shown(p)} must be a URL path starting with '/'"})
+        problem = text_problem(p)
+        if problem:
+            raise ValidationError({"paths": f"{shown(p)} {problem}"})
+        if len(p) > MAX_PATH_LENGTH:
+            raise ValidationError(
+                {
+                    "paths": gettext("%(path)s is longer than %(max)d characters")
+                    % {"path": shown(p), "max": MAX_PATH_LENGTH}
+                }
+            )
         if any(ch.isspace() or ch in "?#" for ch in p):
-            raise ValidationError({"paths": f"{p!r} must be a plain path (no spaces, ? or #)"})
+            raise ValidationError({"paths": f"{shown(p)} must be a plain path (no spaces, ? or #)"})
         if p not in cleaned:
             cleaned.append(p)
     return cleaned
@@ -59,11 +153,23 @@ def validate_token_list(field: str, values: Any, *, kind: str = "header name") -
         values = [v.strip() for v in values.split(",") if v.strip()]
     if not isinstance(values, list | tuple):
         raise ValidationError({field: f"must be a list of {kind}s"})
+    if len(values) > MAX_LIST_NAMES:
+        raise ValidationError(
+            {
+                field: gettext("has %(n)d names (at most %(max)d)")
+                % {"n": len(values), "max": MAX_LIST_NAMES}
+            }
+        )
     cleaned: list[str] = []
     seen: set[str] = set()
     for v in values:
         if not isinstance(v, str) or not is_token(v):
-            raise ValidationError({field: f"{v!r} is not a valid {kind}"})
+            raise ValidationError(
+                {
+                    field: gettext("%(value)s is not a valid %(kind)s (an RFC 9110 token)")
+                    % {"value": shown(v), "kind": kind}
+                }
+            )
         if v == "*":
             raise ValidationError(
                 {field: "'*' is a literal name for credentialed requests; list the names"}
@@ -72,13 +178,36 @@ def validate_token_list(field: str, values: Any, *, kind: str = "header name") -
         if key not in seen:
             seen.add(key)
             cleaned.append(v.upper() if kind == "method" else v)
+    size = len(", ".join(cleaned))
+    if size > MAX_LIST_CHARS:
+        raise ValidationError(
+            {
+                field: gettext(
+                    "is %(size)d characters as a header value (at most %(max)d: the whole "
+                    "list is sent on every preflight answer)"
+                )
+                % {"size": size, "max": MAX_LIST_CHARS}
+            }
+        )
     return cleaned
 
 
 def validate_urls_regex(value: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError({"urls_regex": gettext("must be a regular expression (text)")})
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError({"urls_regex": problem})
+    if len(value) > URLS_REGEX_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "urls_regex": gettext("is %(n)d characters long (at most %(max)d)")
+                % {"n": len(value), "max": URLS_REGEX_MAX_LENGTH}
+            }
+        )
     try:
         re.compile(value)
-    except re.error as exc:
+    except (re.error, RecursionError, OverflowError) as exc:
         raise ValidationError(
             {"urls_regex": f"is not a valid regular expression ({exc})"}
         ) from None
@@ -132,15 +261,9 @@ class AllowedOrigin(models.Model):
             raise ValidationError({"pattern": str(exc)}) from None
         self.pattern = parsed.text
         self.paths = validate_paths(self.paths)
-        if self.enabled and parsed.matches_any_origin and CorsPolicy.credentials_on():
-            raise ValidationError(
-                {
-                    "pattern": (
-                        f"{parsed.text!r} allows every origin, and the policy sends credentials: "
-                        "that is the wildcard whitelist cors_gate replaces; list the origins"
-                    )
-                }
-            )
+        broad = too_broad(parsed) if self.enabled else None
+        if broad and CorsPolicy.credentials_on():
+            raise ValidationError({"pattern": credentials_refusal(parsed.text, broad)})
         if self.csrf_trusted and parsed.scheme != "https":
             raise ValidationError({"csrf_trusted": "only https origins can be CSRF-trusted"})
 
@@ -217,7 +340,7 @@ class CorsPolicy(models.Model):
     def clean(self) -> None:
         if self.mode not in dict(self.MODES):
             raise ValidationError(
-                {"mode": f"{self.mode!r} is not one of enforce, report-only, off"}
+                {"mode": f"{shown(self.mode)} is not one of enforce, report-only, off"}
             )
         self.exposed_headers = validate_token_list("exposed_headers", self.exposed_headers)
         self.allowed_headers = validate_token_list("allowed_headers", self.allowed_headers)
@@ -226,20 +349,24 @@ class CorsPolicy(models.Model):
         )
         self.urls_regex = validate_urls_regex(self.urls_regex)
         if self.allow_credentials:
-            wide = [
-                o.pattern
-                for o in AllowedOrigin.objects.filter(enabled=True).only("pattern")
-                if _allows_any_origin(o.pattern)
-            ]
-            if wide:
-                raise ValidationError(
-                    {
-                        "allow_credentials": (
-                            f"cannot be on while {wide[0]!r} allows every origin: "
-                            "disable that rule first"
-                        )
-                    }
-                )
+            for text in (
+                AllowedOrigin.objects.filter(enabled=True)
+                .filter(pattern__contains="*")  # stored patterns are normalised
+                .order_by("pattern")
+                .values_list("pattern", flat=True)
+                .iterator()
+            ):
+                broad = too_broad_text(text)
+                if broad:
+                    raise ValidationError(
+                        {
+                            "allow_credentials": gettext(
+                                "cannot be on while %(pattern)s is enabled: it %(why)s; "
+                                "disable or narrow that rule first"
+                            )
+                            % {"pattern": repr(text), "why": broad}
+                        }
+                    )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = 1  # one row, always
@@ -250,11 +377,12 @@ class CorsPolicy(models.Model):
         raise ValidationError("the CORS policy cannot be deleted; set mode to 'off' instead")
 
 
-def _allows_any_origin(pattern: str) -> bool:
-    try:
-        return parse_pattern(pattern).matches_any_origin
-    except OriginError:
-        return False
+def credentials_refusal(text: str, why: str) -> str:
+    """The one message every channel gives for a too-broad pattern while credentials are on."""
+    return gettext(
+        "%(pattern)s %(why)s, and the policy sends credentials: anyone could run such a site "
+        "and read signed-in users' data; name your own hosts (e.g. https://*.example.com)"
+    ) % {"pattern": repr(text), "why": why}
 
 
 class ObservedOrigin(models.Model):

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext
 
 from cors_gate import conf
 from cors_gate.models import (
@@ -26,6 +27,10 @@ from cors_gate.models import (
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
+    credentials_refusal,
+    shown,
+    text_problem,
+    too_broad,
     validate_paths,
 )
 from cors_gate.origins import OriginError, parse_pattern
@@ -68,6 +73,60 @@ class InvalidInput(ValueError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class NotPermitted(InvalidInput):
+    """The actor's user lacks a permission the change needs (field "permission")."""
+
+
+# --- who may do what ------------------------------------------------------------------------
+#
+# One table for every channel: the admin (forms and actions) and the API ask it before they
+# offer or accept a change, and the services below enforce it again for any actor with a user,
+# so no channel can do more than another. Commands run as whoever may run manage.py (no user).
+
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "add_origin": ("cors_gate.add_allowedorigin",),
+    "change_origin": ("cors_gate.change_allowedorigin",),
+    "enable_origin": ("cors_gate.change_allowedorigin",),
+    "delete_origin": ("cors_gate.delete_allowedorigin",),
+    # Allowing observed origins creates rules and enables existing disabled ones.
+    "allow_observed": (
+        "cors_gate.view_observedorigin",
+        "cors_gate.add_allowedorigin",
+        "cors_gate.change_allowedorigin",
+    ),
+    # A whole allow-list (Cloud Gate import) adds, enables and deletes rules.
+    "replace_origins": (
+        "cors_gate.add_allowedorigin",
+        "cors_gate.change_allowedorigin",
+        "cors_gate.delete_allowedorigin",
+    ),
+    "change_policy": ("cors_gate.change_corspolicy",),
+}
+
+
+def permitted(user: Any, operation: str) -> bool:
+    """Whether `user` may perform `operation` (None: a command, which may)."""
+    if user is None:
+        return True
+    return bool(user.is_active and user.has_perms(OPERATIONS[operation]))
+
+
+def require(actor: Actor, *operations: str) -> None:
+    """Refuse, before anything changes, an operation the actor's user may not perform."""
+    for operation in operations:
+        if not permitted(actor.user, operation):
+            missing = [p for p in OPERATIONS[operation] if not actor.user.has_perm(p)]
+            raise NotPermitted(
+                "permission",
+                gettext("%(user)s may not %(op)s (needs %(perms)s)")
+                % {
+                    "user": actor.user,
+                    "op": operation.replace("_", " "),
+                    "perms": ", ".join(missing or OPERATIONS[operation]),
+                },
+            )
 
 
 @dataclass(frozen=True)
@@ -158,18 +217,16 @@ def normalise_patterns(patterns: Iterable[str] | str) -> list[str]:
     """Each pattern in the engine's canonical form, duplicates dropped, order kept."""
     if isinstance(patterns, str):
         patterns = [patterns]
-    result: list[str] = []
+    result: dict[str, None] = {}  # ordered, and O(1) membership for thousands of patterns
     for raw in patterns:
         try:
             text = parse_pattern(raw).text
         except OriginError as exc:
-            shown = raw if isinstance(raw, str) else repr(raw)
-            raise InvalidInput("pattern", f"{shown[:80]!r} refused: {exc}") from None
-        if text not in result:
-            result.append(text)
+            raise InvalidInput("pattern", f"{shown(raw, 90)} refused: {exc}") from None
+        result[text] = None
     if not result:
         raise InvalidInput("pattern", "give at least one origin pattern")
-    return result
+    return list(result)
 
 
 def parse_expiry(value: datetime | str | None) -> datetime | None:
@@ -204,8 +261,9 @@ def validate_note(note: Any) -> str:
         raise InvalidInput("note", f"must be text, not {type(note).__name__}")
     if len(note) > NOTE_MAX_LENGTH:
         raise InvalidInput("note", f"is {len(note)} characters long (at most {NOTE_MAX_LENGTH})")
-    if any(ord(ch) < 0x20 and ch != "\t" for ch in note):
-        raise InvalidInput("note", "must be one line without control characters")
+    problem = text_problem(note)
+    if problem:
+        raise InvalidInput("note", problem)
     return note
 
 
@@ -218,7 +276,7 @@ def _clean_paths(paths: Any) -> list[str]:
 
 def _clean_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(name, f"must be true or false, not {value!r}")
+        raise InvalidInput(name, f"must be true or false, not {shown(value)}")
     return value
 
 
@@ -291,6 +349,10 @@ def upsert_origins(
                 setattr(origin, name, value)
             _check(origin)
             planned.append((text, origin, before))
+        if any(b is None for _t, _o, b in planned):
+            require(actor, "add_origin")
+        if any(b is not None and _diff(b, _origin_state(o)) for _t, o, b in planned):
+            require(actor, "change_origin")
         outcomes: list[Outcome] = []
         for text, origin, before in planned:
             after = _origin_state(origin)
@@ -328,6 +390,7 @@ def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor
             values[name] = parse_expiry(value)
         else:
             values[name] = _clean_bool(name, value)
+    require(actor, "change_origin")
     with transaction.atomic():
         origin = _find_origin(target)
         before = _origin_state(origin)
@@ -365,6 +428,7 @@ def remove_origins(
 ) -> list[Outcome]:
     """Delete the rules. Absent patterns are fine (idempotent) unless `missing_ok=False`."""
     texts = normalise_patterns(patterns)
+    require(actor, "delete_origin")
     with transaction.atomic():
         existing = {
             o.pattern: o
@@ -390,6 +454,7 @@ def set_enabled(patterns: Iterable[str] | str, enabled: bool, *, actor: Actor) -
     """Enable or disable existing rules (every pattern must have a rule)."""
     texts = normalise_patterns(patterns)
     enabled = _clean_bool("enabled", enabled)
+    require(actor, "enable_origin")
     with transaction.atomic():
         existing = {
             o.pattern: o
@@ -411,6 +476,7 @@ def set_enabled(patterns: Iterable[str] | str, enabled: bool, *, actor: Actor) -
 def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[Outcome]:
     """The same as `set_enabled`, for rules chosen by id (admin bulk actions)."""
     enabled = _clean_bool("enabled", enabled)
+    require(actor, "enable_origin")
     with transaction.atomic():
         rules = list(AllowedOrigin.objects.select_for_update().filter(pk__in=list(ids)))
         to_change = {o.pk for o in rules if o.enabled != enabled}
@@ -425,6 +491,7 @@ def allow_observed(patterns: list[str], *, note: str, actor: Actor) -> list[Outc
     """Allow origins seen in traffic (the caller has checked each is a browser's exact
     serialisation): existing rules are enabled and keep their note, paths and expiry; the
     others become new enabled rules with `note`. Outcomes: the existing rules', then the new."""
+    require(actor, "allow_observed")
     with transaction.atomic():
         existing = set(
             AllowedOrigin.objects.filter(pattern__in=patterns).values_list("pattern", flat=True)
@@ -438,6 +505,112 @@ def allow_observed(patterns: list[str], *, note: str, actor: Actor) -> list[Outc
         if new:
             outcomes += upsert_origins(new, enabled=True, note=note, actor=actor)
     return outcomes
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """What `replace_origins` did: patterns added, enabled (were disabled), kept, deleted."""
+
+    add: list[str]
+    enable: list[str]
+    keep: list[str]
+    delete: list[str]
+
+    def counts(self) -> dict[str, int]:
+        return {k: len(v) for k, v in vars(self).items()}
+
+
+_BATCH = 500  # rows per statement: within every database's limit on bound parameters
+
+
+def _batches(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), _BATCH):
+        yield items[start : start + _BATCH]
+
+
+def plan_replacement(patterns: list[str]) -> Replacement:
+    """What replacing the allow-list with `patterns` (normalised) would do; reads only."""
+    stored = dict(AllowedOrigin.objects.values_list("pattern", "enabled"))
+    wanted = set(patterns)
+    return Replacement(
+        add=[p for p in patterns if p not in stored],
+        enable=[p for p in patterns if p in stored and not stored[p]],
+        keep=[p for p in patterns if stored.get(p)],
+        delete=sorted(p for p in stored if p not in wanted),
+    )
+
+
+def replace_origins(
+    patterns: Iterable[str], *, actor: Actor, source: str, note: str = ""
+) -> Replacement:
+    """Make the allow-list exactly `patterns` (all enabled), all or nothing, in a few
+    statements: one ChangeRecord (action "replace") with the counts, the added patterns and
+    the deleted rules' full state, and one revision bump. Rules that stay keep their notes,
+    paths, expiry and CSRF flag. Thousands of rules take a fraction of a second, where one
+    save and one record per rule took minutes."""
+    texts = normalise_patterns(list(patterns)) if patterns else []
+    note = validate_note(note)
+    require(actor, "replace_origins")
+    with transaction.atomic():
+        # Lock the policy row: credentials cannot turn on, and no other replace can run,
+        # until this one commits.
+        CorsPolicy.objects.get_or_create(pk=1)
+        credentials = CorsPolicy.objects.select_for_update().get(pk=1).allow_credentials
+        if credentials:
+            for text in texts:
+                broad = too_broad(parse_pattern(text)) if "*" in text else None  # normalised
+                if broad:
+                    raise InvalidInput("pattern", credentials_refusal(text, broad))
+        plan = plan_replacement(texts)
+        deleting = set(plan.delete)
+        gone = [
+            _jsonable(row)
+            for row in AllowedOrigin.objects.order_by("pattern")
+            .values(*ORIGIN_FIELDS)
+            .iterator(chunk_size=2000)
+            if row["pattern"] in deleting
+        ]
+        for batch in _batches(plan.delete):
+            # A queryset delete with post_delete receivers loads and signals every row (one
+            # revision bump each); this table has no reverse relations, so delete directly.
+            AllowedOrigin.objects.filter(pattern__in=batch)._raw_delete(AllowedOrigin.objects.db)
+        now = timezone.now()
+        AllowedOrigin.objects.bulk_create(
+            [
+                AllowedOrigin(
+                    pattern=text,
+                    enabled=True,
+                    note=note,
+                    paths=[],
+                    created_by_id=actor.user_id,
+                    updated_by_id=actor.user_id,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for text in plan.add
+            ],
+            batch_size=_BATCH,
+        )
+        for batch in _batches(plan.enable):
+            AllowedOrigin.objects.filter(pattern__in=batch).update(
+                enabled=True, updated_by_id=actor.user_id, updated_at=now
+            )
+        if plan.add or plan.enable or plan.delete:
+            bump_revision()
+            record_change(
+                actor,
+                "replace",
+                "origin",
+                f"allow-list ({source})",
+                {
+                    "source": source,
+                    "counts": plan.counts(),
+                    "add": plan.add,
+                    "enable": plan.enable,
+                    "delete": gone,
+                },
+            )
+    return plan
 
 
 def _apply_enabled(
@@ -480,6 +653,7 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
     """Change some policy fields at once. Lists may be lists or comma-separated text."""
     if not isinstance(changes, Mapping):
         raise InvalidInput("policy", "changes must be a mapping of field to value")
+    require(actor, "change_policy")
     unknown = sorted(set(changes) - set(POLICY_FIELDS))
     if unknown:
         raise InvalidInput(
@@ -491,11 +665,16 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
             values[name] = _clean_bool(name, value)
         elif name == "max_age":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidInput("max_age", f"must be a whole number of seconds, not {value!r}")
+                raise InvalidInput(
+                    "max_age", f"must be a whole number of seconds, not {shown(value)}"
+                )
             if value < 0:
-                raise InvalidInput("max_age", f"{value} is negative (0 sends no header)")
+                raise InvalidInput("max_age", "is negative (0 sends no header)")
             if value > MAX_AGE_LIMIT:
-                raise InvalidInput("max_age", f"{value} is too large")
+                raise InvalidInput(
+                    "max_age",
+                    gettext("is too large (at most %(max)d seconds)") % {"max": MAX_AGE_LIMIT},
+                )
             values[name] = value
         elif name in _POLICY_LISTS:
             if value is not None and not isinstance(value, str | list | tuple):
@@ -503,9 +682,13 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
             values[name] = value
         elif name == "urls_regex":
             if not isinstance(value, str):
-                raise InvalidInput(name, f"must be a regular expression, not {value!r}")
+                raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")
             values[name] = value
         elif name == "mode":
+            if not isinstance(value, str):
+                raise InvalidInput(
+                    name, f"must be one of enforce, report-only, off, not {shown(value)}"
+                )
             values[name] = value
     with transaction.atomic():
         CorsPolicy.objects.get_or_create(pk=1)

@@ -13,7 +13,9 @@ nothing, through `cors_gate.services`. Every bad input raises `InvalidInput` ("f
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,14 +30,15 @@ from cors_gate.api.cloud_gate import (
     parse_json,
     parse_payload,
 )
-from cors_gate.models import AllowedOrigin, CorsPolicy
+from cors_gate.models import AllowedOrigin, CorsPolicy, credentials_refusal, shown, too_broad
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import (
     Actor,
     InvalidInput,
     origin_as_dict,
+    plan_replacement,
     policy_as_dict,
-    remove_origins,
+    replace_origins,
     update_policy,
     upsert_origins,
 )
@@ -288,8 +291,9 @@ def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Ski
         pattern = parse_pattern(entry)
     except OriginError as exc:
         return Skipped(entry, source, str(exc))
-    if pattern.matches_any_origin and credentials_on:
-        return Skipped(entry, source, "allows every origin while credentials are on")
+    broad = too_broad(pattern) if credentials_on else None
+    if broad:
+        return Skipped(entry, source, credentials_refusal(pattern.text, broad))
     return Planned(pattern.text, source, entry)
 
 
@@ -381,28 +385,48 @@ def read_cloud_gate(body: bytes | str | Any, *, decoded: bool = False) -> CloudG
     return parse_payload(data, credentials_on=CorsPolicy.credentials_on())
 
 
-def read_cloud_gate_file(path: str | Path) -> CloudGateSettings:
-    file = Path(path)
+def read_limited(path: str | Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, or a one-line InvalidInput.
+
+    A device (/dev/zero), a FIFO or a socket is refused before any read: opened without
+    blocking (a FIFO with no writer would wait forever), checked with fstat on the open
+    descriptor (no swap between check and read), and read up to `limit` + 1 bytes, so the
+    cap holds however the size was reported.
+    """
+    name = shown(str(path), 200)
     try:
-        size = file.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InvalidInput("file", f"{file} is {size} bytes (at most {MAX_FILE_BYTES})")
-        raw = file.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise InvalidInput("file", f"{file}: {exc.strerror or exc}") from None
-    return read_cloud_gate(raw)
+        raise InvalidInput("file", f"{name}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeError) as exc:  # a NUL byte or an unencodable name
+        raise InvalidInput("file", f"{name}: not a usable file name ({exc})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise InvalidInput("file", f"{name} is not a regular file")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InvalidInput("file", f"{name}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise InvalidInput("file", f"{name} is larger than {limit} bytes")
+    return data
+
+
+def read_cloud_gate_file(path: str | Path) -> CloudGateSettings:
+    return read_cloud_gate(read_limited(path))
 
 
 def plan_cloud_gate(payload: CloudGateSettings) -> CloudGatePlan:
     plan = CloudGatePlan(policy=payload.policy_changes())
     if payload.allowed_origins is not None:
+        replacement = plan_replacement(payload.allowed_origins)
         plan.replaces_origins = True
-        wanted = payload.allowed_origins
-        stored = set(AllowedOrigin.objects.values_list("pattern", flat=True))
-        wanted_set = set(wanted)
-        plan.add = [p for p in wanted if p not in stored]
-        plan.keep = [p for p in wanted if p in stored]
-        plan.remove = sorted(p for p in stored if p not in wanted_set)
+        plan.add = replacement.add
+        kept = {*replacement.enable, *replacement.keep}
+        plan.keep = [p for p in payload.allowed_origins if p in kept]
+        plan.remove = replacement.delete
     return plan
 
 
@@ -416,12 +440,8 @@ def apply_cloud_gate(payload: CloudGateSettings, *, actor: Actor) -> CloudGatePl
         plan = plan_cloud_gate(payload)
         if plan.policy:
             update_policy(plan.policy, actor=actor)
-        if plan.replaces_origins:
-            if plan.remove:
-                remove_origins(plan.remove, actor=actor)
-            wanted = payload.allowed_origins or []
-            if wanted:
-                upsert_origins(wanted, enabled=True, actor=actor)
+        if payload.allowed_origins is not None:
+            replace_origins(payload.allowed_origins, actor=actor, source="Cloud Gate payload")
     return plan
 
 

@@ -113,7 +113,9 @@ def test_bad_paths_and_past_expiry_are_refused_on_their_fields(client_in: Client
     assert "is in the past" in " ".join(_errors(response, "expires_at"))
     response = client_in.post(reverse(ADD_URL), _rule_form(note="a\x01b"))
     assert response.status_code == 200  # a form error, never a 500
-    assert _errors(response, "note") == ["must be one line without control characters"]
+    assert _errors(response, "note") == [
+        "must be one line without control characters (found U+0001)"
+    ]
     assert not AllowedOrigin.objects.exists()
 
 

@@ -120,6 +120,9 @@ def test_wildcard_rule_trusts_one_label_like_its_cors_match() -> None:
 
 
 def test_rules_under_a_public_suffix_never_earn_csrf_trust() -> None:
+    # Such a rule is refused while CORS credentials are on; without them it may be saved,
+    # and must still not extend CSRF trust.
+    CorsPolicy.objects.update_or_create(pk=1, defaults={"allow_credentials": False})
     rule("https://*.github.io", csrf_trusted=True)
     client, csrf_token = csrf_client()
     assert post(client, "https://attacker.github.io", csrf_token).status_code == 403

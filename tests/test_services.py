@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from cors_gate import policy as policy_module
@@ -122,6 +123,8 @@ def test_set_enabled_on_a_missing_rule_changes_nothing() -> None:
 
 def test_remove_is_idempotent_and_recorded_with_the_user() -> None:
     user = get_user_model().objects.create_user("ops", password="x")
+    user.user_permissions.add(Permission.objects.get(codename="delete_allowedorigin"))
+    user = get_user_model().objects.get(pk=user.pk)  # no stale permission cache
     upsert_origins(["https://a.example.com"], actor=COMMAND)
     outcomes = remove_origins(
         ["https://A.example.com", "https://gone.example.com"], actor=Actor("admin", user)

@@ -21,7 +21,15 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from cors_gate.models import MAX_AGE_LIMIT, validate_token_list
+from cors_gate import jsontext
+from cors_gate.models import (
+    MAX_AGE_LIMIT,
+    credentials_refusal,
+    shown,
+    text_problem,
+    too_broad,
+    validate_token_list,
+)
 from cors_gate.origins import OriginError, parse_pattern
 from cors_gate.services import InvalidInput, first_message
 
@@ -79,7 +87,9 @@ def parse_json(body: bytes | str) -> Any:
     if not text.strip():
         raise CloudGateError("body", "is empty: expected a JSON object")
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise CloudGateError("body", str(exc)) from None
     except json.JSONDecodeError as exc:
         line = exc.doc.splitlines()[exc.lineno - 1] if exc.doc.splitlines() else ""
         near = line.strip()[:80]
@@ -107,7 +117,7 @@ def _bool(member: str, value: Any) -> bool:
 def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
     if not isinstance(value, list):
         raise CloudGateError(member, "must be an array of origin strings")
-    result: list[str] = []
+    result: dict[str, None] = {}  # ordered, duplicates dropped in O(1)
     for i, entry in enumerate(value):
         where = f"{member}[{i}]"
         if not isinstance(entry, str):
@@ -116,15 +126,11 @@ def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
             pattern = parse_pattern(entry)
         except OriginError as exc:
             raise CloudGateError(where, f"{entry[:80]!r}: {exc}") from None
-        if pattern.matches_any_origin and credentials_on:
-            raise CloudGateError(
-                where,
-                f"{entry!r} allows every origin, and credentials are sent (as Cloud Gate "
-                "always does): list the origins instead",
-            )
-        if pattern.text not in result:
-            result.append(pattern.text)
-    return result
+        broad = too_broad(pattern) if credentials_on else None
+        if broad:
+            raise CloudGateError(where, credentials_refusal(pattern.text, broad))
+        result[pattern.text] = None
+    return list(result)
 
 
 def _max_age(member: str, value: Any) -> int:
@@ -178,9 +184,10 @@ def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSetting
     schemas = data.get("schemas")
     if schemas is not None and (not isinstance(schemas, list) or PATCH_OP_SCHEMA not in schemas):
         raise CloudGateError("schemas", f"must contain {PATCH_OP_SCHEMA!r}")
-    unknown = sorted(k for k in data if k not in ("schemas", "Operations"))
+    unknown = sorted(str(k) for k in data if k not in ("schemas", "Operations"))
     if unknown:
-        raise CloudGateError(unknown[0], "is not a member of a SCIM PatchOp")
+        name = unknown[0] if text_problem(unknown[0]) is None else shown(unknown[0])
+        raise CloudGateError(name[:80], "is not a member of a SCIM PatchOp")
     operations = data.get("Operations")
     if not isinstance(operations, list) or not operations:
         raise CloudGateError("Operations", "must be a non-empty array")
@@ -190,7 +197,8 @@ def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSetting
         where, value = _operation_value(i, op)
         for raw_key, item in value.items():
             key = _KEYS_BY_LOWER.get(str(raw_key).lower())
-            member = f"{where}.{raw_key}"
+            name = str(raw_key)
+            member = f"{where}.{name if key or text_problem(name) is None else shown(name)}"
             if key is None:
                 raise CloudGateError(
                     member, f"is not a Cloud Gate CORS setting (one of {', '.join(KEYS)})"

@@ -13,6 +13,7 @@ from typing import IO, Any
 from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
+from rest_framework.renderers import JSONRenderer
 
 from cors_gate.api.cloud_gate import CloudGateError, parse_json
 
@@ -38,3 +39,10 @@ class JSONParser(BaseParser):
 
 class ScimJSONParser(JSONParser):
     media_type = "application/scim+json"
+
+
+class AsciiJSONRenderer(JSONRenderer):
+    """JSON with every non-ASCII character escaped: whatever text an answer carries (an error
+    that quotes the request, say), encoding it can never fail and turn a 400 into a 500."""
+
+    ensure_ascii = True

@@ -7,6 +7,15 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from cors_gate.api.fields import (
+    HeadersField,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateTimeField,
+    StrictIntegerField,
+    StrictJSONListField,
+    refuse_extra_members,
+)
 from cors_gate.models import (
     MAX_AGE_LIMIT,
     AllowedOrigin,
@@ -16,7 +25,7 @@ from cors_gate.models import (
 )
 from cors_gate.observe import is_usable
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import ORIGIN_FIELDS, POLICY_FIELDS, first_message
+from cors_gate.services import ORIGIN_FIELDS, first_message
 
 
 def _username(user: Any) -> str | None:
@@ -24,7 +33,12 @@ def _username(user: Any) -> str | None:
 
 
 class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
-    pattern = serializers.CharField(max_length=512, trim_whitespace=False)
+    pattern = StrictCharField(max_length=512, trim_whitespace=False)
+    enabled = StrictBooleanField(required=False)
+    note = StrictCharField(required=False, allow_blank=True, max_length=255, trim_whitespace=False)
+    paths = StrictJSONListField(required=False)
+    expires_at = StrictDateTimeField(required=False, allow_null=True)
+    csrf_trusted = StrictBooleanField(required=False)
     expired = serializers.BooleanField(source="is_expired", read_only=True)
     created_by = serializers.SerializerMethodField()
     updated_by = serializers.SerializerMethodField()
@@ -41,6 +55,10 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
             "updated_by",
         )
         read_only_fields = ("id", "expired", "created_at", "updated_at")
+
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_extra_members(self.fields, data, "a rule field")
+        return super().to_internal_value(data)
 
     def get_created_by(self, obj: AllowedOrigin) -> str | None:
         return _username(obj.created_by)
@@ -72,24 +90,22 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     any-origin rule) are the model's, reached through services.update_policy."""
 
     mode = serializers.ChoiceField(choices=[m for m, _ in CorsPolicy.MODES])
-    allow_null_origin = serializers.BooleanField()
-    allow_credentials = serializers.BooleanField()
-    max_age = serializers.IntegerField(min_value=0, max_value=MAX_AGE_LIMIT)
-    exposed_headers = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    allowed_methods = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    allowed_headers = serializers.ListField(child=serializers.CharField(), allow_empty=True)
-    urls_regex = serializers.CharField(max_length=500, trim_whitespace=False)
-    allow_private_network = serializers.BooleanField()
+    allow_null_origin = StrictBooleanField()
+    allow_credentials = StrictBooleanField()
+    max_age = StrictIntegerField(min_value=0, max_value=MAX_AGE_LIMIT)
+    exposed_headers = StrictJSONListField()
+    allowed_methods = StrictJSONListField()
+    allowed_headers = StrictJSONListField()
+    urls_regex = StrictCharField(max_length=500, trim_whitespace=False, allow_blank=True)
+    allow_private_network = StrictBooleanField()
     revision = serializers.CharField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {unknown[0]: [f"is not a policy setting (one of {', '.join(POLICY_FIELDS)})"]}
-            )
-        return attrs
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_extra_members(self.fields, data, "a policy setting")
+        if isinstance(data, dict) and "mode" in data and not isinstance(data["mode"], str):
+            raise serializers.ValidationError({"mode": ["must be a string"]})
+        return super().to_internal_value(data)
 
 
 class ObservedOriginSerializer(serializers.ModelSerializer[ObservedOrigin]):
@@ -118,28 +134,29 @@ class ObservedOriginSerializer(serializers.ModelSerializer[ObservedOrigin]):
 
 class AllowObservedSerializer(serializers.Serializer[Any]):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
         allow_empty=False,
         max_length=1000,
     )
-    note = serializers.CharField(
-        max_length=255, required=False, default="allowed from observed origins"
-    )
+    note = StrictCharField(max_length=255, required=False, default="allowed from observed origins")
+
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_extra_members(self.fields, data, "an input of allow")
+        return super().to_internal_value(data)
 
 
 class ExplainSerializer(serializers.Serializer[Any]):
     """The explain feature's inputs, policy mode only: the API never makes the server send
     requests (no url, no in-process run)."""
 
-    origin = serializers.CharField(max_length=600, trim_whitespace=False)
-    method = serializers.CharField(max_length=32, default="GET")
-    headers = serializers.ListField(
-        child=serializers.CharField(max_length=8192, trim_whitespace=False),
+    origin = StrictCharField(max_length=600, trim_whitespace=False)
+    method = StrictCharField(max_length=32, default="GET")
+    headers = HeadersField(
         default=list,
-        max_length=100,
+        help_text='{"Name": "value"} or ["Name: value", ...]',
     )
     credentials = serializers.ChoiceField(choices=["include", "omit"], default="include")
-    path = serializers.CharField(max_length=2000, default="/")
+    path = StrictCharField(max_length=2000, default="/")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         for name in ("url", "in_process"):

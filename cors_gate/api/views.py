@@ -11,6 +11,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -18,7 +19,7 @@ from rest_framework.views import APIView
 
 from cors_gate.api.authentication import authenticators
 from cors_gate.api.cloud_gate import looks_like_patch_op
-from cors_gate.api.parsers import JSONParser, ScimJSONParser
+from cors_gate.api.parsers import AsciiJSONRenderer, JSONParser, ScimJSONParser
 from cors_gate.api.permissions import StaffWithModelPermissions, default_permissions, perm
 from cors_gate.api.serializers import (
     AllowObservedSerializer,
@@ -30,8 +31,10 @@ from cors_gate.api.serializers import (
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
 from cors_gate.observe import is_usable
 from cors_gate.services import (
+    OPERATIONS,
     Actor,
     InvalidInput,
+    NotPermitted,
     allow_observed,
     change_origin,
     remove_origins,
@@ -44,7 +47,9 @@ _FALSE = {"false", "0", "no"}
 MAX_SEARCH = 200
 
 
-def invalid(exc: InvalidInput) -> ValidationError:
+def invalid(exc: InvalidInput) -> ValidationError | PermissionDenied:
+    if isinstance(exc, NotPermitted):
+        return PermissionDenied(str(exc))
     return ValidationError({exc.field: [exc.message]})
 
 
@@ -78,6 +83,7 @@ class ApiMixin(APIView):
 
     permission_classes = [StaffWithModelPermissions]
     parser_classes = [JSONParser, ScimJSONParser]
+    renderer_classes = [AsciiJSONRenderer, BrowsableAPIRenderer]
     model: type[Model] = AllowedOrigin
 
     def get_authenticators(self) -> list[BaseAuthentication]:
@@ -187,13 +193,13 @@ class PolicyView(ApiMixin):
             payload = read_cloud_gate(request.data, decoded=True)
         except InvalidInput as exc:
             raise invalid(exc) from None
-        if payload.allowed_origins is not None:
-            needed = [perm(AllowedOrigin, a) for a in ("add", "change", "delete")]
-            if not request.user.has_perms(needed):
-                raise PermissionDenied(
-                    "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
-                    "change and delete permissions on allowed origins"
-                )
+        if payload.allowed_origins is not None and not request.user.has_perms(
+            OPERATIONS["replace_origins"]
+        ):
+            raise PermissionDenied(
+                "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
+                "change and delete permissions on allowed origins"
+            )
         try:
             plan = apply_cloud_gate(payload, actor=self.actor)
         except InvalidInput as exc:
@@ -241,9 +247,7 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
 
     def required_permissions(self, request: Request) -> list[str]:
         if self.action == "allow":
-            return [perm(ObservedOrigin, "view")] + [
-                perm(AllowedOrigin, a) for a in ("add", "change")
-            ]
+            return list(OPERATIONS["allow_observed"])
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             return []
         return default_permissions(ObservedOrigin, request.method or "")

@@ -572,11 +572,15 @@ def invalid_regex(inp: AuditInput) -> Iterator[Finding]:
 
 # Runs on every `check` (start-up): there it sees the settings-pinned entries, the ones no
 # form validated; stored rows are validated on save and checked by the audit command.
+# A pinned entry is the one channel no service validates, so the credentials refusal every
+# write path applies (a wildcard over a public suffix) is an Error here, before start-up.
 @rule("cors.invalid-pattern", 10, deploy=False)
 def invalid_pattern(inp: AuditInput) -> Iterator[Finding]:
+    from cors_gate.models import credentials_refusal, too_broad
+
     for row in inp.rows:
         try:
-            parse_pattern(row.pattern)
+            parsed = parse_pattern(row.pattern)
         except OriginError as exc:
             yield _f(
                 "cors.invalid-pattern",
@@ -584,6 +588,18 @@ def invalid_pattern(inp: AuditInput) -> Iterator[Finding]:
                 "a cors_gate entry is not a valid origin pattern",
                 f"{row.source} entry {row.pattern!r}: {exc}; the gate ignores it",
                 "Write it as PROTOCOL://HOST[:PORT], e.g. https://apps.example.com.",
+                _subject(row),
+            )
+            continue
+        broad = too_broad(parsed) if row.source == PINNED_SETTING else None
+        if broad and inp.gate_credentials:
+            yield _f(
+                "cors.invalid-pattern",
+                Severity.ERROR,
+                "a cors_gate entry is refused while credentials are on",
+                f"{row.source} entry {credentials_refusal(parsed.text, broad)}",
+                "Name your own hosts, e.g. https://*.example.com, or turn the policy's "
+                "credentials off.",
                 _subject(row),
             )
 

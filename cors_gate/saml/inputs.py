@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from cors_gate import jsontext
 from cors_gate.saml import sources
 from cors_gate.saml.errors import SamlInputError
 from cors_gate.saml.types import ProviderConfig, SamlInputs
@@ -50,7 +51,9 @@ def read_file(path: str, what: str) -> str:
 def read_json(path: str, what: str) -> Any:
     text = read_file(path, what)
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
+    except jsontext.JsonTextError as exc:
+        raise SamlInputError(f"{what} {path}: not usable JSON ({exc})") from exc
     except json.JSONDecodeError as exc:
         raise SamlInputError(
             f"{what} {path}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"

@@ -68,7 +68,8 @@ def test_a_new_rule_takes_effect_for_cors_requests(admin_api: APIClient) -> None
             "expires_at",
             "is in the past",
         ),
-        ({"pattern": "https://a.example.com", "enabled": "perhaps"}, "enabled", "valid boolean"),
+        ({"pattern": "https://a.example.com", "enabled": "perhaps"}, "enabled", "true or false"),
+        ({"pattern": "https://a.example.com", "enabled": "yes"}, "enabled", "not a string"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(

@@ -122,7 +122,11 @@ def test_cloud_gate_payload_is_applied_atomically(admin_api: APIClient) -> None:
     assert state()[4] == [("https://*.example.com", True), ("https://app.my-server.com:8080", True)]
     assert AllowedOrigin.objects.get(pattern="https://*.example.com").note == "keep me"
     records = ChangeRecord.objects.filter(channel="api")
-    assert {r.action for r in records} >= {"add", "delete", "change"}
+    # One record for the policy values, one for the whole allow-list with its counts.
+    assert sorted(r.action for r in records) == ["change", "replace"]
+    replaced = records.get(action="replace")
+    assert replaced.detail["counts"] == {"add": 1, "enable": 1, "keep": 0, "delete": 1}
+    assert replaced.detail["delete"][0]["pattern"] == "https://legacy.example.org"
     assert all(r.user is not None for r in records)
     # The browser-visible effect, at once.
     allowed = Client().get("/api/hello/", HTTP_ORIGIN="https://app.my-server.com:8080")

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from cors_gate.models import AllowedOrigin
+from cors_gate.models import AllowedOrigin, safe_text
 from cors_gate.services import (
     Actor,
     InvalidInput,
@@ -100,7 +100,7 @@ def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
         state = "enabled" if o["enabled"] else "disabled"
         if o["expired"]:
             state = "expired"
-        paths = ",".join(o["paths"]) or "*"
+        paths = safe_text(",".join(o["paths"])) or "*"
         expires = o["expires_at"] or "-"
         command.stdout.write(
             f"{o['pattern']}\t{state}\tpaths={paths}\texpires={expires}\t{o['note']}"
@@ -220,6 +220,13 @@ def run_subcommand(
         table[options["subcommand"]].run(command, options)
     except InvalidInput as exc:
         raise CommandError(str(exc)) from None
+    except UnicodeEncodeError as exc:
+        # Input is validated before it is stored, so this is an output stream that cannot
+        # take a character (a pipe with an ASCII locale): one line, not a traceback.
+        raise CommandError(
+            f"output: cannot write {exc.object[exc.start : exc.end]!r} in the "
+            f"{exc.encoding} encoding ({exc.reason}); set PYTHONIOENCODING=utf-8"
+        ) from None
 
 
 class Command(BaseCommand):

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -16,25 +17,29 @@ from cors_gate.management.commands.cors_gate_origins import (
     add_subcommands,
     run_subcommand,
 )
+from cors_gate.models import shown
 from cors_gate.services import Actor, InvalidInput, policy_as_dict, update_policy
 
 ACTOR = Actor("command")
 
 # option dest -> (policy field, how its text becomes a value)
 _SWITCH = {"on": True, "off": False}
+_DIGITS = re.compile(r"[0-9]{1,19}", re.ASCII)
 
 
 def _switch(field: str, text: str) -> bool:
     value = _SWITCH.get(text.strip().lower())
     if value is None:
-        raise InvalidInput(field, f"{text!r} is not on or off")
+        raise InvalidInput(field, f"{shown(text)} is not on or off")
     return value
 
 
 def _seconds(field: str, text: str) -> int:
     stripped = text.strip()
-    if not stripped.isdigit():
-        raise InvalidInput(field, f"{text!r} is not a whole number of seconds (0 or more)")
+    # ASCII digits only (str.isdigit also takes '²' and other scripts' digits), and few of
+    # them: int() of over 4,300 digits raises instead of answering.
+    if not _DIGITS.fullmatch(stripped):
+        raise InvalidInput(field, f"{shown(text)} is not a whole number of seconds (0 or more)")
     return int(stripped)
 
 
