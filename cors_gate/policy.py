@@ -202,17 +202,21 @@ def pinned_rules(start_id: int = 1, *, credentials: bool = True) -> list[Rule[Ru
     """Entries from CORS_GATE_ALLOWED_ORIGINS; invalid ones are skipped (a system check
     reports them by name), and so is an any-origin entry while credentials are on: that
     is the wildcard whitelist the database refuses to store, and settings cannot sneak it in."""
+    from cors_gate.models import too_broad
+
     rules: list[Rule[RuleInfo]] = []
     for offset, entry in enumerate(conf.pinned_origins()):
         try:
             pattern = parse_pattern(entry)
         except OriginError:
             continue
-        if credentials and pattern.matches_any_origin:
+        reason = too_broad(pattern) if credentials else None
+        if reason:
             logger.error(
-                "cors_gate: ignoring CORS_GATE_ALLOWED_ORIGINS entry %r: it allows every origin "
+                "cors_gate: ignoring CORS_GATE_ALLOWED_ORIGINS entry %r: it %s "
                 "and the policy sends credentials",
                 entry,
+                reason,
             )
             continue
         info = RuleInfo(pattern=pattern.text, source="settings", note="pinned in settings")
@@ -223,7 +227,7 @@ def pinned_rules(start_id: int = 1, *, credentials: bool = True) -> list[Rule[Ru
 
 def build_snapshot(revision: str | None = None) -> PolicySnapshot:
     """Read the policy and every rule (two queries) and compile them."""
-    from cors_gate.models import AllowedOrigin, CorsPolicy
+    from cors_gate.models import AllowedOrigin, CorsPolicy, too_broad
 
     policy = CorsPolicy.objects.filter(pk=1).first() or CorsPolicy(pk=1)
     rows: Iterable[tuple[int, str, bool, list[str], datetime | None, bool, str]] = (
@@ -239,6 +243,16 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
             pattern = parse_pattern(text)
         except OriginError:
             logger.error("cors_gate: skipping stored rule %r: not a valid pattern", text)
+            continue
+        # Every write path refuses such a rule while credentials are on; a row stored before
+        # that refusal existed must not be served with credentials either.
+        reason = too_broad(pattern) if policy.allow_credentials and enabled else None
+        if reason:
+            logger.error(
+                "cors_gate: skipping stored rule %r: it %s and the policy sends credentials",
+                text,
+                reason,
+            )
             continue
         info = RuleInfo(
             pattern=pattern.text,

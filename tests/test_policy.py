@@ -234,6 +234,28 @@ def test_a_pinned_any_origin_entry_is_refused_while_credentials_are_on(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_rules_over_a_public_suffix_are_not_served_while_credentials_are_on(
+    client: Client, settings: Any, caplog: Any
+) -> None:
+    # A row stored before the write paths refused it (bulk_create skips validation, as an
+    # old release did), and a pinned entry: neither may reach a browser with cookies.
+    policy_row = CorsPolicy.load()
+    AllowedOrigin.objects.bulk_create([AllowedOrigin(pattern="https://*.com")])
+    policy.bump_revision()
+    settings.CORS_GATE_ALLOWED_ORIGINS = ["https://*.co.uk", "https://pinned.example.com"]
+    with caplog.at_level(logging.ERROR, logger="cors_gate.policy"):
+        assert acao(client, "https://evil.com") is None
+        assert acao(client, "https://evil.co.uk") is None
+    assert "skipping stored rule 'https://*.com'" in caplog.text
+    assert "public suffix 'co.uk'" in caplog.text
+    assert acao(client, "https://pinned.example.com") == "https://pinned.example.com"
+    policy_row.allow_credentials = False
+    policy_row.save()
+    # Without cookies they may be saved and served (the audit warns about them).
+    assert acao(client, "https://evil.com") == "https://evil.com"
+    assert acao(client, "https://evil.co.uk") == "https://evil.co.uk"
+
+
 def test_a_change_is_published_only_after_its_transaction_commits(settings: Any) -> None:
     """Other processes look in the cache: a revision published before commit would let
     them rebuild from rows they cannot see yet, and keep that stale build."""
