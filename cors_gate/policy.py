@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.core.cache import caches
-from django.db import connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from cors_gate import conf
 from cors_gate.matcher import Matcher, Rule
@@ -416,16 +416,26 @@ class _State:
                 revision = read_revision()
                 if revision != self.snapshot.revision or not self.snapshot.loaded:
                     self.snapshot = build_snapshot(revision)
-        except Exception:
-            # Log once per interval: the check itself runs at most once per interval.
+        except Exception as exc:
+            # Log once per interval: the check itself runs at most once per interval. A
+            # database that is locked, paused or gone is an operating condition, told in one
+            # line; anything else keeps its traceback for the bug report.
             if now - self.last_error_logged >= conf.refresh_seconds():
                 self.last_error_logged = now
-                logger.exception(
-                    "cors_gate: could not refresh the CORS policy; %s",
+                outcome = (
                     "serving the last good snapshot"
                     if self.snapshot.loaded
-                    else "denying CORS until it loads",
+                    else "denying CORS until it loads"
                 )
+                if isinstance(exc, DatabaseError):
+                    logger.error(
+                        "cors_gate: could not refresh the CORS policy (%s: %s); %s",
+                        type(exc).__name__,
+                        exc,
+                        outcome,
+                    )
+                else:
+                    logger.exception("cors_gate: could not refresh the CORS policy; %s", outcome)
         self.next_check = time.monotonic() + conf.refresh_seconds()
 
 

@@ -233,7 +233,6 @@ def test_a_pinned_any_origin_entry_is_refused_while_credentials_are_on(
     assert acao(client, "https://evil.com") == "https://evil.com"  # without cookies: allowed
 
 
-@pytest.mark.django_db(transaction=True)
 def test_rules_over_a_public_suffix_are_not_served_while_credentials_are_on(
     client: Client, settings: Any, caplog: Any
 ) -> None:
@@ -256,6 +255,7 @@ def test_rules_over_a_public_suffix_are_not_served_while_credentials_are_on(
     assert acao(client, "https://evil.co.uk") == "https://evil.co.uk"
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_change_is_published_only_after_its_transaction_commits(settings: Any) -> None:
     """Other processes look in the cache: a revision published before commit would let
     them rebuild from rows they cannot see yet, and keep that stale build."""

@@ -26,6 +26,17 @@ from cors_gate.services import ORIGIN_FIELDS, policy_as_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
+@pytest.fixture(autouse=True)
+def no_periodic_policy_check(settings: Any) -> None:
+    """Writes bump the revision, and the writing process rebuilds in its own thread; the
+    periodic check runs in a helper thread. The test database is shared-cache in-memory
+    SQLite, where that helper's read during a test's write transaction fails at once with
+    "table is locked" (a server database would wait), and the logged refresh error would
+    read as the write path's. These tests are about writes: no periodic check during them."""
+    settings.CORS_GATE_REFRESH_SECONDS = 3600
+
+
 # Characters an attacker reaches for: lone surrogates (a JSON "\ud800" escape, or a command
 # argument that was not UTF-8), NUL and other controls, separators, wildcards, non-ASCII.
 HOSTILE_CHARS = [
