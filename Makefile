@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium firefox-esr xmlsec1 redis-server mariadb-server
 DEBIAN_BINARIES := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/xmlsec1 /usr/bin/redis-server /usr/sbin/mariadbd
 
-.PHONY: test demo quality lint typecheck pytest bench requirements system-deps clean tox
+.PHONY: test demo quality lint typecheck pytest docs bench requirements system-deps clean tox
 
 $(STAMP): requirements/test.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -44,13 +44,17 @@ quality: lint typecheck
 pytest: $(STAMP)
 	$(VENV)/bin/pytest
 
-test: system-deps $(STAMP) quality pytest
+test: system-deps $(STAMP) quality docs pytest
 
 # runserver --insecure serves the admin's CSS/JS although DEBUG is off (loopback demo only).
 demo: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py cors_gate_demo
 	$(PY) manage.py runserver --insecure 127.0.0.1:8000
+
+# The Sphinx documentation; any warning (a broken reference, bad markup) fails the build.
+docs: $(STAMP)
+	$(VENV)/bin/sphinx-build -q -W --keep-going -b html docs build/docs/html
 
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
