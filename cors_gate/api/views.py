@@ -28,13 +28,12 @@ from cors_gate.api.serializers import (
     OriginSerializer,
     PolicySerializer,
 )
+from cors_gate.exceptions import CorsGateError, NotPermitted
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
 from cors_gate.observe import is_usable
 from cors_gate.services import (
     OPERATIONS,
     Actor,
-    InvalidInput,
-    NotPermitted,
     allow_observed,
     change_origin,
     remove_origins,
@@ -47,10 +46,14 @@ _FALSE = {"false", "0", "no"}
 MAX_SEARCH = 200
 
 
-def invalid(exc: InvalidInput) -> ValidationError | PermissionDenied:
+def as_api_error(exc: Exception) -> Exception:
+    """A refused input as DRF's 403 (a missing permission) or 400 keyed by its field; any
+    other exception as it is."""
     if isinstance(exc, NotPermitted):
         return PermissionDenied(str(exc))
-    return ValidationError({exc.field: [exc.message]})
+    if isinstance(exc, CorsGateError):
+        return ValidationError({exc.field: [exc.message]} if exc.field else {"detail": [str(exc)]})
+    return exc
 
 
 def query_flag(request: Request, name: str) -> bool | None:
@@ -96,6 +99,11 @@ class ApiMixin(APIView):
     def actor(self) -> Actor:
         return Actor("api", self.request.user)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # The one place a refused input becomes an HTTP answer: services, explain and the
+        # Cloud Gate reader raise cors_gate's exceptions, never DRF's.
+        return super().handle_exception(as_api_error(exc))
+
 
 class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
     """Allowed-origin rules: list (?enabled=, ?search=), create, retrieve, update, delete."""
@@ -119,35 +127,26 @@ class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
 
     def perform_create(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         data = serializer.validated_data
-        try:
-            [outcome] = upsert_origins(
-                [data["pattern"]],
-                note=data.get("note"),
-                paths=data.get("paths"),
-                expires_at=data.get("expires_at"),
-                enabled=data.get("enabled"),
-                csrf_trusted=data.get("csrf_trusted"),
-                actor=self.actor,
-            )
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        [outcome] = upsert_origins(
+            [data["pattern"]],
+            note=data.get("note"),
+            paths=data.get("paths"),
+            expires_at=data.get("expires_at"),
+            enabled=data.get("enabled"),
+            csrf_trusted=data.get("csrf_trusted"),
+            actor=self.actor,
+        )
         assert outcome.origin is not None
         serializer.instance = self._fresh(outcome.origin.pk)
 
     def perform_update(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         instance = serializer.instance
         assert instance is not None
-        try:
-            change_origin(instance.pk, dict(serializer.validated_data), actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        change_origin(instance.pk, dict(serializer.validated_data), actor=self.actor)
         serializer.instance = self._fresh(instance.pk)
 
     def perform_destroy(self, instance: AllowedOrigin) -> None:
-        try:
-            remove_origins([instance.pattern], actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        remove_origins([instance.pattern], actor=self.actor)
 
 
 class PolicyView(ApiMixin):
@@ -178,10 +177,7 @@ class PolicyView(ApiMixin):
             return self._cloud_gate(request)
         serializer = PolicySerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = update_policy(serializer.validated_data, actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        result = update_policy(serializer.validated_data, actor=self.actor)
         body = dict(PolicySerializer(result.policy).data)
         body.update(changed=result.changed, warnings=result.warnings)
         return Response(body)
@@ -189,10 +185,7 @@ class PolicyView(ApiMixin):
     def _cloud_gate(self, request: Request) -> Response:
         from cors_gate.transfer import apply_cloud_gate, read_cloud_gate
 
-        try:
-            payload = read_cloud_gate(request.data, decoded=True)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        payload = read_cloud_gate(request.data, decoded=True)
         if payload.allowed_origins is not None and not request.user.has_perms(
             OPERATIONS["replace_origins"]
         ):
@@ -200,10 +193,7 @@ class PolicyView(ApiMixin):
                 "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
                 "change and delete permissions on allowed origins"
             )
-        try:
-            plan = apply_cloud_gate(payload, actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        plan = apply_cloud_gate(payload, actor=self.actor)
         body: dict[str, Any] = dict(PolicySerializer(CorsPolicy.load()).data)
         body.update(changed=plan.policy, origins=plan.as_dict()["origins"])
         return Response(body)
@@ -218,22 +208,18 @@ class ExplainView(ApiMixin):
         return [perm(AllowedOrigin, "view"), perm(CorsPolicy, "view")]
 
     def post(self, request: Request) -> Response:
-        from cors_gate.explain import ExplainError, explain
+        from cors_gate.explain import explain
 
         serializer = ExplainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            result = explain(
-                data["origin"],
-                data["method"],
-                data["headers"],
-                credentials=data["credentials"],
-                path=data["path"],
-            )
-        except ExplainError as exc:
-            field, sep, message = str(exc).partition(": ")
-            raise ValidationError({field: [message]} if sep else {"detail": [str(exc)]}) from None
+        result = explain(
+            data["origin"],
+            data["method"],
+            data["headers"],
+            credentials=data["credentials"],
+            path=data["path"],
+        )
         return Response(result)
 
 
@@ -281,12 +267,9 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
                     }
                 )
         patterns = [found[pk] for pk in ids]  # usable values are already canonical
-        try:
-            outcomes = allow_observed(
-                patterns, note=serializer.validated_data["note"], actor=self.actor
-            )
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        outcomes = allow_observed(
+            patterns, note=serializer.validated_data["note"], actor=self.actor
+        )
         return Response(
             {"results": [{"pattern": o.pattern, "action": o.action} for o in outcomes]},
             status=status.HTTP_200_OK,
