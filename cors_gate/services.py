@@ -388,7 +388,10 @@ def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor
         if origin.pattern != before["pattern"] and (
             AllowedOrigin.objects.filter(pattern=origin.pattern).exclude(pk=origin.pk).exists()
         ):
-            raise InvalidInput("pattern", f"{origin.pattern!r} already has a rule")
+            raise InvalidInput(
+                "pattern",
+                gettext("%(pattern)s already has a rule") % {"pattern": repr(origin.pattern)},
+            )
         diff = _diff(before, _origin_state(origin))
         if not diff:
             return Outcome(origin.pattern, "unchanged", origin)

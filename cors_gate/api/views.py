@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 from rest_framework import status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
@@ -64,7 +65,9 @@ def query_flag(request: Request, name: str) -> bool | None:
         return True
     if raw.lower() in _FALSE:
         return False
-    raise ValidationError({name: [f"{raw[:40]!r} must be true or false"]})
+    raise ValidationError(
+        {name: [gettext("%(value)s must be true or false") % {"value": repr(raw[:40])}]}
+    )
 
 
 def query_search(request: Request) -> str | None:
@@ -72,7 +75,9 @@ def query_search(request: Request) -> str | None:
     if not raw:
         return None
     if len(raw) > MAX_SEARCH:
-        raise ValidationError({"search": [f"is longer than {MAX_SEARCH} characters"]})
+        raise ValidationError(
+            {"search": [gettext("is longer than %(limit)d characters") % {"limit": MAX_SEARCH}]}
+        )
     return raw
 
 
@@ -169,7 +174,9 @@ class PolicyView(ApiMixin):
             payload, _warnings = export_cloud_gate()  # the command prints the warnings
             return Response(payload)
         if shape:
-            raise ValidationError({"as": [f"{shape[:40]!r} is not cloud-gate"]})
+            raise ValidationError(
+                {"as": [gettext("%(value)s is not cloud-gate") % {"value": repr(shape[:40])}]}
+            )
         return Response(PolicySerializer(CorsPolicy.load()).data)
 
     def patch(self, request: Request) -> Response:
@@ -190,8 +197,10 @@ class PolicyView(ApiMixin):
             OPERATIONS["replace_origins"]
         ):
             raise PermissionDenied(
-                "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
-                "change and delete permissions on allowed origins"
+                gettext(
+                    "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
+                    "change and delete permissions on allowed origins"
+                )
             )
         plan = apply_cloud_gate(payload, actor=self.actor)
         body: dict[str, Any] = dict(PolicySerializer(CorsPolicy.load()).data)
@@ -256,13 +265,18 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
         found = dict(ObservedOrigin.objects.filter(pk__in=ids).values_list("pk", "origin"))
         for pk in ids:
             if pk not in found:
-                raise ValidationError({"ids": [f"no observed origin has id {pk}"]})
+                raise ValidationError(
+                    {"ids": [gettext("no observed origin has id %(id)s") % {"id": pk}]}
+                )
             if not is_usable(found[pk]):
                 raise ValidationError(
                     {
                         "ids": [
-                            f"{found[pk][:80]!r} (id {pk}) is not an origin as a browser sends "
-                            "it, so it cannot become a rule"
+                            gettext(
+                                "%(origin)s (id %(id)s) is not an origin as a browser sends it, "
+                                "so it cannot become a rule"
+                            )
+                            % {"origin": repr(found[pk][:80]), "id": pk}
                         ]
                     }
                 )
