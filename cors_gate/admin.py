@@ -15,7 +15,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import NoReverseMatch, URLPattern, reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cors_gate.models import (
     MAX_AGE_LIMIT,
@@ -69,8 +71,10 @@ def _field_error(exc: ValidationError, field: str) -> ValidationError:
 class AllowedOriginForm(forms.ModelForm):
     paths = forms.CharField(
         required=False,
-        help_text="Comma-separated URL path prefixes this origin may reach, e.g. /api/, "
-        "/oauth2/. Empty: every CORS-handled path.",
+        help_text=_(
+            "Comma-separated URL path prefixes this origin may reach, e.g. /api/, "
+            "/oauth2/. Empty: every CORS-handled path."
+        ),
     )
 
     class Meta:
@@ -105,11 +109,15 @@ class AllowedOriginForm(forms.ModelForm):
 
 
 class ExpiryFilter(admin.SimpleListFilter):
-    title = "expiry"
+    title = _("expiry")
     parameter_name = "expiry"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("expired", "expired"), ("expiring", "expires later"), ("never", "never expires")]
+        return [
+            ("expired", gettext("expired")),
+            ("expiring", gettext("expires later")),
+            ("never", gettext("never expires")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         now = timezone.now()
@@ -123,11 +131,11 @@ class ExpiryFilter(admin.SimpleListFilter):
 
 
 class KindFilter(admin.SimpleListFilter):
-    title = "kind"
+    title = _("kind")
     parameter_name = "kind"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("wildcard", "wildcard"), ("exact", "exact")]
+        return [("wildcard", gettext("wildcard")), ("exact", gettext("exact"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         # Stored patterns are normalised: a wildcard (protocol, label or port) always has '*'.
@@ -153,7 +161,9 @@ class RefusalsAsMessages(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except InvalidInput as exc:
-            self.message_user(request, f"Nothing was saved: {exc}", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing was saved: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return HttpResponseRedirect(request.get_full_path())
 
     def delete_view(
@@ -162,7 +172,9 @@ class RefusalsAsMessages(admin.ModelAdmin):
         try:
             return super().delete_view(request, object_id, extra_context)
         except InvalidInput as exc:
-            self.message_user(request, f"Nothing was deleted: {exc}", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing was deleted: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return HttpResponseRedirect(request.get_full_path())
 
 
@@ -187,22 +199,22 @@ class AllowedOriginAdmin(RefusalsAsMessages):
     actions = ("enable_selected", "disable_selected")
     change_list_template = "admin/cors_gate/allowedorigin/change_list.html"
 
-    @admin.display(description="paths")
+    @admin.display(description=_("paths"))
     def paths_display(self, obj: AllowedOrigin) -> str:
-        return safe_text(_comma_text(obj.paths)) or "every path"
+        return safe_text(_comma_text(obj.paths)) or gettext("every path")
 
-    @admin.display(description="expires", ordering="expires_at")
+    @admin.display(description=_("expires"), ordering="expires_at")
     def expiry_display(self, obj: AllowedOrigin) -> str:
         if obj.expires_at is None:
-            return "never"
+            return gettext("never")
         stamp = f"{obj.expires_at:%Y-%m-%d %H:%M %Z}"
-        return f"expired {stamp}" if obj.is_expired else stamp
+        return gettext("expired %(stamp)s") % {"stamp": stamp} if obj.is_expired else stamp
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         main = (None, {"fields": ORIGIN_FIELDS})
         if obj is None:
             return [main]
-        return [main, ("History", {"fields": self.readonly_fields})]
+        return [main, (_("History"), {"fields": self.readonly_fields})]
 
     # Writes: through services, so they are validated, recorded and bump the revision.
 
@@ -229,7 +241,8 @@ class AllowedOriginAdmin(RefusalsAsMessages):
         if typed and typed != obj.pattern:
             self.message_user(
                 request,
-                f"{typed!r} was stored in its normalised form {obj.pattern!r}.",
+                gettext("%(typed)s was stored in its normalised form %(pattern)s.")
+                % {"typed": repr(typed), "pattern": repr(obj.pattern)},
                 messages.INFO,
             )
 
@@ -247,21 +260,28 @@ class AllowedOriginAdmin(RefusalsAsMessages):
                 list(queryset.values_list("pk", flat=True)), enabled, actor=_actor(request)
             )
         except InvalidInput as exc:
-            self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing changed: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return
-        verb = "enabled" if enabled else "disabled"
         done = [o.pattern for o in outcomes if o.action != "unchanged"]
         same = len(outcomes) - len(done)
-        text = f"{len(done)} rule(s) {verb}"
-        if same:
-            text += f"; {same} already {verb}"
+        counts = {"done": len(done), "same": same}
+        if enabled:
+            text = gettext("%(done)d rule(s) enabled") % counts
+            if same:
+                text += gettext("; %(same)d already enabled") % counts
+        else:
+            text = gettext("%(done)d rule(s) disabled") % counts
+            if same:
+                text += gettext("; %(same)d already disabled") % counts
         self.message_user(request, text + ".", messages.SUCCESS)
 
-    @admin.action(description="Enable selected allowed origins", permissions=["change"])
+    @admin.action(description=_("Enable selected allowed origins"), permissions=["change"])
     def enable_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_enabled(request, queryset, True)
 
-    @admin.action(description="Disable selected allowed origins", permissions=["change"])
+    @admin.action(description=_("Disable selected allowed origins"), permissions=["change"])
     def disable_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         self._set_enabled(request, queryset, False)
 
@@ -303,15 +323,15 @@ class AllowedOriginAdmin(RefusalsAsMessages):
 class CorsPolicyForm(forms.ModelForm):
     exposed_headers = forms.CharField(
         required=False,
-        help_text="Comma-separated response headers scripts may read, when present.",
+        help_text=_("Comma-separated response headers scripts may read, when present."),
     )
     allowed_methods = forms.CharField(
         required=False,
-        help_text="Comma-separated methods for preflights. Empty: mirror the requested method.",
+        help_text=_("Comma-separated methods for preflights. Empty: mirror the requested method."),
     )
     allowed_headers = forms.CharField(
         required=False,
-        help_text="Comma-separated request headers for preflights. Empty: mirror the request.",
+        help_text=_("Comma-separated request headers for preflights. Empty: mirror the request."),
     )
 
     class Meta:
@@ -324,9 +344,11 @@ class CorsPolicyForm(forms.ModelForm):
         self.stored_lists = {n: list(getattr(self.instance, n) or []) for n in LIST_FIELDS}
         for name in LIST_FIELDS:
             self.initial[name] = _comma_text(self.stored_lists[name])
-        self.fields[
-            "max_age"
-        ].help_text += " Above 7200 is accepted, but Chromium caps preflight caching at 7200 s."
+        self.fields["max_age"].help_text = format_lazy(
+            "{} {}",
+            self.fields["max_age"].help_text,
+            _("Above 7200 is accepted, but Chromium caps preflight caching at 7200 s."),
+        )
         # Django's own message quotes the submitted value, line breaks and all.
         self.fields["mode"].error_messages["invalid_choice"] = gettext_lazy(
             "must be one of enforce, report-only, off"
@@ -341,7 +363,10 @@ class CorsPolicyForm(forms.ModelForm):
     def clean_max_age(self) -> int:
         value = self.cleaned_data["max_age"]
         if value > MAX_AGE_LIMIT:
-            raise ValidationError(f"{value} is too large (at most {MAX_AGE_LIMIT})")
+            raise ValidationError(
+                gettext("%(value)s is too large (at most %(limit)s)")
+                % {"value": value, "limit": MAX_AGE_LIMIT}
+            )
         return int(value)
 
     def clean_exposed_headers(self) -> list[str]:
@@ -372,7 +397,7 @@ class CorsPolicyAdmin(RefusalsAsMessages):
     fieldsets = (
         (None, {"fields": ("mode",)}),
         (
-            "Responses to allowed origins",
+            _("Responses to allowed origins"),
             {
                 "fields": (
                     "allow_credentials",
@@ -385,8 +410,8 @@ class CorsPolicyAdmin(RefusalsAsMessages):
                 )
             },
         ),
-        ("Scope", {"fields": ("urls_regex",)}),
-        ("History", {"fields": ("updated_at", "updated_by", "revision")}),
+        (_("Scope"), {"fields": ("urls_regex",)}),
+        (_("History"), {"fields": ("updated_at", "updated_by", "revision")}),
     )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -443,11 +468,11 @@ class CorsPolicyAdmin(RefusalsAsMessages):
 
 
 class WouldBeBlockedFilter(admin.SimpleListFilter):
-    title = "current rules"
+    title = _("current rules")
     parameter_name = "blocked"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("yes", "would be blocked"), ("no", "would be allowed")]
+        return [("yes", gettext("would be blocked")), ("no", gettext("would be allowed"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.value() == "yes":
@@ -497,7 +522,7 @@ class ObservedOriginAdmin(admin.ModelAdmin):
         # The same rule as the API's allow/ endpoint: it creates rules and enables disabled ones.
         return permitted(request.user, "allow_observed")
 
-    @admin.action(description="Allow selected origins (create rules)", permissions=["allow"])
+    @admin.action(description=_("Allow selected origins (create rules)"), permissions=["allow"])
     def allow_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         candidates: list[str] = []
         for origin in queryset.values_list("origin", flat=True):
@@ -505,7 +530,12 @@ class ObservedOriginAdmin(admin.ModelAdmin):
             if reason is None:
                 candidates.append(origin)
             else:
-                self.message_user(request, f"Skipped {origin[:120]!r}: {reason}", messages.WARNING)
+                self.message_user(
+                    request,
+                    gettext("Skipped %(origin)s: %(reason)s")
+                    % {"origin": repr(origin[:120]), "reason": reason},
+                    messages.WARNING,
+                )
         if not candidates:
             return
         try:
@@ -513,16 +543,20 @@ class ObservedOriginAdmin(admin.ModelAdmin):
                 candidates, note="allowed from observed origins", actor=_actor(request)
             )
         except InvalidInput as exc:
-            self.message_user(request, f"Nothing changed: {exc}", messages.ERROR)
+            self.message_user(
+                request, gettext("Nothing changed: %(error)s") % {"error": exc}, messages.ERROR
+            )
             return
         added = [o.pattern for o in outcomes if o.action == "add"]
         changed = [o.pattern for o in outcomes if o.action == "enable"]
         same = [o.pattern for o in outcomes if o.action == "unchanged"]
-        parts = [f"{len(added)} rule(s) created"]
+        parts = [gettext("%(count)d rule(s) created") % {"count": len(added)}]
         if changed:
-            parts.append(f"{len(changed)} existing rule(s) enabled")
+            parts.append(gettext("%(count)d existing rule(s) enabled") % {"count": len(changed)})
         if same:
-            parts.append(f"{len(same)} already allowed by an enabled rule")
+            parts.append(
+                gettext("%(count)d already allowed by an enabled rule") % {"count": len(same)}
+            )
         self.message_user(request, "; ".join(parts) + ".", messages.SUCCESS)
 
 

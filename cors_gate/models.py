@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cors_gate import conf
 from cors_gate.http_tokens import is_token
@@ -218,34 +219,50 @@ class AllowedOrigin(models.Model):
     """One allow-list entry in the grammar of cors_gate.origins."""
 
     pattern = models.CharField(
+        _("pattern"),
         max_length=PATTERN_MAX_LENGTH,
         unique=True,
-        help_text="PROTOCOL://HOST[:PORT], e.g. https://apps.example.com or https://*.example.com",
+        help_text=_(
+            "PROTOCOL://HOST[:PORT], e.g. https://apps.example.com or https://*.example.com"
+        ),
     )
-    enabled = models.BooleanField(default=True)
-    note = models.CharField(max_length=255, blank=True, default="")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    note = models.CharField(_("note"), max_length=255, blank=True, default="")
     paths = models.JSONField(
+        _("paths"),
         default=list,
         blank=True,
-        help_text="URL path prefixes this origin may reach; empty means every CORS path.",
+        help_text=_("URL path prefixes this origin may reach; empty means every CORS path."),
     )
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     csrf_trusted = models.BooleanField(
+        _("csrf trusted"),
         default=False,
-        help_text="Also trust this origin in CSRF origin checks (https origins only).",
+        help_text=_("Also trust this origin in CSRF origin checks (https origins only)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
         ordering = ("pattern",)
-        verbose_name = "allowed origin"
+        verbose_name = _("allowed origin")
+        verbose_name_plural = _("allowed origins")
 
     def __str__(self) -> str:
         return self.pattern
@@ -279,42 +296,62 @@ class CorsPolicy(models.Model):
     MODE_REPORT_ONLY = "report-only"
     MODE_OFF = "off"
     MODES = [
-        (MODE_ENFORCE, "enforce"),
-        (MODE_REPORT_ONLY, "report-only (decide and record, change nothing)"),
-        (MODE_OFF, "off"),
+        (MODE_ENFORCE, _("enforce")),
+        (MODE_REPORT_ONLY, _("report-only (decide and record, change nothing)")),
+        (MODE_OFF, _("off")),
     ]
 
-    mode = models.CharField(max_length=16, choices=MODES, default=initial_mode)
+    mode = models.CharField(_("mode"), max_length=16, choices=MODES, default=initial_mode)
     allow_null_origin = models.BooleanField(
-        default=False, help_text="Allow 'Origin: null' (sandboxed iframes, file: pages)."
+        _("allow null origin"),
+        default=False,
+        help_text=_("Allow 'Origin: null' (sandboxed iframes, file: pages)."),
     )
     allow_credentials = models.BooleanField(
-        default=True, help_text="Send Access-Control-Allow-Credentials: true (cookies)."
+        _("allow credentials"),
+        default=True,
+        help_text=_("Send Access-Control-Allow-Credentials: true (cookies)."),
     )
     max_age = models.PositiveIntegerField(
-        default=0, help_text="Seconds a browser may cache a preflight; 0 sends no header."
+        _("max age"),
+        default=0,
+        help_text=_("Seconds a browser may cache a preflight; 0 sends no header."),
     )
-    exposed_headers = models.JSONField(default=list, blank=True)
+    exposed_headers = models.JSONField(_("exposed headers"), default=list, blank=True)
     allowed_methods = models.JSONField(
-        default=list, blank=True, help_text="Empty: mirror Access-Control-Request-Method."
+        _("allowed methods"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: mirror Access-Control-Request-Method."),
     )
     allowed_headers = models.JSONField(
-        default=list, blank=True, help_text="Empty: mirror Access-Control-Request-Headers."
+        _("allowed headers"),
+        default=list,
+        blank=True,
+        help_text=_("Empty: mirror Access-Control-Request-Headers."),
     )
     urls_regex = models.CharField(
-        max_length=500, default=r"^.*$", help_text="Which request paths are CORS-handled."
+        _("urls regex"),
+        max_length=500,
+        default=r"^.*$",
+        help_text=_("Which request paths are CORS-handled."),
     )
-    allow_private_network = models.BooleanField(default=False)
+    allow_private_network = models.BooleanField(_("allow private network"), default=False)
     # Changes whenever any rule or the policy changes; processes compare it to their snapshot.
-    revision = models.CharField(max_length=32, default="", editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    revision = models.CharField(_("revision"), max_length=32, default="", editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
-        verbose_name = "CORS policy"
-        verbose_name_plural = "CORS policy"
+        verbose_name = _("CORS policy")
+        verbose_name_plural = _("CORS policy")
 
     def __str__(self) -> str:
         return f"CORS policy ({self.mode})"
@@ -388,18 +425,19 @@ def credentials_refusal(text: str, why: str) -> str:
 class ObservedOrigin(models.Model):
     """What the middleware saw, per origin (report-only migration; see cors_gate.observe)."""
 
-    origin = models.CharField(max_length=OBSERVED_ORIGIN_MAX_LENGTH, unique=True)
-    would_allow = models.BooleanField(default=False)
-    count = models.PositiveBigIntegerField(default=0)
-    first_seen = models.DateTimeField(default=timezone.now)
+    origin = models.CharField(_("origin"), max_length=OBSERVED_ORIGIN_MAX_LENGTH, unique=True)
+    would_allow = models.BooleanField(_("would allow"), default=False)
+    count = models.PositiveBigIntegerField(_("count"), default=0)
+    first_seen = models.DateTimeField(_("first seen"), default=timezone.now)
     # Indexed: the table is cut back to its bound by least recent sighting after each flush.
-    last_seen = models.DateTimeField(default=timezone.now, db_index=True)
-    last_path = models.CharField(max_length=500, blank=True, default="")
-    last_method = models.CharField(max_length=16, blank=True, default="")
+    last_seen = models.DateTimeField(_("last seen"), default=timezone.now, db_index=True)
+    last_path = models.CharField(_("last path"), max_length=500, blank=True, default="")
+    last_method = models.CharField(_("last method"), max_length=16, blank=True, default="")
 
     class Meta:
         ordering = ("-last_seen",)
-        verbose_name = "observed origin"
+        verbose_name = _("observed origin")
+        verbose_name_plural = _("observed origins")
 
     def __str__(self) -> str:
         return self.origin
@@ -408,18 +446,27 @@ class ObservedOrigin(models.Model):
 class ChangeRecord(models.Model):
     """Who changed the allow-list or the policy, through which channel, and what changed."""
 
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    channel = models.CharField(max_length=16)  # admin | command | api | shell
-    action = models.CharField(max_length=16)  # add | change | delete | enable | disable | import
-    target = models.CharField(max_length=16)  # origin | policy
-    object_repr = models.CharField(max_length=PATTERN_MAX_LENGTH)
-    detail = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(_("channel"), max_length=16)  # admin | command | api | shell
+    action = models.CharField(
+        _("action"), max_length=16
+    )  # add | change | delete | enable | disable | import
+    target = models.CharField(_("target"), max_length=16)  # origin | policy
+    object_repr = models.CharField(_("object repr"), max_length=PATTERN_MAX_LENGTH)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:
         ordering = ("-at",)
+        verbose_name = _("change record")
+        verbose_name_plural = _("change records")
 
     def __str__(self) -> str:
         who = self.user or self.channel

@@ -24,6 +24,8 @@ from urllib.parse import urlsplit
 
 import idna
 
+from cors_gate.exceptions import OriginError
+
 NULL_ORIGIN = "null"
 SCHEMES = ("http", "https")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -44,16 +46,6 @@ _REQUEST_ORIGIN = re.compile(
     rf"(https?)://((?:{_REQUEST_LABEL}\.)*{_REQUEST_LABEL}|\[[0-9a-f:.]{{2,45}}\])"
     r"(?::([1-9][0-9]{0,4}))?"
 )
-
-
-class OriginError(ValueError):
-    """A pattern was refused. `str()` is one line naming the part and the reason."""
-
-    def __init__(self, part: str, reason: str, entry: str = "") -> None:
-        self.part = part
-        self.reason = reason
-        self.entry = entry
-        super().__init__(f"{part}: {reason}")
 
 
 class RequestOrigin(NamedTuple):

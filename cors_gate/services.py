@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 
 from cors_gate import conf
+from cors_gate.exceptions import InvalidInput, NotPermitted, OriginError
 from cors_gate.models import (
     MAX_AGE_LIMIT,
     AllowedOrigin,
@@ -33,7 +34,7 @@ from cors_gate.models import (
     too_broad,
     validate_paths,
 )
-from cors_gate.origins import OriginError, parse_pattern
+from cors_gate.origins import parse_pattern
 from cors_gate.policy import bump_revision
 
 Channel = Literal["admin", "command", "api", "shell"]
@@ -64,19 +65,6 @@ ORIGIN_FIELDS: tuple[str, ...] = (
     "expires_at",
     "csrf_trusted",
 )
-
-
-class InvalidInput(ValueError):
-    """Input refused before anything changed. `str()` is "field: message" on one line."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
-
-
-class NotPermitted(InvalidInput):
-    """The actor's user lacks a permission the change needs (field "permission")."""
 
 
 # --- who may do what ------------------------------------------------------------------------
@@ -400,7 +388,10 @@ def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor
         if origin.pattern != before["pattern"] and (
             AllowedOrigin.objects.filter(pattern=origin.pattern).exclude(pk=origin.pk).exists()
         ):
-            raise InvalidInput("pattern", f"{origin.pattern!r} already has a rule")
+            raise InvalidInput(
+                "pattern",
+                gettext("%(pattern)s already has a rule") % {"pattern": repr(origin.pattern)},
+            )
         diff = _diff(before, _origin_state(origin))
         if not diff:
             return Outcome(origin.pattern, "unchanged", origin)

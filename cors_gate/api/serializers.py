@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext
 from rest_framework import serializers
 
 from cors_gate.api.fields import (
@@ -75,7 +76,9 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError(f"{text!r} already has a rule")
+            raise serializers.ValidationError(
+                gettext("%(pattern)s already has a rule") % {"pattern": repr(text)}
+            )
         return text
 
     def validate_paths(self, value: Any) -> list[str]:
@@ -104,7 +107,7 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     def to_internal_value(self, data: Any) -> Any:
         refuse_extra_members(self.fields, data, "a policy setting")
         if isinstance(data, dict) and "mode" in data and not isinstance(data["mode"], str):
-            raise serializers.ValidationError({"mode": ["must be a string"]})
+            raise serializers.ValidationError({"mode": [gettext("must be a string")]})
         return super().to_internal_value(data)
 
 
@@ -162,9 +165,15 @@ class ExplainSerializer(serializers.Serializer[Any]):
         for name in ("url", "in_process"):
             if name in self.initial_data:
                 raise serializers.ValidationError(
-                    {name: ["is not available over the API (it makes the server send requests)"]}
+                    {
+                        name: [
+                            gettext(
+                                "is not available over the API (it makes the server send requests)"
+                            )
+                        ]
+                    }
                 )
         unknown = sorted(set(self.initial_data) - set(self.fields))
         if unknown:
-            raise serializers.ValidationError({unknown[0]: ["is not an explain input"]})
+            raise serializers.ValidationError({unknown[0]: [gettext("is not an explain input")]})
         return attrs

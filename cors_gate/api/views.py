@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
+from django.utils.translation import gettext
 from rest_framework import status, viewsets
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.decorators import action
@@ -28,13 +29,12 @@ from cors_gate.api.serializers import (
     OriginSerializer,
     PolicySerializer,
 )
+from cors_gate.exceptions import CorsGateError, NotPermitted
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
 from cors_gate.observe import is_usable
 from cors_gate.services import (
     OPERATIONS,
     Actor,
-    InvalidInput,
-    NotPermitted,
     allow_observed,
     change_origin,
     remove_origins,
@@ -47,10 +47,14 @@ _FALSE = {"false", "0", "no"}
 MAX_SEARCH = 200
 
 
-def invalid(exc: InvalidInput) -> ValidationError | PermissionDenied:
+def as_api_error(exc: Exception) -> Exception:
+    """A refused input as DRF's 403 (a missing permission) or 400 keyed by its field; any
+    other exception as it is."""
     if isinstance(exc, NotPermitted):
         return PermissionDenied(str(exc))
-    return ValidationError({exc.field: [exc.message]})
+    if isinstance(exc, CorsGateError):
+        return ValidationError({exc.field: [exc.message]} if exc.field else {"detail": [str(exc)]})
+    return exc
 
 
 def query_flag(request: Request, name: str) -> bool | None:
@@ -61,7 +65,9 @@ def query_flag(request: Request, name: str) -> bool | None:
         return True
     if raw.lower() in _FALSE:
         return False
-    raise ValidationError({name: [f"{raw[:40]!r} must be true or false"]})
+    raise ValidationError(
+        {name: [gettext("%(value)s must be true or false") % {"value": repr(raw[:40])}]}
+    )
 
 
 def query_search(request: Request) -> str | None:
@@ -69,7 +75,9 @@ def query_search(request: Request) -> str | None:
     if not raw:
         return None
     if len(raw) > MAX_SEARCH:
-        raise ValidationError({"search": [f"is longer than {MAX_SEARCH} characters"]})
+        raise ValidationError(
+            {"search": [gettext("is longer than %(limit)d characters") % {"limit": MAX_SEARCH}]}
+        )
     return raw
 
 
@@ -96,6 +104,11 @@ class ApiMixin(APIView):
     def actor(self) -> Actor:
         return Actor("api", self.request.user)
 
+    def handle_exception(self, exc: Exception) -> Response:
+        # The one place a refused input becomes an HTTP answer: services, explain and the
+        # Cloud Gate reader raise cors_gate's exceptions, never DRF's.
+        return super().handle_exception(as_api_error(exc))
+
 
 class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
     """Allowed-origin rules: list (?enabled=, ?search=), create, retrieve, update, delete."""
@@ -119,35 +132,26 @@ class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
 
     def perform_create(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         data = serializer.validated_data
-        try:
-            [outcome] = upsert_origins(
-                [data["pattern"]],
-                note=data.get("note"),
-                paths=data.get("paths"),
-                expires_at=data.get("expires_at"),
-                enabled=data.get("enabled"),
-                csrf_trusted=data.get("csrf_trusted"),
-                actor=self.actor,
-            )
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        [outcome] = upsert_origins(
+            [data["pattern"]],
+            note=data.get("note"),
+            paths=data.get("paths"),
+            expires_at=data.get("expires_at"),
+            enabled=data.get("enabled"),
+            csrf_trusted=data.get("csrf_trusted"),
+            actor=self.actor,
+        )
         assert outcome.origin is not None
         serializer.instance = self._fresh(outcome.origin.pk)
 
     def perform_update(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         instance = serializer.instance
         assert instance is not None
-        try:
-            change_origin(instance.pk, dict(serializer.validated_data), actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        change_origin(instance.pk, dict(serializer.validated_data), actor=self.actor)
         serializer.instance = self._fresh(instance.pk)
 
     def perform_destroy(self, instance: AllowedOrigin) -> None:
-        try:
-            remove_origins([instance.pattern], actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        remove_origins([instance.pattern], actor=self.actor)
 
 
 class PolicyView(ApiMixin):
@@ -170,7 +174,9 @@ class PolicyView(ApiMixin):
             payload, _warnings = export_cloud_gate()  # the command prints the warnings
             return Response(payload)
         if shape:
-            raise ValidationError({"as": [f"{shape[:40]!r} is not cloud-gate"]})
+            raise ValidationError(
+                {"as": [gettext("%(value)s is not cloud-gate") % {"value": repr(shape[:40])}]}
+            )
         return Response(PolicySerializer(CorsPolicy.load()).data)
 
     def patch(self, request: Request) -> Response:
@@ -178,10 +184,7 @@ class PolicyView(ApiMixin):
             return self._cloud_gate(request)
         serializer = PolicySerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = update_policy(serializer.validated_data, actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        result = update_policy(serializer.validated_data, actor=self.actor)
         body = dict(PolicySerializer(result.policy).data)
         body.update(changed=result.changed, warnings=result.warnings)
         return Response(body)
@@ -189,21 +192,17 @@ class PolicyView(ApiMixin):
     def _cloud_gate(self, request: Request) -> Response:
         from cors_gate.transfer import apply_cloud_gate, read_cloud_gate
 
-        try:
-            payload = read_cloud_gate(request.data, decoded=True)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        payload = read_cloud_gate(request.data, decoded=True)
         if payload.allowed_origins is not None and not request.user.has_perms(
             OPERATIONS["replace_origins"]
         ):
             raise PermissionDenied(
-                "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
-                "change and delete permissions on allowed origins"
+                gettext(
+                    "cloudGateCorsAllowedOrigins replaces the allow-list: that needs the add, "
+                    "change and delete permissions on allowed origins"
+                )
             )
-        try:
-            plan = apply_cloud_gate(payload, actor=self.actor)
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        plan = apply_cloud_gate(payload, actor=self.actor)
         body: dict[str, Any] = dict(PolicySerializer(CorsPolicy.load()).data)
         body.update(changed=plan.policy, origins=plan.as_dict()["origins"])
         return Response(body)
@@ -218,22 +217,18 @@ class ExplainView(ApiMixin):
         return [perm(AllowedOrigin, "view"), perm(CorsPolicy, "view")]
 
     def post(self, request: Request) -> Response:
-        from cors_gate.explain import ExplainError, explain
+        from cors_gate.explain import explain
 
         serializer = ExplainSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            result = explain(
-                data["origin"],
-                data["method"],
-                data["headers"],
-                credentials=data["credentials"],
-                path=data["path"],
-            )
-        except ExplainError as exc:
-            field, sep, message = str(exc).partition(": ")
-            raise ValidationError({field: [message]} if sep else {"detail": [str(exc)]}) from None
+        result = explain(
+            data["origin"],
+            data["method"],
+            data["headers"],
+            credentials=data["credentials"],
+            path=data["path"],
+        )
         return Response(result)
 
 
@@ -270,23 +265,25 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
         found = dict(ObservedOrigin.objects.filter(pk__in=ids).values_list("pk", "origin"))
         for pk in ids:
             if pk not in found:
-                raise ValidationError({"ids": [f"no observed origin has id {pk}"]})
+                raise ValidationError(
+                    {"ids": [gettext("no observed origin has id %(id)s") % {"id": pk}]}
+                )
             if not is_usable(found[pk]):
                 raise ValidationError(
                     {
                         "ids": [
-                            f"{found[pk][:80]!r} (id {pk}) is not an origin as a browser sends "
-                            "it, so it cannot become a rule"
+                            gettext(
+                                "%(origin)s (id %(id)s) is not an origin as a browser sends it, "
+                                "so it cannot become a rule"
+                            )
+                            % {"origin": repr(found[pk][:80]), "id": pk}
                         ]
                     }
                 )
         patterns = [found[pk] for pk in ids]  # usable values are already canonical
-        try:
-            outcomes = allow_observed(
-                patterns, note=serializer.validated_data["note"], actor=self.actor
-            )
-        except InvalidInput as exc:
-            raise invalid(exc) from None
+        outcomes = allow_observed(
+            patterns, note=serializer.validated_data["note"], actor=self.actor
+        )
         return Response(
             {"results": [{"pattern": o.pattern, "action": o.action} for o in outcomes]},
             status=status.HTTP_200_OK,

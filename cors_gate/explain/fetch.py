@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from cors_gate.exceptions import RequestInputError
+
 Kind = Literal["not-cors", "simple", "preflight"]
 Engine = Literal["chromium", "firefox"]
 
@@ -90,10 +92,6 @@ _SIMPLE_RANGE = re.compile(r"bytes=(\d+)-(\d*)\Z")
 # The largest Range bound each engine's parser accepts (measured against both browsers).
 RANGE_LIMITS: dict[Engine, int] = {"chromium": 2**63 - 2, "firefox": 2**64 - 1}
 _HTTP_WHITESPACE = " \t\r\n"
-
-
-class RequestInputError(ValueError):
-    """A request a browser could not make; str() is one line naming the field."""
 
 
 @dataclass(frozen=True)

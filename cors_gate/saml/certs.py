@@ -16,10 +16,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
+from cors_gate.exceptions import SamlDocumentError
+
 _PEM_BLOCK = re.compile(r"-----BEGIN [A-Z ]+-----|-----END [A-Z ]+-----")
 
 
-class CertError(ValueError):
+class CertError(SamlDocumentError):
     """The text is not a certificate / private key; the message says why in a few words."""
 
 

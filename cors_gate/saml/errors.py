@@ -1,10 +1,8 @@
-"""The one exception the SAML validator raises for unusable input."""
+"""The one exception the SAML validator raises for unusable input (defined with the rest of
+cors_gate's exceptions)."""
 
 from __future__ import annotations
 
+from cors_gate.exceptions import SamlInputError
 
-class SamlInputError(ValueError):
-    """An input cannot be used at all (missing file, not JSON, > 5 MB, unreachable URL...).
-
-    The message is one line that says what and where; the command prints it and exits 2.
-    """
+__all__ = ["SamlInputError"]

@@ -11,6 +11,7 @@ from typing import Any
 from onelogin.saml2.constants import OneLogin_Saml2_Constants as C
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser as Parser
 
+from cors_gate.exceptions import SamlDocumentError
 from cors_gate.saml.certs import signing_certs
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import XmlError, local, parse_xml
@@ -19,7 +20,7 @@ from cors_gate.saml.xmlsafe import XmlError, local, parse_xml
 OKTA_METADATA_PATH = re.compile(r"^/app/[A-Za-z0-9_]+/sso/saml/metadata/?$")
 
 
-class MetadataError(ValueError):
+class MetadataError(SamlDocumentError):
     pass
 
 

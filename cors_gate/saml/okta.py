@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cors_gate.exceptions import SamlDocumentError
+
 SHA1_NAMES = {"RSA_SHA1", "SHA1", "SHA-1"}
 
 
-class OktaAppError(ValueError):
+class OktaAppError(SamlDocumentError):
     """The JSON is not a SAML 2.0 app; the message says what is missing."""
 
 

@@ -15,13 +15,14 @@ from typing import Any
 from onelogin.saml2.errors import OneLogin_Saml2_ValidationError as V
 from onelogin.saml2.response import OneLogin_Saml2_Response
 
+from cors_gate.exceptions import SamlDocumentError
 from cors_gate.origins import DEFAULT_PORTS
 from cors_gate.saml import rules
 from cors_gate.saml.dates import parse_instant
 from cors_gate.saml.xmlsafe import local, parse_xml
 
 
-class ResponseError(ValueError):
+class ResponseError(SamlDocumentError):
     pass
 
 

@@ -11,8 +11,10 @@ import xml.etree.ElementTree as ET
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from cors_gate.exceptions import SamlDocumentError
 
-class XmlError(ValueError):
+
+class XmlError(SamlDocumentError):
     pass
 
 
