@@ -440,16 +440,24 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
 
 def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
     """The middleware's hook for each CORS request. Never raises."""
+    origin = decision.origin
+    if origin is None or decision.reason in _NOT_A_VERDICT:
+        return
+    observe_text(snapshot, request, origin, decision.allowed)
+
+
+def observe_text(
+    snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: bool
+) -> None:
+    """Record one CORS request's origin and verdict (the rules were loaded and the path is in
+    scope). Never raises."""
     try:
-        origin = decision.origin
-        if origin is None or decision.reason in _NOT_A_VERDICT:
-            return
         if snapshot.mode != "report-only" and not _recording_on(snapshot):
             return
         if is_same_origin(request, origin):
             return
         current = _RECORDER
-        current.record(origin, decision.allowed, request.path, request.method or "")
+        current.record(origin, allowed, request.path, request.method or "")
         if current.clock() - current.last_flush >= current.interval:
             current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
