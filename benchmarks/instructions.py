@@ -24,7 +24,9 @@ CASES = ("allowed exact", "allowed wildcard", "denied")
 KINDS = ("floor", "limit", "cors_gate")
 
 
-def drive(kind: str, case_name: str, n: int, count: int, db: Path, record: bool = True) -> None:
+def drive(
+    kind: str, case_name: str, n: int, count: int, db: Path, record: bool = True, fold: bool = False
+) -> None:
     from benchmarks.request_path import Runner, _setup, build_handler, cases
 
     _setup(db)
@@ -37,6 +39,9 @@ def drive(kind: str, case_name: str, n: int, count: int, db: Path, record: bool 
     override_settings(CORS_GATE_REFRESH_SECONDS=3600, CORS_GATE_RECORD_OBSERVATIONS=record).enable()
     policy.reset_for_tests()
     observe.reset_for_tests(interval=float("inf"))
+    # The queued sightings are folded into the buffer by a helper thread every DRAIN_AT
+    # requests; `--fold` counts that work once, after the requests, instead.
+    observe.DRAIN_AT = 10**9
     case = next(c for c in cases(n) if c.name == case_name)
     runner = Runner(is_async=False)
     handler = build_handler(kind, False)
@@ -48,6 +53,8 @@ def drive(kind: str, case_name: str, n: int, count: int, db: Path, record: bool 
     get = handler.get_response
     for request in requests[:count]:
         get(request)
+    if fold:
+        observe.recorder().drain()
     # What the requests recorded would be written at exit (off the request path, in a helper
     # thread every 10 s in a server): drop it so it is not counted per request.
     observe.reset_for_tests()
@@ -70,6 +77,8 @@ def _instructions(args: list[str]) -> int:
             cwd=ROOT,
             check=True,
             capture_output=True,
+            # One hash seed: dict layouts (and so counts) then repeat between runs.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         summary = re.search(r"^summary: (\d+)", out.read_text(), re.M)
         if summary is None:
@@ -111,6 +120,7 @@ def main() -> int:
     parser.add_argument(
         "--no-record", action="store_true", help="CORS_GATE_RECORD_OBSERVATIONS off"
     )
+    parser.add_argument("--fold", action="store_true", help="fold the queued sightings in")
     parser.add_argument("--kinds", default=",".join(KINDS))
     parser.add_argument("--cases", default=",".join(CASES))
     args = parser.parse_args()
@@ -130,7 +140,7 @@ def main() -> int:
             store_rules(rule_set(args.n).entries)
         table(args.n, db, tuple(args.kinds.split(",")), tuple(args.cases.split(",")))
         return 0
-    drive(args.kind, args.case, args.n, args.count, db, record=not args.no_record)
+    drive(args.kind, args.case, args.n, args.count, db, not args.no_record, args.fold)
     return 0
 
 

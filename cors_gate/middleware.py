@@ -81,22 +81,39 @@ def vary_on_origin(response: HttpResponseBase) -> None:
         response.headers["Vary"] = "Origin"
 
 
-def _allow_text(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
-    """apply_actual for an allowed origin whose text Matcher.match_text accepted: that text
-    is a browser's canonical serialisation (ASCII letters, digits, ".-:/[]"), so it goes into
-    Django's own header index as ResponseHeaders.__setitem__ would put it, without re-checking
-    its characters."""
+def _write_by_text(
+    response: HttpResponseBase, snapshot: PolicySnapshot, origin: str, allowed: bool
+) -> None:
+    """vary_on_origin + apply_actual in one pass over Django's own header index, for an
+    origin Matcher.match_text decided. An allowed origin's text is a browser's canonical
+    serialisation (ASCII letters, digits, ".-:/[]") or "null", so it goes into the index as
+    ResponseHeaders.__setitem__ would put it, without re-checking its characters."""
     store = getattr(response.headers, "_store", None)
-    if not isinstance(store, dict):
-        _allow_origin(response, snapshot, origin)
-        _finish_actual(response, snapshot)
+    if type(store) is not dict:
+        vary_on_origin(response)
+        if allowed:
+            _allow_origin(response, snapshot, origin)
+            _finish_actual(response, snapshot)
+        else:
+            strip_cors_headers(response)
+        return
+    if "vary" in store:
+        patch_vary_headers(response, ("Origin",))
+    else:
+        store["vary"] = ("Vary", "Origin")
+    if not allowed:
+        if not _CORS_LOWER.isdisjoint(store):
+            _delete_headers(response, _CORS_LOWER)
         return
     store["access-control-allow-origin"] = (ACAO, origin)
     if snapshot.allow_credentials:
         store["access-control-allow-credentials"] = (ACAC, "true")
     else:
         store.pop("access-control-allow-credentials", None)
-    _finish_actual(response, snapshot)
+    if snapshot.exposed_headers:
+        _finish_actual(response, snapshot)
+    elif not _STALE_ON_ACTUAL_NO_EXPOSE.isdisjoint(store):
+        _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
 
 
 def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
@@ -290,7 +307,8 @@ def _warn_cross_origin_redirect(request: HttpRequest, response: HttpResponseBase
 
 
 def _vary_only(response: HttpResponseBase) -> HttpResponseBase:
-    """Seed step 4.1: Vary: Origin on every response, CORS or not."""
+    """Vary: Origin on every response, CORS or not (Oracle Cloud Gate CORS documentation,
+    step 4.1)."""
     vary_on_origin(response)
     return response
 
@@ -355,13 +373,9 @@ class CorsGateMiddleware:
             origin == NULL_ORIGIN and snapshot.allow_null_origin
         )
         observe_text(snapshot, request, origin, allowed)  # never raises
-        vary_on_origin(response)
         if response.status_code in REDIRECT_STATUSES:
             _warn_cross_origin_redirect(request, response)
-        if allowed:
-            _allow_text(response, snapshot, origin)
-        else:
-            _delete_headers(response, _CORS_LOWER)
+        _write_by_text(response, snapshot, origin, allowed)
         return response
 
     def _decide(self, snapshot: PolicySnapshot, request: HttpRequest, origin: str) -> Decision:

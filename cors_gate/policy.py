@@ -42,6 +42,7 @@ from cors_gate.origins import (
 
 logger = logging.getLogger("cors_gate.policy")
 
+_monotonic = time.monotonic
 CACHE_KEY = "cors_gate:revision"
 REFRESH_WAIT = 0.05  # seconds a request waits for a periodic check before using what it has
 _LOCAL_CACHES = (
@@ -433,9 +434,10 @@ _STATE = _State()
 
 def current_snapshot() -> PolicySnapshot:
     """The snapshot to use for this request (refreshing it at most once per interval)."""
-    if not _STATE.due():
-        return _STATE.snapshot
-    return _STATE.refresh()
+    state = _STATE
+    if _monotonic() < state.next_check:  # _State.due(), inlined: this runs per request
+        return state.snapshot
+    return state.refresh()
 
 
 def snapshot_is_due() -> bool:
