@@ -13,13 +13,24 @@ built from a pattern.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from cors_gate.origins import OriginPattern, RequestOrigin, _is_ipv4
+from cors_gate.origins import (
+    MAX_HOST_LENGTH,
+    MAX_ORIGIN_LENGTH,
+    OriginPattern,
+    RequestOrigin,
+    _is_ipv4,
+    parse_request_origin,
+)
 
 T = TypeVar("T")
+
+# One DNS label as a browser serialises it (the first label a `*.` rule stands for).
+_FIRST_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +69,7 @@ def _scheme_ok(pattern: OriginPattern, origin: RequestOrigin) -> bool:
 class Matcher(Generic[T]):
     """Immutable once built; safe to share between threads."""
 
-    __slots__ = ("_any_host", "_exact", "_size", "_trie")
+    __slots__ = ("_any_host", "_by_text", "_exact", "_lead", "_size", "_trie")
 
     def __init__(self, rules: Iterable[Rule[T]]) -> None:
         exact: dict[tuple[str, str, int | None], list[Rule[T]]] = {}
@@ -94,6 +105,87 @@ class Matcher(Generic[T]):
         self._any_host = any_host
         self._trie = trie
         self._size = size
+        self._by_text, self._lead = self._text_tables(exact, trie, any_host)
+
+    @staticmethod
+    def _text_tables(
+        exact: dict[tuple[str, str, int | None], list[Rule[T]]],
+        trie: _Node,
+        any_host: list[Rule[T]],
+    ) -> tuple[dict[str, Rule[T]], dict[str, Rule[T]] | None]:
+        """The Origin header's text straight to the winning rule, for `match_text`.
+
+        An exact rule's canonical text is exactly what a browser sends for that origin; a
+        `scheme://*.rest[:port]` rule (one leading `*` label, a concrete DNS rest, no `:*`),
+        the common wildcard shape, is keyed by its text without the `*`. The wildcard table
+        is None when any wildcard rule has another shape: those go through the trie."""
+        by_text: dict[str, Rule[T]] = {}
+        for (scheme, host, port), bucket in exact.items():
+            origin = RequestOrigin(scheme, host, port)
+            # Only hosts a browser can send (a pattern like `https://a.123` never matches).
+            if parse_request_origin(origin.serialized) == origin:
+                by_text[origin.serialized] = bucket[0]  # sorted: the most specific first
+        if any_host:
+            return by_text, None
+        lead: dict[str, Rule[T]] = {}
+        stack: list[tuple[_Node, tuple[str, ...]]] = [(trie, ())]
+        while stack:
+            node, path = stack.pop()  # path: the labels from the right, "*" for a star edge
+            for rule in node.rules:
+                p = rule.pattern
+                rest = path[:-1]
+                if (
+                    not rest
+                    or path[-1] != "*"
+                    or "*" in rest
+                    or p.scheme not in ("http", "https")
+                    or p.any_port
+                    or rest[0].isdigit()  # a host ending in a number is an IP literal
+                ):
+                    return by_text, None
+                port_text = "" if p.port is None else f":{p.port}"
+                key = f"{p.scheme}://.{'.'.join(reversed(rest))}{port_text}"
+                known = lead.get(key)
+                if known is None or rule.sort_key() < known.sort_key():
+                    lead[key] = rule
+            stack.extend((child, (*path, label)) for label, child in node.children.items())
+            if node.star is not None:
+                stack.append((node.star, (*path, "*")))
+        return by_text, lead
+
+    @property
+    def text_matchable(self) -> bool:
+        """Whether `match_text` answers for every origin (all wildcards are `*.rest`)."""
+        return self._lead is not None
+
+    def match_text(self, origin: str) -> Rule[T] | None:
+        """`match(parse_request_origin(origin))` on the header's text, when every rule is
+        accepted and `text_matchable`: one dict lookup for an exact origin, a second (and one
+        label check) for `*.rest`, no parse. A value that is not a browser's canonical
+        serialisation finds nothing: every key is canonical and so is the label checked."""
+        rule = self._by_text.get(origin)
+        if rule is not None:
+            return rule
+        lead = self._lead
+        if not lead:
+            return None
+        start = origin.find("://") + 3
+        dot = origin.find(".", start)
+        if start < 3 or dot < 0:
+            return None
+        rule = lead.get(origin[:start] + origin[dot:])
+        if (
+            rule is None
+            or len(origin) > MAX_ORIGIN_LENGTH
+            or _FIRST_LABEL.fullmatch(origin, start, dot) is None
+        ):
+            return None
+        # The host: the label, the rule's rest, without a port (at most one ":" in a DNS
+        # origin, after the rest).
+        colon = origin.find(":", dot)
+        if (colon if colon >= 0 else len(origin)) - start > MAX_HOST_LENGTH:
+            return None
+        return rule
 
     @classmethod
     def build(cls, rules: Iterable[Rule[T]]) -> Matcher[T]:

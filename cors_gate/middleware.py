@@ -20,7 +20,8 @@ from django.utils.cache import patch_vary_headers
 
 from cors_gate import conf
 from cors_gate.http_tokens import is_token
-from cors_gate.observe import observe
+from cors_gate.observe import observe, observe_text
+from cors_gate.origins import NULL_ORIGIN
 from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, snapshot_is_due
 
 logger = logging.getLogger("cors_gate.middleware")
@@ -80,6 +81,41 @@ def vary_on_origin(response: HttpResponseBase) -> None:
         response.headers["Vary"] = "Origin"
 
 
+def _write_by_text(
+    response: HttpResponseBase, snapshot: PolicySnapshot, origin: str, allowed: bool
+) -> None:
+    """vary_on_origin + apply_actual in one pass over Django's own header index, for an
+    origin Matcher.match_text decided. An allowed origin's text is a browser's canonical
+    serialisation (ASCII letters, digits, ".-:/[]") or "null", so it goes into the index as
+    ResponseHeaders.__setitem__ would put it, without re-checking its characters."""
+    store = getattr(response.headers, "_store", None)
+    if type(store) is not dict:
+        vary_on_origin(response)
+        if allowed:
+            _allow_origin(response, snapshot, origin)
+            _finish_actual(response, snapshot)
+        else:
+            strip_cors_headers(response)
+        return
+    if "vary" in store:
+        patch_vary_headers(response, ("Origin",))
+    else:
+        store["vary"] = ("Vary", "Origin")
+    if not allowed:
+        if not _CORS_LOWER.isdisjoint(store):
+            _delete_headers(response, _CORS_LOWER)
+        return
+    store["access-control-allow-origin"] = (ACAO, origin)
+    if snapshot.allow_credentials:
+        store["access-control-allow-credentials"] = (ACAC, "true")
+    else:
+        store.pop("access-control-allow-credentials", None)
+    if snapshot.exposed_headers:
+        _finish_actual(response, snapshot)
+    elif not _STALE_ON_ACTUAL_NO_EXPOSE.isdisjoint(store):
+        _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
+
+
 def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
     # Seed step 4/5.4-5.5: overwrite whatever upstream set.
     response[ACAO] = origin
@@ -97,6 +133,12 @@ def apply_actual(
         strip_cors_headers(response)
         return response
     _allow_origin(response, snapshot, decision.origin)
+    _finish_actual(response, snapshot)
+    return response
+
+
+def _finish_actual(response: HttpResponseBase, snapshot: PolicySnapshot) -> None:
+    """Expose what the policy exposes; drop preflight-only headers from an actual response."""
     exposed: list[str] = []
     if snapshot.exposed_headers:
         present = _index(response)
@@ -106,7 +148,6 @@ def apply_actual(
         _delete_headers(response, _STALE_ON_ACTUAL)  # preflight-only headers
     else:
         _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
-    return response
 
 
 # Fetch standard, CORS-preflight fetch: browsers cache and parse these headers; nothing
@@ -265,6 +306,13 @@ def _warn_cross_origin_redirect(request: HttpRequest, response: HttpResponseBase
         )
 
 
+def _vary_only(response: HttpResponseBase) -> HttpResponseBase:
+    """Vary: Origin on every response, CORS or not (Oracle Cloud Gate CORS documentation,
+    step 4.1)."""
+    vary_on_origin(response)
+    return response
+
+
 class CorsGateMiddleware:
     sync_capable = True
     async_capable = True
@@ -283,6 +331,11 @@ class CorsGateMiddleware:
         if self.is_async:
             return self.__acall__(request)
         snapshot = current_snapshot()
+        if snapshot.by_text and request.method != "OPTIONS":
+            origin = request.META.get("HTTP_ORIGIN")
+            if origin is None:
+                return _vary_only(self.get_response(request))
+            return self._by_text(snapshot, request, origin, self.get_response(request))
         early = self._before(snapshot, request)
         if early is not None:
             return early
@@ -295,12 +348,35 @@ class CorsGateMiddleware:
             snapshot = await sync_to_async(current_snapshot)()
         else:
             snapshot = current_snapshot()
+        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
+        if snapshot.by_text and request.method != "OPTIONS":
+            origin = request.META.get("HTTP_ORIGIN")
+            if origin is None:
+                return _vary_only(await get_response(request))
+            return self._by_text(snapshot, request, origin, await get_response(request))
         early = self._before(snapshot, request)
         if early is not None:
             return early
-        get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         response = await get_response(request)
         return self._after(snapshot, request, response)
+
+    def _by_text(
+        self,
+        snapshot: PolicySnapshot,
+        request: HttpRequest,
+        origin: str,
+        response: HttpResponseBase,
+    ) -> HttpResponseBase:
+        """An actual (non-OPTIONS) CORS request under a `by_text` snapshot: the same headers
+        as _decide + _after, decided by Matcher.match_text with no parse and no Decision."""
+        allowed = snapshot.matcher.match_text(origin) is not None or (
+            origin == NULL_ORIGIN and snapshot.allow_null_origin
+        )
+        observe_text(snapshot, request, origin, allowed)  # never raises
+        if response.status_code in REDIRECT_STATUSES:
+            _warn_cross_origin_redirect(request, response)
+        _write_by_text(response, snapshot, origin, allowed)
+        return response
 
     def _decide(self, snapshot: PolicySnapshot, request: HttpRequest, origin: str) -> Decision:
         """Called only for requests with an Origin header, so the decision is always CORS."""

@@ -1,11 +1,13 @@
 """Bounded recording of the origins the middleware sees (the report-only migration path).
 
-The request path only touches an in-memory dict under a lock: one entry per distinct origin
-with a count, first/last seen, last path and method, and whether the current rules would
-allow it. Requests whose Origin is the site's own (browsers send Origin on same-origin POSTs)
-are not cross-origin and are not recorded. At most every FLUSH_INTERVAL seconds a request
-that finds the buffer due swaps it out (a timestamp comparison) and hands it to a short-lived
-background thread that merges it into ObservedOrigin (insert what is new, add counts to what
+The request path appends one tuple to a bounded queue (at most PENDING_MAX sightings; past
+that they are counted as overflow). A helper thread folds the queue into the buffer: one
+entry per distinct origin with a count, first/last seen, last path and method, and whether
+the current rules would allow it. Requests whose Origin is the site's own (browsers send
+Origin on same-origin POSTs) are not cross-origin and are not recorded. At most every
+FLUSH_INTERVAL seconds (a timestamp comparison on the request path), or when DRAIN_AT
+sightings wait, a short-lived helper thread folds the queue in, and when the interval is up
+swaps the buffer out and merges it into ObservedOrigin (insert what is new, add counts to what
 exists, so concurrent writers in other processes add up), retrying when the database is
 locked; a batch that still cannot be written goes back into the buffer for the next flush.
 A buffer holds at most MAX_ORIGINS distinct origins; further new origins until the next
@@ -20,6 +22,7 @@ import atexit
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +41,10 @@ logger = logging.getLogger("cors_gate.observe")
 
 FLUSH_INTERVAL = 10.0
 MAX_ORIGINS = 10_000
+# Sightings queued on the request path, waiting to be folded into the buffer by a helper
+# thread: one is started when DRAIN_AT wait; past PENDING_MAX (a few MB) they are dropped.
+DRAIN_AT = 2_000
+PENDING_MAX = 20_000
 # ObservedOrigin's column lengths (this module is imported before the models are ready;
 # tests/test_observe.py checks these against the model).
 ORIGIN_MAX = 512
@@ -105,77 +112,108 @@ class Recorder:
         self.max_origins = max_origins
         self.clock = clock
         self.lock = threading.Lock()
-        self.buffer: dict[str, Sighting] = {}
+        # (origin, would_allow, path, method, epoch seconds) in arrival order; deque appends
+        # and pops are atomic, so the request path takes no lock.
+        self.pending: deque[tuple[str, bool, str, str, float]] = deque()
+        self._buffer: dict[str, Sighting] = {}
         self.overflow = 0
         self.last_flush = clock()
         self.worker: threading.Thread | None = None
 
+    @property
+    def buffer(self) -> dict[str, Sighting]:
+        """The aggregate since the last flush, with every queued sighting folded in."""
+        self.drain()
+        return self._buffer
+
     def record(
         self, origin: str, would_allow: bool, path: str, method: str, when: datetime | None = None
     ) -> bool:
-        """Add one sighting; False when it was dropped because the buffer is full."""
-        if len(origin) <= ORIGIN_MAX and origin.isprintable():
-            key = origin
-        else:
-            key = safe_text(origin, ORIGIN_MAX)
+        """Queue one sighting; False when it was dropped because the queue is full."""
         now = time.time() if when is None else when.timestamp()
+        pending = self.pending
+        if len(pending) >= PENDING_MAX:
+            self.overflow += 1
+            return False
+        pending.append((origin, would_allow, path, method, now))
+        return True
+
+    def drain(self) -> None:
+        """Fold the queued sightings into the buffer (bounded to max_origins origins)."""
+        pending = self.pending
         with self.lock:
-            entry = self.buffer.get(key)
-            if entry is None:
-                if len(self.buffer) >= self.max_origins:
-                    self.overflow += 1
-                    return False
-                self.buffer[key] = Sighting(
-                    would_allow, 1, now, now, path[:PATH_MAX], method[:METHOD_MAX]
-                )
-                return True
-            entry.count += 1
-            entry.would_allow = would_allow
-            entry.last_seen = now
-            entry.last_path = path[:PATH_MAX]
-            entry.last_method = method[:METHOD_MAX]
-            return True
+            buffer = self._buffer
+            while pending:
+                try:
+                    origin, would_allow, path, method, now = pending.popleft()
+                except IndexError:  # another thread emptied it meanwhile
+                    break
+                if len(origin) <= ORIGIN_MAX and origin.isprintable():
+                    key = origin
+                else:
+                    key = safe_text(origin, ORIGIN_MAX)
+                entry = buffer.get(key)
+                if entry is None:
+                    if len(buffer) >= self.max_origins:
+                        self.overflow += 1
+                        continue
+                    buffer[key] = Sighting(
+                        would_allow, 1, now, now, path[:PATH_MAX], method[:METHOD_MAX]
+                    )
+                    continue
+                entry.count += 1
+                if now >= entry.last_seen:  # threads may queue a little out of order
+                    entry.would_allow = would_allow
+                    entry.last_seen = now
+                    entry.last_path = path[:PATH_MAX]
+                    entry.last_method = method[:METHOD_MAX]
+                else:
+                    entry.first_seen = min(entry.first_seen, now)
 
     def due(self) -> bool:
         return self.clock() - self.last_flush >= self.interval
 
     def take(self) -> tuple[dict[str, Sighting], int]:
-        """Swap the buffer out (cheap, under the lock) and restart the interval."""
+        """Fold the queue in, swap the buffer out and restart the interval."""
+        self.drain()
         with self.lock:
-            batch, overflow = self.buffer, self.overflow
-            self.buffer, self.overflow = {}, 0
+            batch, overflow = self._buffer, self.overflow
+            self._buffer, self.overflow = {}, 0
             self.last_flush = self.clock()
         return batch, overflow
 
     def maybe_flush(self) -> None:
-        """Called on the request path: a timestamp check, and at most every interval a
-        thread start. A flush still running delays the next one rather than piling up."""
-        if not self.due():
-            return
-        worker = self.worker
-        if worker is not None and worker.is_alive():
-            return
-        batch, overflow = self.take()
-        if not batch and not overflow:
-            return
-        self.worker = threading.Thread(
-            target=self._flush_in_thread, args=(batch, overflow), name="cors_gate-observe"
-        )
-        self.worker.daemon = True
-        self.worker.start()
+        """Called on the request path when the interval is up or DRAIN_AT sightings wait:
+        at most one helper thread at a time folds the queue in (and flushes when due); one
+        still running delays the next rather than piling up."""
+        with self.lock:
+            worker = self.worker
+            if worker is not None and worker.is_alive():
+                return
+            due = self.due()
+            if not due and len(self.pending) < DRAIN_AT:
+                return
+            if due:
+                self.last_flush = self.clock()  # not due again while this one runs
+            self.worker = threading.Thread(
+                target=self._flush_in_thread if due else self.drain, name="cors_gate-observe"
+            )
+            self.worker.daemon = True
+            self.worker.start()
 
     def requeue(self, batch: dict[str, Sighting]) -> int:
         """Merge a batch that could not be written back into the buffer, within its bound.
         Returns how many origins did not fit (counted as overflow)."""
         lost = 0
         with self.lock:
+            buffer = self._buffer
             for key, s in batch.items():
-                entry = self.buffer.get(key)
+                entry = buffer.get(key)
                 if entry is None:
-                    if len(self.buffer) >= self.max_origins:
+                    if len(buffer) >= self.max_origins:
                         lost += 1
                         continue
-                    self.buffer[key] = s
+                    buffer[key] = s
                     continue
                 # The buffered entry is newer: keep its last_*, add the older counts.
                 entry.count += s.count
@@ -191,9 +229,10 @@ class Recorder:
             self.requeue(batch)
         return result
 
-    def _flush_in_thread(self, batch: dict[str, Sighting], overflow: int) -> None:
+    def _flush_in_thread(self) -> None:
         try:
-            if write(batch, overflow).failed:
+            batch, overflow = self.take()
+            if (batch or overflow) and write(batch, overflow).failed:
                 self.requeue(batch)
         finally:
             connections.close_all()  # this thread's connections only
@@ -203,9 +242,7 @@ class Recorder:
         worker = self.worker
         if worker is not None and worker.is_alive():
             worker.join(_EXIT_WAIT)
-        with self.lock:
-            empty = not self.buffer and not self.overflow
-        if not empty:
+        if self.buffer or self.overflow:
             self.flush()
 
 
@@ -216,9 +253,10 @@ def write(batch: dict[str, Sighting], overflow: int = 0) -> FlushResult:
     if overflow:
         logger.warning(
             "cors_gate: %d sightings of new origins were not recorded: more than %d distinct "
-            "origins since the last flush",
+            "origins since the last flush, or more than %d sightings waiting to be counted",
             overflow,
             MAX_ORIGINS,
+            PENDING_MAX,
         )
     if not batch:
         return FlushResult(0, overflow)
@@ -371,7 +409,9 @@ def router_db() -> str:
 
 
 _RECORDER = Recorder()
-_ENABLED_FOR: tuple[tuple[str, float], bool] = (("", 0.0), True)
+# Whether the snapshot last seen records observations (the setting is read once per snapshot).
+_ENABLED_FOR: tuple[PolicySnapshot | None, bool] = (None, True)
+_time = time.time
 
 
 def recorder() -> Recorder:
@@ -394,22 +434,21 @@ def reset_for_tests(interval: float = FLUSH_INTERVAL, max_origins: int = MAX_ORI
     """A fresh, empty recorder."""
     global _RECORDER, _ENABLED_FOR
     _RECORDER = Recorder(interval=interval, max_origins=max_origins)
-    _ENABLED_FOR = (("", 0.0), True)
+    _ENABLED_FOR = (None, True)
     return _RECORDER
 
 
 def _recording_on(snapshot: PolicySnapshot) -> bool:
     """Report-only always records; enforce unless CORS_GATE_RECORD_OBSERVATIONS is False.
-    The setting is read once per snapshot, not per request."""
+    Remembered for the snapshot, so the setting is read once per snapshot, not per request."""
     global _ENABLED_FOR
     if snapshot.mode == "report-only":
-        return True
-    if snapshot.mode != "enforce":
-        return False
-    key, value = _ENABLED_FOR
-    if key != (snapshot.revision, snapshot.built_at):
+        value = True
+    elif snapshot.mode != "enforce":
+        value = False
+    else:
         value = conf.record_observations()
-        _ENABLED_FOR = ((snapshot.revision, snapshot.built_at), value)
+    _ENABLED_FOR = (snapshot, value)
     return value
 
 
@@ -425,11 +464,19 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
         return False
     hostport = origin[start + 3 :]
     meta = request.META
-    if settings.USE_X_FORWARDED_HOST and "HTTP_X_FORWARDED_HOST" in meta:
-        raw = meta["HTTP_X_FORWARDED_HOST"]
-    else:
-        raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
-    if hostport not in raw and hostport not in raw.lower():
+    # Either header may name the host (USE_X_FORWARDED_HOST decides which; Django's settings
+    # object costs a Python-level attribute hook, so it is read only past this test).
+    raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    forwarded = meta.get("HTTP_X_FORWARDED_HOST")
+    if (
+        hostport not in raw
+        and hostport not in raw.lower()
+        and (forwarded is None or hostport not in forwarded.lower())
+    ):
+        return False
+    if settings.USE_X_FORWARDED_HOST and forwarded is not None:
+        raw = forwarded
+    if hostport not in raw.lower():
         return False
     try:
         own = url_origin(f"{request.scheme}://{request.get_host()}")
@@ -440,17 +487,32 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
 
 def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
     """The middleware's hook for each CORS request. Never raises."""
+    origin = decision.origin
+    if origin is None or decision.reason in _NOT_A_VERDICT:
+        return
+    observe_text(snapshot, request, origin, decision.allowed)
+
+
+def observe_text(
+    snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: bool
+) -> None:
+    """Record one CORS request's origin and verdict (the rules were loaded and the path is in
+    scope): one append to the recorder's queue. Never raises."""
     try:
-        origin = decision.origin
-        if origin is None or decision.reason in _NOT_A_VERDICT:
-            return
-        if snapshot.mode != "report-only" and not _recording_on(snapshot):
+        enabled_for, enabled = _ENABLED_FOR
+        if snapshot is not enabled_for:
+            enabled = _recording_on(snapshot)
+        if not enabled:
             return
         if is_same_origin(request, origin):
             return
         current = _RECORDER
-        current.record(origin, decision.allowed, request.path, request.method or "")
-        if current.clock() - current.last_flush >= current.interval:
+        pending = current.pending
+        if len(pending) < PENDING_MAX:
+            pending.append((origin, allowed, request.path, request.method or "", _time()))
+        else:
+            current.overflow += 1
+        if len(pending) >= DRAIN_AT or current.clock() - current.last_flush >= current.interval:
             current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
         logger.exception("cors_gate: could not record an observed origin")

@@ -42,6 +42,7 @@ from cors_gate.origins import (
 
 logger = logging.getLogger("cors_gate.policy")
 
+_monotonic = time.monotonic
 CACHE_KEY = "cors_gate:revision"
 REFRESH_WAIT = 0.05  # seconds a request waits for a periodic check before using what it has
 _LOCAL_CACHES = (
@@ -121,10 +122,23 @@ class PolicySnapshot:
     origin_only: bool = False
     _urls: re.Pattern[str] = field(init=False, repr=False)
     _match_all_urls: bool = field(init=False, repr=False)
+    # Enforcing, every path in scope, every rule origin-only and text-matchable: the
+    # middleware decides an actual request from the Origin text alone (Matcher.match_text).
+    by_text: bool = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_urls", re.compile(self.urls_regex))
-        object.__setattr__(self, "_match_all_urls", self.urls_regex in (r"^.*$", ".*", ""))
+        match_all = self.urls_regex in (r"^.*$", ".*", "")
+        object.__setattr__(self, "_match_all_urls", match_all)
+        object.__setattr__(
+            self,
+            "by_text",
+            self.loaded
+            and self.mode == "enforce"
+            and match_all
+            and self.origin_only
+            and self.matcher.text_matchable,
+        )
 
     def in_scope(self, path: str) -> bool:
         return self._match_all_urls or self._urls.match(path) is not None
@@ -444,9 +458,10 @@ _STATE = _State()
 
 def current_snapshot() -> PolicySnapshot:
     """The snapshot to use for this request (refreshing it at most once per interval)."""
-    if not _STATE.due():
-        return _STATE.snapshot
-    return _STATE.refresh()
+    state = _STATE
+    if _monotonic() < state.next_check:  # _State.due(), inlined: this runs per request
+        return state.snapshot
+    return state.refresh()
 
 
 def snapshot_is_due() -> bool:

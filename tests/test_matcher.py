@@ -202,3 +202,110 @@ def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: lis
         got = matcher.match(origin)
         assert (got.id if got else None) == (naive[0].id if naive else None), probe
         assert [r.id for r in matcher.candidates(origin)] == [r.id for r in naive]
+
+
+# -- matching on the Origin text (the middleware's path for origin-only policies) -----------
+
+TEXT_LIST = build(
+    "https://lms.example.com", "https://*.example.com", "http://*.partner.net:8443", "http://[::1]"
+)
+
+
+def by_text(matcher: Matcher[str], origin: str) -> str | None:
+    assert matcher.text_matchable
+    rule = matcher.match_text(origin)
+    return None if rule is None else rule.pattern.text
+
+
+@pytest.mark.parametrize("origin", HOSTILE)
+def test_hostile_origins_find_no_rule_by_text(origin: str) -> None:
+    assert by_text(TEXT_LIST, origin) is None
+    assert by_text(TEXT_LIST, origin.replace("example.com", "partner.net:8443")) == match(
+        TEXT_LIST, origin.replace("example.com", "partner.net:8443")
+    )
+
+
+@pytest.mark.parametrize(
+    ("origin", "rule"),
+    [
+        ("https://lms.example.com", "https://lms.example.com"),  # exact beats the wildcard
+        ("https://studio.example.com", "https://*.example.com"),
+        ("https://x--y.example.com", "https://*.example.com"),
+        ("http://apps.partner.net:8443", "http://*.partner.net:8443"),
+        ("http://[::1]", "http://[::1]"),
+        ("https://-a.example.com", None),  # not a DNS label
+        ("https://" + "a" * 64 + ".example.com", None),  # a label is at most 63 characters
+        ("https://" + "a" * 63 + ".example.com", "https://*.example.com"),
+        ("http://apps.partner.net", None),  # the rule's port only
+        ("http://apps.partner.net:08443", None),
+        ("https://a.example.com:443", None),  # browsers never send the default port
+        ("https://a.b.example.com", None),
+        ("https://https://a.example.com", None),
+        ("https://.example.com", None),
+        ("https://a..example.com", None),
+    ],
+)
+def test_text_matching_finds_the_expected_rule(origin: str, rule: str | None) -> None:
+    assert by_text(TEXT_LIST, origin) == rule
+    assert match(TEXT_LIST, origin) == rule
+
+
+def test_other_wildcard_shapes_are_left_to_the_trie() -> None:
+    assert not build("https://app.*.example.com").text_matchable
+    assert not build("https://*.example.com:*").text_matchable
+    assert not build("*://*.example.com").text_matchable
+    assert not build("https://*").text_matchable
+    assert build("https://a.example.com", "http://*.b.org:8080").text_matchable
+
+
+_text_labels = st.sampled_from(["a", "b", "example", "com", "lms", "x-1", "*", "A", "-", "9a"])
+
+
+@st.composite
+def text_entries(draw: st.DrawFn) -> str:
+    """The shapes match_text handles: exact, and one leading `*` label before a DNS rest."""
+    labels = [lbl for lbl in draw(st.lists(_text_labels, min_size=1, max_size=4)) if lbl != "*"]
+    labels = labels or ["a"]
+    if draw(st.booleans()):
+        labels = ["*", *labels]
+    port = draw(st.sampled_from(["", ":8080", ":443", ":80", ":18000"]))
+    return f"{draw(st.sampled_from(['http', 'https']))}://{'.'.join(labels)}{port}"
+
+
+@st.composite
+def raw_origins(draw: st.DrawFn) -> str:
+    """What a client may send: canonical origins and near misses."""
+    origin = draw(origins())
+    return draw(
+        st.sampled_from(
+            [
+                origin,
+                origin.upper(),
+                origin + "/",
+                origin + ".",
+                origin + "\n",
+                origin.replace("://", "://x.", 1),
+                origin.replace("://", ":/", 1),
+                origin + ":443",
+                "null",
+            ]
+        )
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(text_entries(), max_size=20), st.lists(raw_origins(), min_size=1, max_size=10))
+def test_text_matching_agrees_with_parse_then_match(raw: list[str], probes: list[str]) -> None:
+    rules: list[Rule[str]] = []
+    for i, entry in enumerate(raw, start=1):
+        try:
+            rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
+        except OriginError:
+            continue
+    matcher = Matcher.build(rules)
+    assert matcher.text_matchable
+    for probe in probes:
+        origin = parse_request_origin(probe)
+        want = None if origin is None else matcher.match(origin)
+        got = matcher.match_text(probe)
+        assert (got.id if got else None) == (want.id if want else None), probe

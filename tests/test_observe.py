@@ -344,3 +344,32 @@ def test_buffered_sightings_are_written_when_the_process_exits(tmp_path: Path) -
             f"SELECT origin, count FROM {ObservedOrigin._meta.db_table}"
         ).fetchall()
     assert stored == [("https://exit.example", 1)]
+
+
+def test_the_request_path_queue_is_bounded(
+    recorder: observe.Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(observe, "PENDING_MAX", 3)
+    monkeypatch.setattr(observe, "DRAIN_AT", 1_000)  # nothing folds the queue in meanwhile
+    queued = [recorder.record(f"https://q{i}.example", False, "/", "GET") for i in range(5)]
+    assert queued == [True, True, True, False, False]
+    result = recorder.flush()
+    assert (result.written, result.overflow) == (3, 2)
+    assert set(rows()) == {"https://q0.example", "https://q1.example", "https://q2.example"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_queue_is_folded_in_by_a_helper_thread_between_flushes(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = observe.reset_for_tests(interval=3600)
+    monkeypatch.setattr(observe, "DRAIN_AT", 4)
+    set_mode("report-only")
+    for i in range(4):
+        client.get("/api/plain/", HTTP_ORIGIN=f"https://d{i}.example")
+    worker = recorder.worker
+    assert worker is not None  # started by the fourth request
+    worker.join(timeout=10)
+    assert not recorder.pending  # folded into the buffer, in that thread
+    assert len(recorder._buffer) == 4
+    assert not rows()  # the interval is not up: nothing written yet

@@ -19,6 +19,7 @@ from cors_gate.explain.policy_answers import (
     DecisionView,
     PolicyTransport,
     decide,
+    refused,
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
 from cors_gate.explain.walk import CannotFollow, Transport, WalkResult, headers_dict, walk
@@ -46,6 +47,8 @@ _DECISION_DETAIL = {
     "leaves the answer as it is",
     "outside-urls-regex": "the path {path} is outside the policy's urls_regex",
     "no-snapshot": "cors_gate's policy could not be loaded",
+    "preflight-too-large": "the preflight asks for so many methods or headers that cors_gate's "
+    "answer would exceed 8 KB, so it is refused (no CORS headers)",
 }
 
 _DECISION_FIX = {
@@ -61,6 +64,8 @@ _DECISION_FIX = {
     "mode-off": "set cors_gate's mode to enforce",
     "report-only": "set cors_gate's mode to enforce once the observed origins look right",
     "outside-urls-regex": "widen the policy's urls_regex to cover {path}",
+    "preflight-too-large": "send only the request headers the endpoint needs, or list the "
+    "allowed headers in cors_gate's policy instead of mirroring the requested ones",
 }
 
 
@@ -356,6 +361,8 @@ def explain(
         answer = transport.send(classification.method, target, sent)
         actual = {"status": answer.status, "headers": headers_dict(answer.headers)}
 
+    if isinstance(transport, PolicyTransport) and transport.refused:
+        decision = refused(decision, transport.refused)
     decided = _decision_dict(decision, origin, target_path)
     engines: dict[str, dict[str, Any]] = {
         engine: _engine_verdict(

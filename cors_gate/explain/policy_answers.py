@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.test import RequestFactory
 
 from cors_gate.explain.walk import SiteTransport
-from cors_gate.middleware import CorsGateMiddleware
+from cors_gate.middleware import REFUSED_ATTR, CorsGateMiddleware
 from cors_gate.policy import current_snapshot
 
 
@@ -25,6 +25,11 @@ class DecisionView:
     reason: str
     enforced: bool
     mode: str
+
+
+def refused(view: DecisionView, reason: str) -> DecisionView:
+    """The decision as the middleware carried it out: refused for `reason` after all."""
+    return DecisionView(False, view.rule, reason, view.enforced, view.mode)
 
 
 def decide(origin: str, path: str) -> DecisionView:
@@ -49,7 +54,12 @@ class PolicyTransport(SiteTransport):
         super().__init__(site_url)
         self.middleware = CorsGateMiddleware(_stand_in_view)
         self.factory = RequestFactory()
+        # Why the middleware refused an answer it would otherwise have given (it marks the
+        # response), e.g. "preflight-too-large": the policy allows the origin, yet no CORS.
+        self.refused: str | None = None
 
     def answer(self, method: str, path: str, headers: dict[str, str]) -> HttpResponseBase:
         request = self.factory.generic(method, path, secure=self.secure, headers=headers)
-        return self.middleware(request)
+        response: HttpResponseBase = self.middleware(request)
+        self.refused = getattr(response, REFUSED_ATTR, None) or self.refused
+        return response

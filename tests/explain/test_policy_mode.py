@@ -142,3 +142,19 @@ def test_bad_input_is_one_line(rules: Rules, kwargs: dict[str, Any], message: st
     with pytest.raises(ExplainError, match=message) as caught:
         explain(**kwargs)
     assert "\n" not in str(caught.value)
+
+
+def test_a_preflight_answer_over_8_kb_is_shown_refused(rules: Rules) -> None:
+    rules([ORIGIN])
+    many = [f"X-Custom-Header-{i:04}: v" for i in range(600)]  # about 12 KB mirrored
+    report = explain(ORIGIN, "PUT", many, path="/api/")
+    assert report["kind"] == "preflight"
+    assert report["decision"]["allowed"] is False
+    assert report["decision"]["reason"] == "preflight-too-large"
+    assert "8 KB" in report["decision"]["detail"]
+    assert "Access-Control-Allow-Origin" not in report["preflight"]["headers"]
+    assert report["browser"]["ok"] is False
+    # A few headers: the same origin and rule are answered and the decision says so.
+    report = explain(ORIGIN, "PUT", many[:3], path="/api/")
+    assert report["decision"]["reason"] == "matched"
+    assert report["browser"]["ok"] is True
