@@ -6,9 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-)
+from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import LIST_THEM, REGISTRY, by_credentials, row_subject
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-)
+from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY
 

@@ -8,16 +8,11 @@ from django.utils.http import is_same_domain
 
 from cors_gate.audit import origin_facts, regex_probe
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-    canonical,
-)
+from cors_gate.audit.input import AuditInput, canonical
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY
 from cors_gate.csrf import csrf_trust_shape_ok
-from cors_gate.origins import (
-    parse_request_origin,
-)
+from cors_gate.origins import parse_request_origin
 
 
 def _csrf_trusted(origin: str, trusted: Iterable[str]) -> bool:

@@ -7,15 +7,10 @@ from collections.abc import Iterator
 
 from cors_gate.audit import origin_facts
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-    canonical,
-)
+from cors_gate.audit.input import AuditInput, canonical
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY
-from cors_gate.origins import (
-    DEFAULT_PORTS,
-)
+from cors_gate.origins import DEFAULT_PORTS
 
 
 @REGISTRY.rule(

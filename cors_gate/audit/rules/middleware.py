@@ -6,17 +6,14 @@ from collections.abc import Iterator
 
 from cors_gate.audit import regex_probe
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-    canonical,
-)
+from cors_gate.audit.input import AuditInput, canonical
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY
-from cors_gate.audit.settings_view import (
-    CORSHEADERS_MIDDLEWARE,
-)
+from cors_gate.audit.settings_view import CORSHEADERS_MIDDLEWARE
 from cors_gate.settings.common import MIDDLEWARE_PATH as CORS_GATE_MIDDLEWARE
 
+# Middleware that can answer a request before a CORS middleware placed after it runs, so
+# the answer (a redirect, a 403) carries no CORS headers. Value: why, and the setting that
 # must be on for it to happen (None: always).
 EARLY_ANSWERS: dict[str, tuple[str, str | None]] = {
     "django.middleware.security.SecurityMiddleware": (

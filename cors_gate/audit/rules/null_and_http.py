@@ -6,9 +6,7 @@ from collections.abc import Iterator
 
 from cors_gate.audit import origin_facts
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-)
+from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY, by_credentials, row_subject
 

@@ -7,14 +7,10 @@ import re
 from collections.abc import Iterator
 
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    AuditInput,
-)
+from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY, row_subject
-from cors_gate.audit.settings_view import (
-    CORSHEADERS_DEFAULT_URLS_REGEX,
-)
+from cors_gate.audit.settings_view import CORSHEADERS_DEFAULT_URLS_REGEX
 
 CHROMIUM_MAX_AGE_CAP = 7200
 EXPIRY_WARNING_DAYS = 7
@@ -27,8 +23,6 @@ FRONT_END_API_PATHS = (
     "/csrf/api/v1/token",
     "/user_api/v1/account/login_session/",
 )
-
-# Middleware that can answer a request before a CORS middleware placed after it runs, so
 
 
 @REGISTRY.rule(

@@ -7,16 +7,10 @@ from collections.abc import Iterator
 
 from cors_gate.audit import regex_probe
 from cors_gate.audit.findings import Severity
-from cors_gate.audit.input import (
-    PINNED_SETTING,
-    AuditInput,
-)
+from cors_gate.audit.input import PINNED_SETTING, AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY, row_subject
-from cors_gate.origins import (
-    OriginError,
-    parse_pattern,
-)
+from cors_gate.origins import OriginError, parse_pattern
 
 
 @REGISTRY.rule(
