@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cors_gate.audit import database_view
-from cors_gate.audit.cors_rules import RULES, AuditInput, Rule
 from cors_gate.audit.findings import Finding, Report, Severity
+from cors_gate.audit.input import AuditInput
+from cors_gate.audit.registry import AuditRule
+from cors_gate.audit.rules import RULES
 from cors_gate.audit.settings_view import SettingsView
 
 DATABASE_UNAVAILABLE = "cors.database-unavailable"
@@ -26,7 +28,9 @@ def load_input() -> AuditInput:
     )
 
 
-def run(inp: AuditInput, rules: Iterable[Rule] = RULES, *, note_database: bool = True) -> Report:
+def run(
+    inp: AuditInput, rules: Iterable[AuditRule] = RULES, *, note_database: bool = True
+) -> Report:
     """Every rule's findings; a rule without findings is recorded as passed.
 
     Rules that read the database still run without it (on the pinned settings entries and
@@ -34,7 +38,7 @@ def run(inp: AuditInput, rules: Iterable[Rule] = RULES, *, note_database: bool =
     """
     report = Report()
     for rule in rules:
-        findings = list(rule.func(inp))
+        findings = list(rule.findings(inp))
         if findings:
             report.extend(findings)
         else:

@@ -24,11 +24,9 @@ ODATA_FIELDS = (*NAME_FIELDS, "attr_email")
 
 def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
     s = ctx.subject
-    c.ran(rules.IDP_ENTITY_ID_MISMATCH, s)
+    idp_entity_id_mismatch = c.rule(rules.IDP_ENTITY_ID_MISMATCH, s)
     if ctx.provider.entity_id and value != ctx.provider.entity_id:
-        c.fail(
-            rules.IDP_ENTITY_ID_MISMATCH,
-            s,
+        idp_entity_id_mismatch.fail(
             f"The provider's Entity ID is not the {where}'s",
             f"provider entity_id = {ctx.provider.entity_id!r}; {where} entityID = {value!r}",
             f"Set the provider's Entity ID to {value} (Okta: http://www.okta.com/<app id>).",
@@ -38,30 +36,24 @@ def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
 def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
     s = ctx.subject
     check_entity_id(c, ctx, md.entity_id, "IdP metadata")
-    c.ran(rules.METADATA_NO_REDIRECT_SSO, s)
+    metadata_no_redirect_sso = c.rule(rules.METADATA_NO_REDIRECT_SSO, s)
     if not md.redirect_sso_url:
-        c.fail(
-            rules.METADATA_NO_REDIRECT_SSO,
-            s,
+        metadata_no_redirect_sso.fail(
             "The IdP metadata has no HTTP-Redirect SingleSignOnService",
             "python3-saml sends the AuthnRequest with the HTTP-Redirect binding; the metadata "
             f"offers {'HTTP-POST only' if md.post_sso_url else 'no SSO service'}",
             "Use the metadata of the Okta SAML 2.0 app (it lists HTTP-POST and HTTP-Redirect).",
         )
-    c.ran(rules.METADATA_EXPIRED, s)
+    metadata_expired = c.rule(rules.METADATA_EXPIRED, s)
     if md.valid_until and md.valid_until < ctx.now:
-        c.fail(
-            rules.METADATA_EXPIRED,
-            s,
+        metadata_expired.fail(
             "The IdP metadata has expired",
             f"validUntil = {md.valid_until:%Y-%m-%d %H:%M:%S}Z; now {ctx.now:%Y-%m-%d %H:%M:%S}Z",
             "Fetch fresh metadata from Okta (`saml pull`).",
         )
-    c.ran(rules.IDP_CERT_MISSING, s)
+    idp_cert_missing = c.rule(rules.IDP_CERT_MISSING, s)
     if not md.signing_certs:
-        c.fail(
-            rules.IDP_CERT_MISSING,
-            s,
+        idp_cert_missing.fail(
             "The IdP metadata has no signing certificate",
             "no KeyDescriptor (use=signing) with an X509Certificate",
             "Use the Okta app's own metadata URL.",
@@ -69,11 +61,9 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
         return
     check_idp_cert_list(c, ctx, md.signing_certs, "metadata certificate")
     configured = ctx.provider.configured_certs(ctx.now)
-    c.ran(rules.IDP_CERT_MISMATCH, s)
+    idp_cert_mismatch = c.rule(rules.IDP_CERT_MISMATCH, s)
     if configured and not share_a_key(configured, md.signing_certs):
-        c.fail(
-            rules.IDP_CERT_MISMATCH,
-            s,
+        idp_cert_mismatch.fail(
             "The configured IdP certificate is not the one in the metadata",
             "none of the provider's certificates (SAMLProviderData.public_key / x509cert) "
             "equals the metadata's signing certificate; Okta's signatures will not verify",
@@ -90,15 +80,13 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
         valid = p.valid_data(ctx.now)
         # SAMLProviderConfig.get_config uses every row valid at login time.
         check_entity_id(c, ctx, (valid or rows)[0].entity_id, "stored SAMLProviderData")
-        c.ran(rules.METADATA_EXPIRED, s)
+        metadata_expired = c.rule(rules.METADATA_EXPIRED, s)
         expired = [r for r in rows if r.expires_at and r.expires_at < ctx.now]
         if expired and not valid:
             newest = expired[0].expires_at
             assert newest is not None
             also = f" (and {len(rows) - 1} older row(s), none valid)" if len(rows) > 1 else ""
-            c.fail(
-                rules.METADATA_EXPIRED,
-                s,
+            metadata_expired.fail(
                 "The stored IdP data (SAMLProviderData) has expired",
                 f"expires_at = {newest:%Y-%m-%d %H:%M:%S}Z{also}; Open edX ignores expired "
                 "rows and refuses the login (AuthNotConfigured)",
@@ -106,7 +94,7 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
             )
     can_hold_cert = p.source in {"settings", "openedx-db"} or data is not None
     if can_hold_cert:
-        c.ran(rules.IDP_CERT_MISSING, s)
+        idp_cert_missing = c.rule(rules.IDP_CERT_MISSING, s)
         certs = p.configured_certs(ctx.now)
         if not certs:
             where = (
@@ -114,9 +102,7 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
                 if data is not None or p.source != "settings"
                 else "x509cert"
             )
-            c.fail(
-                rules.IDP_CERT_MISSING,
-                s,
+            idp_cert_missing.fail(
                 "No IdP signing certificate is configured",
                 f"{where} is empty: the SP cannot verify Okta's signature",
                 "Fetch the metadata (`saml pull`) or set x509cert to Okta's signing certificate.",
@@ -127,13 +113,11 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
 def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None:
     """Every non-blank attr_* field must name an attribute that is sent (case-sensitive)."""
     s = ctx.subject
-    c.ran(rules.ATTRIBUTE_MISSING, s)
-    c.ran(rules.DUPLICATE_ATTRIBUTE, s)
+    c.rule(rules.ATTRIBUTE_MISSING, s)
+    duplicate_attribute = c.rule(rules.DUPLICATE_ATTRIBUTE, s)
     dupes = sorted(n for n, k in Counter(names).items() if k > 1)
     if dupes:
-        c.fail(
-            rules.DUPLICATE_ATTRIBUTE,
-            s,
+        duplicate_attribute.fail(
             f"{where} carries the same attribute name twice",
             f"duplicated: {', '.join(dupes)}; python3-saml refuses the response (error 41)",
             "Keep one Attribute Statement per name in Okta.",
@@ -155,9 +139,7 @@ def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None
             # attribute: the login goes on, the learner types the name in the form.
             severity = Severity.WARNING
             also += "; the Open edX login goes on without it (the name stays empty)"
-        c.fail(
-            rules.ATTRIBUTE_MISSING,
-            f"{s}:{field}",
+        c.rule(rules.ATTRIBUTE_MISSING, f"{s}:{field}").fail(
             f"{where} does not send the attribute {field} names",
             f"{field} = {wanted!r}; {where} sends {sorted(set(names)) or 'no attributes'}"
             f"{hint}{also}",
@@ -170,13 +152,11 @@ def check_permanent_id(
     c: Checker, ctx: Ctx, names: list[str] | None, name_id_format: str, where: str
 ) -> None:
     s = ctx.subject
-    c.ran(rules.NO_PERMANENT_ID, s)
+    no_permanent_id = c.rule(rules.NO_PERMANENT_ID, s)
     named = ctx.provider.attr("attr_user_permanent_id")
     if named:
         if names is not None and named not in names and named != "name_id":
-            c.fail(
-                rules.NO_PERMANENT_ID,
-                s,
+            no_permanent_id.fail(
                 "No usable permanent user id: its attribute is not sent",
                 f"attr_user_permanent_id = {named!r}; {where} sends "
                 f"{sorted(set(names)) or 'no attributes'}: social-core cannot name the user "
@@ -188,9 +168,7 @@ def check_permanent_id(
     if hasattr(social_saml, "PERSISTENT_FIELDS"):
         # This social-core falls back to the NameID: fine unless it changes every login.
         if name_id_format == NAMEID_TRANSIENT:
-            c.fail(
-                rules.NO_PERMANENT_ID,
-                s,
+            no_permanent_id.fail(
                 "No usable permanent user id: the NameID is transient",
                 f"attr_user_permanent_id is blank, so the NameID is the user id, and {where} "
                 "sends a transient NameID: every login creates a new account",
@@ -198,9 +176,7 @@ def check_permanent_id(
                 "Okta's Name ID format to Unspecified / Persistent.",
             )
     elif names is not None and social_saml.OID_USERID not in names:
-        c.fail(
-            rules.NO_PERMANENT_ID,
-            s,
+        no_permanent_id.fail(
             "No usable permanent user id",
             "attr_user_permanent_id is blank, so this social-auth-core reads "
             f"{social_saml.OID_USERID}, which {where} does not send; the login fails",

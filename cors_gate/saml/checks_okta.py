@@ -18,18 +18,16 @@ def check_url_field(
 ) -> None:
     """One of ACS / Recipient / Destination: equal to the ACS URL, https, no underscore."""
     s = ctx.subject
-    c.ran(rule, s)
-    c.ran(rules.ACS_NOT_HTTPS, s)
-    c.ran(rules.SSO_URL_UNDERSCORE, s)
+    field = c.rule(rule, s)
+    acs_not_https = c.rule(rules.ACS_NOT_HTTPS, s)
+    sso_url_underscore = c.rule(rules.SSO_URL_UNDERSCORE, s)
     fix = f"Set {label} to {ctx.acs_url} exactly (https, trailing slash included)."
     if not value:
-        c.fail(rule, s, f"{where} {label} is empty", f"{label} = ''; expected {ctx.acs_url}", fix)
+        field.fail(f"{where} {label} is empty", f"{label} = ''; expected {ctx.acs_url}", fix)
         return
     host = urllib.parse.urlsplit(value).hostname or ""
     if "_" in host:
-        c.fail(
-            rules.SSO_URL_UNDERSCORE,
-            s,
+        sso_url_underscore.fail(
             f"{where} {label} has an underscore in its host name",
             f"{label} = {value}: Django refuses the host (400 DisallowedHost)",
             fix,
@@ -37,17 +35,13 @@ def check_url_field(
     if ctx.same_acs(value):
         return
     if ctx.differs_only_in_scheme(value):
-        c.fail(
-            rules.ACS_NOT_HTTPS,
-            s,
+        acs_not_https.fail(
             f"{where} {label} uses the wrong scheme",
             f"{label} = {value}; expected {ctx.acs_url}",
             fix,
         )
         return
-    c.fail(
-        rule,
-        s,
+    field.fail(
         f"{where} {label} is not the SP's ACS URL",
         f"{label} = {value}; expected {ctx.acs_url}",
         fix,
@@ -67,12 +61,10 @@ def relay_state_idp(relay_state: str) -> str:
 
 def check_relay_state(c: Checker, ctx: Ctx, value: str, where: str) -> None:
     s = ctx.subject
-    c.ran(rules.RELAY_STATE_MISMATCH, s)
+    relay_state_mismatch = c.rule(rules.RELAY_STATE_MISMATCH, s)
     idp = relay_state_idp(value)
     if idp != ctx.provider.slug:
-        c.fail(
-            rules.RELAY_STATE_MISMATCH,
-            s,
+        relay_state_mismatch.fail(
             f"{where} does not name this provider",
             f"{where} = {value!r} (IdP {idp!r}); the provider slug is {ctx.provider.slug!r} "
             "(case-sensitive)",
@@ -82,12 +74,10 @@ def check_relay_state(c: Checker, ctx: Ctx, value: str, where: str) -> None:
 
 def check_idp_initiated(c: Checker, ctx: Ctx, why: str) -> None:
     s = ctx.subject
-    c.ran(rules.IDP_INITIATED_NOT_ALLOWED, s)
+    idp_initiated_not_allowed = c.rule(rules.IDP_INITIATED_NOT_ALLOWED, s)
     major = ctx.social_core_major
     if major is not None and major >= 7 and not ctx.provider.sp.allow_idp_initiated:
-        c.fail(
-            rules.IDP_INITIATED_NOT_ALLOWED,
-            s,
+        idp_initiated_not_allowed.fail(
             "IdP-initiated logins are refused by social-auth-core 7",
             f"{why}; social-auth-core {major}.x refuses unsolicited responses unless "
             "SOCIAL_AUTH_SAML_ALLOW_IDP_INITIATED is true (it is off)",
@@ -108,11 +98,9 @@ def check_signing(
 ) -> None:
     s, sec = ctx.subject, ctx.security
     for rule in (rules.NO_SIGNATURE, rules.RESPONSE_NOT_SIGNED, rules.ASSERTION_NOT_SIGNED):
-        c.ran(rule, s)
+        c.rule(rule, s)
     if response_signed is False and assertion_signed is False:
-        c.fail(
-            rules.NO_SIGNATURE,
-            s,
+        c.rule(rules.NO_SIGNATURE, s).fail(
             f"{where}: neither the Response nor the Assertion is signed",
             "python3-saml refuses an unsigned response (error 34)",
             "Set Response: Signed and Assertion Signature: Signed in Okta.",
@@ -124,9 +112,7 @@ def check_signing(
         ):
             if signed is False:
                 wanted = bool(sec.get(want))
-                c.fail(
-                    rule,
-                    s,
+                c.rule(rule, s).fail(
                     f"{where}: the {part} is not signed",
                     f"{part} unsigned; SECURITY_CONFIG {want} = {wanted}"
                     + (" so the login fails" if wanted else ""),
@@ -139,12 +125,10 @@ def check_signing(
         (rules.SHA1_SIGNATURE, sig_algorithms, "signature"),
         (rules.SHA1_DIGEST, digest_algorithms, "digest"),
     ):
-        c.ran(rule, s)
+        check = c.rule(rule, s)
         sha1 = [a for a in algorithms if is_sha1(a)]
         if sha1:
-            c.fail(
-                rule,
-                s,
+            check.fail(
                 f"{where}: SHA-1 {label} algorithm",
                 f"{label} algorithm {sha1[0]}; rejectDeprecatedAlgorithm = {reject}"
                 + (" so the login fails" if reject else ""),
@@ -160,12 +144,10 @@ def is_sha1(algorithm: str) -> bool:
 
 def check_name_id_format(c: Checker, ctx: Ctx, value: str, where: str) -> None:
     s = ctx.subject
-    c.ran(rules.NAMEID_FORMAT_MISMATCH, s)
+    nameid_format_mismatch = c.rule(rules.NAMEID_FORMAT_MISMATCH, s)
     wanted = sp_name_id_format(ctx.provider)
     if wanted != NAMEID_UNSPECIFIED and value and value != wanted:
-        c.fail(
-            rules.NAMEID_FORMAT_MISMATCH,
-            s,
+        nameid_format_mismatch.fail(
             f"{where} Name ID format is not the SP's",
             f"{where}: {value}; the SP asks for {wanted} (SP_EXTRA NameIDFormat)",
             f"Set Okta's Name ID format to {wanted.rsplit(':', 1)[-1]}, or the SP's "
@@ -178,11 +160,9 @@ def check_okta(c: Checker, ctx: Ctx, okta: OktaApp) -> None:
     check_url_field(c, ctx, rules.ACS_URL_MISMATCH, "Single sign on URL", okta.sso_acs_url)
     check_url_field(c, ctx, rules.RECIPIENT_MISMATCH, "Recipient URL", okta.recipient)
     check_url_field(c, ctx, rules.DESTINATION_MISMATCH, "Destination URL", okta.destination)
-    c.ran(rules.AUDIENCE_MISMATCH, s)
+    audience_mismatch = c.rule(rules.AUDIENCE_MISMATCH, s)
     if ctx.sp_entity_id and okta.audience != ctx.sp_entity_id:
-        c.fail(
-            rules.AUDIENCE_MISMATCH,
-            s,
+        audience_mismatch.fail(
             "Okta's Audience Restriction is not the SP entity id",
             f"Audience = {okta.audience!r}; SP entity id = {ctx.sp_entity_id!r} (compared "
             "exactly: a trailing slash counts)",

@@ -82,12 +82,10 @@ def installed_saml_backends() -> dict[str, str]:
 def check_platform_settings(c: Checker) -> None:
     """Subject 'settings': is there any third-party (SAML) login at all?"""
     s = "settings"
-    c.ran(rules.THIRD_PARTY_AUTH_OFF, s)
+    third_party_auth_off = c.rule(rules.THIRD_PARTY_AUTH_OFF, s)
     enabled, shown = third_party_auth_switch()
     if not enabled:
-        c.fail(
-            rules.THIRD_PARTY_AUTH_OFF,
-            s,
+        third_party_auth_off.fail(
             "Third-party authentication is off: no SAML login at all",
             f"{shown}; the LMS mounts no /auth/ URLs and lists no provider",
             'Set FEATURES["ENABLE_THIRD_PARTY_AUTH"] = True (Tutor: the "common-env-features" '
@@ -101,14 +99,12 @@ def check_platform(c: Checker, ctx: Ctx) -> None:
     facts = p.platform
     if facts is None:
         return
-    c.ran(rules.TPA_BACKEND_MISSING, s)
+    tpa_backend_missing = c.rule(rules.TPA_BACKEND_MISSING, s)
     backends = installed_saml_backends()
     if p.backend_name not in backends:
         expected = TPA_SAML_BACKEND if p.backend_name == "tpa-saml" else "its SAMLAuth class"
         listed = ", ".join(sorted(backends)) or "none"
-        c.fail(
-            rules.TPA_BACKEND_MISSING,
-            s,
+        tpa_backend_missing.fail(
             f"The {p.backend_name!r} backend is not in AUTHENTICATION_BACKENDS",
             f"backend_name = {p.backend_name!r}; SAML backends listed: {listed}. The provider "
             "registry skips the provider and /auth/login/"
@@ -116,12 +112,10 @@ def check_platform(c: Checker, ctx: Ctx) -> None:
             f"Add {expected!r} to AUTHENTICATION_BACKENDS (Tutor: the "
             '"openedx-lms-common-settings" patch).',
         )
-    c.ran(rules.SITE_SAML_OFF, s)
+    site_saml_off = c.rule(rules.SITE_SAML_OFF, s)
     if facts.site_saml_enabled is False:
         site = facts.site_domain or "the default site (SITE_ID)"
-        c.fail(
-            rules.SITE_SAML_OFF,
-            s,
+        site_saml_off.fail(
             "SAML is not enabled for the provider's site: the login answers 404",
             f"{p.source}: {site} has no current, enabled SAMLConfiguration with slug "
             "'default'; the platform's SAMLAuthBackend answers 404 and its provider registry "
@@ -129,35 +123,29 @@ def check_platform(c: Checker, ctx: Ctx) -> None:
             "In the LMS admin, add (or enable) a SAML Configuration with slug 'default' for "
             "that site.",
         )
-    c.ran(rules.SP_CONFIGURATION_NOT_CURRENT, s)
+    sp_configuration_not_current = c.rule(rules.SP_CONFIGURATION_NOT_CURRENT, s)
     if facts.sp_configuration_problem:
-        c.fail(
-            rules.SP_CONFIGURATION_NOT_CURRENT,
-            s,
+        sp_configuration_not_current.fail(
             "The provider uses an old or disabled SAML Configuration",
             f"{p.source}: {facts.sp_configuration_problem}; the platform uses that row's "
             "entity id, keys and settings as they are, so later edits do not apply",
             "Select the current SAML Configuration in the provider (or save the provider "
             "again after editing the configuration).",
         )
-    c.ran(rules.IDP_TYPE_UNKNOWN, s)
+    idp_type_unknown = c.rule(rules.IDP_TYPE_UNKNOWN, s)
     idp_type = facts.identity_provider_type
     if idp_type not in IDP_TYPES:
-        c.fail(
-            rules.IDP_TYPE_UNKNOWN,
-            s,
+        idp_type_unknown.fail(
             "The Identity Provider Type is not one the platform knows",
             f"identity_provider_type = {idp_type!r} (known: {', '.join(IDP_TYPES)}); the "
             "platform logs an error on each login and uses the standard SAML provider",
             "Choose 'Standard SAML provider' (or 'SAP SuccessFactors provider').",
         )
     if idp_type == SAP_SUCCESSFACTORS:
-        c.ran(rules.SAPSF_ODATA_INCOMPLETE, s)
+        sapsf_odata_incomplete = c.rule(rules.SAPSF_ODATA_INCOMPLETE, s)
         missing = sapsf_missing(p)
         if missing:
-            c.fail(
-                rules.SAPSF_ODATA_INCOMPLETE,
-                s,
+            sapsf_odata_incomplete.fail(
                 "SAP SuccessFactors provider without its OData API settings",
                 f"other_settings lacks {', '.join(missing)}; the platform logs a warning on "
                 "each login and takes the user's details from the assertion alone",

@@ -29,11 +29,9 @@ SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]) -> None:
     s = ctx.subject
     where = "the captured response"
-    c.ran(rules.RESPONSE_STATUS_NOT_SUCCESS, s)
+    response_status_not_success = c.rule(rules.RESPONSE_STATUS_NOT_SUCCESS, s)
     if facts.status and facts.status != SUCCESS:
-        c.fail(
-            rules.RESPONSE_STATUS_NOT_SUCCESS,
-            s,
+        response_status_not_success.fail(
             "Okta answered with a failure status",
             f"StatusCode = {facts.status}",
             "Read Okta's System Log for this sign-on: the user may not be assigned to the app.",
@@ -44,22 +42,18 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
     )
     for recipient in facts.recipients[:1]:
         check_url_field(c, ctx, rules.RECIPIENT_MISMATCH, "Recipient", recipient, where="Assertion")
-    c.ran(rules.AUDIENCE_MISMATCH, s)
+    audience_mismatch = c.rule(rules.AUDIENCE_MISMATCH, s)
     if ctx.sp_entity_id and facts.audiences and ctx.sp_entity_id not in facts.audiences:
-        c.fail(
-            rules.AUDIENCE_MISMATCH,
-            s,
+        audience_mismatch.fail(
             "The assertion's Audience is not the SP entity id",
             f"Audience = {', '.join(repr(a) for a in facts.audiences)}; SP entity id = "
             f"{ctx.sp_entity_id!r} (exact: a trailing slash counts)",
             f"Set Okta's Audience URI to {ctx.sp_entity_id} exactly.",
         )
-    c.ran(rules.ISSUER_MISMATCH, s)
+    issuer_mismatch = c.rule(rules.ISSUER_MISMATCH, s)
     wrong = [i for i in facts.issuers if i != ctx.provider.entity_id]
     if ctx.provider.entity_id and wrong:
-        c.fail(
-            rules.ISSUER_MISMATCH,
-            s,
+        issuer_mismatch.fail(
             "The response Issuer is not the provider's Entity ID",
             f"Issuer = {wrong[0]!r}; provider entity_id = {ctx.provider.entity_id!r}",
             f"Set the provider's Entity ID to {wrong[0]} (Okta's Identity Provider Issuer).",
@@ -75,13 +69,11 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
     )
     check_name_id_format(c, ctx, facts.name_id_format, "the captured response's")
     if not facts.encrypted:
-        c.ran(rules.NO_ATTRIBUTE_STATEMENT, s)
+        no_attribute_statement = c.rule(rules.NO_ATTRIBUTE_STATEMENT, s)
         if facts.has_attribute_statement:
             check_attributes(c, ctx, list(facts.attribute_names), where)
         elif any(ctx.provider.attr(f) for f in ("attr_email", "attr_user_permanent_id")):
-            c.fail(
-                rules.NO_ATTRIBUTE_STATEMENT,
-                s,
+            no_attribute_statement.fail(
                 "The assertion carries no attributes",
                 "no AttributeStatement, yet the provider's attr_* fields name attributes",
                 "Add the Attribute Statements in the Okta app (see `cors_gate_saml checklist`).",
@@ -98,23 +90,19 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
 
 def check_clock(c: Checker, ctx: Ctx, facts: ResponseFacts) -> None:
     s = ctx.subject
-    c.ran(rules.CLOCK_SKEW, s)
+    clock_skew = c.rule(rules.CLOCK_SKEW, s)
     start, end = facts.not_before, facts.not_on_or_after
     window = f"valid {start or '-'} .. {end or '-'} (±{C.ALLOWED_CLOCK_DRIFT} s allowed)"
     if start and ctx.now < start - DRIFT:
         ahead = int((start - ctx.now).total_seconds())
-        c.fail(
-            rules.CLOCK_SKEW,
-            s,
+        clock_skew.fail(
             "The response is not valid yet here: this clock is behind Okta's",
             f"{window}; now {ctx.now:%Y-%m-%d %H:%M:%S}Z, {ahead} s before NotBefore",
             "Synchronise the server clock (NTP).",
         )
     elif end and ctx.now >= end + DRIFT:
         late = int((ctx.now - end).total_seconds())
-        c.fail(
-            rules.CLOCK_SKEW,
-            s,
+        clock_skew.fail(
             "The response has expired here (old capture, or this clock is ahead of Okta's)",
             f"{window}; now {ctx.now:%Y-%m-%d %H:%M:%S}Z, {late} s after NotOnOrAfter",
             "Capture a fresh response; if it is fresh, synchronise the server clock (NTP).",
@@ -125,14 +113,12 @@ def check_embedded_cert(
     c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
 ) -> None:
     s = ctx.subject
-    c.ran(rules.IDP_CERT_MISMATCH, s)
+    idp_cert_mismatch = c.rule(rules.IDP_CERT_MISMATCH, s)
     if not idp_certs or not facts.embedded_certs:
         return
     signer = facts.embedded_certs[0]
     if not share_a_key((signer,), idp_certs):
-        c.fail(
-            rules.IDP_CERT_MISMATCH,
-            s,
+        idp_cert_mismatch.fail(
             "The response is signed with a certificate the SP does not trust",
             "the X509Certificate in the response's signature is none of the configured IdP "
             "certificates; python3-saml will reject the signature",
@@ -159,9 +145,7 @@ def verdict_from_library(
     if c.failed(rule, ctx.subject):
         return  # our own comparison already explained it, with both values
     code = f" (error {verdict.code})" if verdict.code is not None else ""
-    c.fail(
-        rule,
-        ctx.subject,
+    c.rule(rule, ctx.subject).fail(
         f"python3-saml rejects the captured response{code}",
         f"python3-saml (strict, as social-core runs it): {verdict.message}",
         "Fix the setting the message names; run `cors_gate_saml checklist "

@@ -40,59 +40,47 @@ def slug_problem(slug: str) -> str | None:
 def check_provider(c: Checker, ctx: Ctx) -> None:
     p, s = ctx.provider, ctx.subject
     if not p.enabled:
-        c.fail(
-            rules.PROVIDER_DISABLED,
-            s,
+        c.rule(rules.PROVIDER_DISABLED, s).fail(
             "The provider is not enabled",
             f"{p.source}: enabled = false",
             "Enable it in the SAML provider configuration when it is ready.",
         )
-    c.ran(rules.SLUG_UNUSABLE_AS_RELAY_STATE, s)
+    slug_unusable_as_relay_state = c.rule(rules.SLUG_UNUSABLE_AS_RELAY_STATE, s)
     problem = slug_problem(p.slug)
     if problem:
-        c.fail(
-            rules.SLUG_UNUSABLE_AS_RELAY_STATE,
-            s,
+        slug_unusable_as_relay_state.fail(
             "The provider slug cannot be used as Okta's Default RelayState",
             f"slug {p.slug!r}: {problem}",
             "Choose a short slug of letters, digits and hyphens that starts with a letter, "
             "and enter the same value as Okta's Default RelayState.",
         )
-    c.ran(rules.IDP_ENTITY_ID_MISSING, s)
+    idp_entity_id_missing = c.rule(rules.IDP_ENTITY_ID_MISSING, s)
     if not p.entity_id:
-        c.fail(
-            rules.IDP_ENTITY_ID_MISSING,
-            s,
+        idp_entity_id_missing.fail(
             "The provider has no Entity ID",
             f"{p.source}: entity_id is blank; expected Okta's Identity Provider Issuer "
             "(http://www.okta.com/exk…)",
             "Copy the entityID from Okta's IdP metadata into the provider's Entity ID.",
         )
-    c.ran(rules.SP_ENTITY_ID_MISSING, s)
+    sp_entity_id_missing = c.rule(rules.SP_ENTITY_ID_MISSING, s)
     if not p.sp.entity_id:
-        c.fail(
-            rules.SP_ENTITY_ID_MISSING,
-            s,
+        sp_entity_id_missing.fail(
             "The SP has no entity id",
             "SAMLConfiguration.entity_id / SOCIAL_AUTH_SAML_SP_ENTITY_ID is blank",
             f"Set it (usually {ctx.lms_url or 'https://<lms>'}) and enter the same value as "
             "Okta's Audience Restriction.",
         )
-    c.ran(rules.DEBUG_MODE_ON, s)
+    debug_mode_on = c.rule(rules.DEBUG_MODE_ON, s)
     if p.debug_mode:
-        c.fail(
-            rules.DEBUG_MODE_ON,
-            s,
+        debug_mode_on.fail(
             "Debug mode is on: every SAML request and response is logged",
             f"{p.source}: debug_mode = true (logs carry users' names and emails)",
             "Turn Debug Mode off once the integration works.",
         )
     if p.automatic_refresh_enabled is not None:  # Open edX-shaped providers only
-        c.ran(rules.AUTOMATIC_REFRESH_OFF, s)
+        automatic_refresh_off = c.rule(rules.AUTOMATIC_REFRESH_OFF, s)
         if not p.automatic_refresh_enabled:
-            c.fail(
-                rules.AUTOMATIC_REFRESH_OFF,
-                s,
+            automatic_refresh_off.fail(
                 "Automatic metadata refresh is off",
                 f"{p.source}: automatic_refresh_enabled = false; when Okta rotates its "
                 "signing certificate, logins fail until someone runs `saml pull`",
@@ -103,12 +91,10 @@ def check_provider(c: Checker, ctx: Ctx) -> None:
 
 def check_metadata_url(c: Checker, ctx: Ctx, url: str, where: str) -> None:
     s = ctx.subject
-    c.ran(rules.METADATA_URL_NOT_HTTPS, s)
-    c.ran(rules.METADATA_URL_NOT_OKTA, s)
+    metadata_url_not_https = c.rule(rules.METADATA_URL_NOT_HTTPS, s)
+    metadata_url_not_okta = c.rule(rules.METADATA_URL_NOT_OKTA, s)
     if not url:
-        c.fail(
-            rules.METADATA_URL_NOT_OKTA,
-            s,
+        metadata_url_not_okta.fail(
             "No metadata source: the IdP data cannot be fetched or refreshed",
             f"{where} is blank",
             "Enter Okta's metadata URL: https://<org>.okta.com/app/<app id>/sso/saml/metadata",
@@ -116,18 +102,14 @@ def check_metadata_url(c: Checker, ctx: Ctx, url: str, where: str) -> None:
         return
     parts = urllib.parse.urlsplit(url)
     if parts.scheme.lower() != "https":
-        c.fail(
-            rules.METADATA_URL_NOT_HTTPS,
-            s,
+        metadata_url_not_https.fail(
             "The IdP metadata is fetched over plain HTTP",
             f"{where} = {url}: anyone on the path can replace the signing certificate and "
             "forge logins",
             "Use Okta's https:// metadata URL.",
         )
     elif not OKTA_METADATA_PATH.match(parts.path):
-        c.fail(
-            rules.METADATA_URL_NOT_OKTA,
-            s,
+        metadata_url_not_okta.fail(
             "The metadata URL is not Okta's metadata URL",
             f"{where} = {url}; Okta's has the form "
             "https://<org>.okta.com/app/<app id>/sso/saml/metadata",
@@ -137,32 +119,26 @@ def check_metadata_url(c: Checker, ctx: Ctx, url: str, where: str) -> None:
 
 def check_lms(c: Checker, ctx: Ctx) -> None:
     s = ctx.subject
-    c.ran(rules.LMS_URL_UNKNOWN, s)
+    lms_url_unknown = c.rule(rules.LMS_URL_UNKNOWN, s)
     if not ctx.lms_url:
-        c.fail(
-            rules.LMS_URL_UNKNOWN,
-            s,
+        lms_url_unknown.fail(
             "No LMS URL: only ACS paths could be compared",
             f"expected ACS path {ctx.acs_url}; neither --lms-url nor LMS_ROOT_URL is set",
             "Pass --lms-url https://<lms> to compare full URLs.",
         )
         return
     parts = urllib.parse.urlsplit(ctx.lms_url)
-    c.ran(rules.ACS_NOT_HTTPS, s)
+    acs_not_https = c.rule(rules.ACS_NOT_HTTPS, s)
     if parts.scheme != "https":
-        c.fail(
-            rules.ACS_NOT_HTTPS,
-            s,
+        acs_not_https.fail(
             "The LMS URL is not https",
             f"LMS URL {ctx.lms_url}: the ACS would be {ctx.acs_url}; the session cookie "
             "cannot be SameSite=None without Secure, and assertions travel in clear",
             "Serve the LMS over https and use https:// everywhere in the Okta app.",
         )
-    c.ran(rules.SSO_URL_UNDERSCORE, s)
+    sso_url_underscore = c.rule(rules.SSO_URL_UNDERSCORE, s)
     if "_" in (parts.hostname or ""):
-        c.fail(
-            rules.SSO_URL_UNDERSCORE,
-            s,
+        sso_url_underscore.fail(
             "The LMS host name contains an underscore",
             f"host {parts.hostname!r}: Django's host validation refuses it (400 "
             "DisallowedHost), so Okta's POST to the ACS never reaches the backend",
@@ -172,8 +148,8 @@ def check_lms(c: Checker, ctx: Ctx) -> None:
 
 def check_sp_settings(c: Checker, ctx: Ctx) -> None:
     s = ctx.subject
-    c.ran(rules.ORG_CONTACT_INCOMPLETE, s)
-    c.ran(rules.SP_SETTINGS_INVALID, s)
+    org_contact_incomplete = c.rule(rules.ORG_CONTACT_INCOMPLETE, s)
+    sp_settings_invalid = c.rule(rules.SP_SETTINGS_INVALID, s)
     errors = ctx.settings_errors
     org = [e for e in errors if e.startswith(("contact", "organization", "crash:"))]
     other = [
@@ -182,9 +158,7 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
         if e not in org and e not in {"sp_entityId_not_found", "sp_cert_not_found_and_required"}
     ]
     if org:
-        c.fail(
-            rules.ORG_CONTACT_INCOMPLETE,
-            s,
+        org_contact_incomplete.fail(
             "python3-saml refuses the organization / contact settings",
             f"python3-saml: {', '.join(org)}; ORG_INFO = {_short(ctx.provider.sp.org_info)}, "
             f"TECHNICAL_CONTACT = {_short(ctx.provider.sp.technical_contact)}, "
@@ -195,9 +169,7 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
             "_SUPPORT_CONTACT).",
         )
     if other:
-        c.fail(
-            rules.SP_SETTINGS_INVALID,
-            s,
+        sp_settings_invalid.fail(
             "python3-saml refuses the SP settings",
             f"python3-saml: {', '.join(other)}",
             "Fix the SP settings python3-saml names (SECURITY_CONFIG / SP_EXTRA / ACS URL).",
@@ -223,11 +195,9 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
             "Okta's RSA_SHA256 / SHA256 algorithms",
         ),
     ):
-        c.ran(rule, s)
+        check = c.rule(rule, s)
         if not sec.get(key):
-            c.fail(
-                rule,
-                s,
+            check.fail(
                 f"SECURITY_CONFIG {key} is off",
                 f"{key} = {sec.get(key)!r}: the SP does not insist on {text}",
                 f'Add "{key}": true to SECURITY_CONFIG (it matches {okta}, the forum '
@@ -273,25 +243,21 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         else "nothing signs or decrypts with it today"
     )
     for rule in (rules.SP_KEY_MISSING, rules.SP_KEY_INVALID, rules.SP_KEY_MISMATCH):
-        c.ran(rule, s)
-    c.ran(rules.SP_CERT_EXPIRED, s)
-    c.ran(rules.ENCRYPTION_WITHOUT_SP_KEY, s)
+        c.rule(rule, s)
+    sp_cert_expired = c.rule(rules.SP_CERT_EXPIRED, s)
+    encryption_without_sp_key = c.rule(rules.ENCRYPTION_WITHOUT_SP_KEY, s)
     missing = [
         n for n, v in (("certificate", sp.public_cert), ("private key", sp.private_key)) if not v
     ]
     if missing:
         if encrypted:
-            c.fail(
-                rules.ENCRYPTION_WITHOUT_SP_KEY,
-                s,
+            encryption_without_sp_key.fail(
                 "Okta encrypts the assertion but the SP has no key pair to decrypt it",
                 f"SP {' and '.join(missing)} missing; assertion encryption is on",
                 "Set Okta's Assertion Encryption to Unencrypted, or give the SP a key pair and "
                 "upload its certificate to Okta as the encryption certificate.",
             )
-        c.fail(
-            rules.SP_KEY_MISSING,
-            s,
+        c.rule(rules.SP_KEY_MISSING, s).fail(
             f"The SP {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing",
             f"{sp.key_source} blank; {why}",
             "Generate a pair: openssl req -new -x509 -days 3652 -nodes -out saml.crt "
@@ -302,9 +268,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
     try:
         cert = load_cert(sp.public_cert)
     except CertError as exc:
-        c.fail(
-            rules.SP_KEY_INVALID,
-            s,
+        c.rule(rules.SP_KEY_INVALID, s).fail(
             "The SP certificate cannot be read",
             f"SP public certificate: {exc}; {why}",
             "Paste the PEM certificate (with or without the BEGIN/END lines).",
@@ -314,9 +278,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
     try:
         key = load_private_key(sp.private_key)
     except CertError as exc:
-        c.fail(
-            rules.SP_KEY_INVALID,
-            s,
+        c.rule(rules.SP_KEY_INVALID, s).fail(
             "The SP private key cannot be read",
             f"SP private key: {exc}; {why}",
             "Paste the unencrypted PEM private key (with or without the BEGIN/END lines).",
@@ -324,9 +286,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         )
         return
     if not key_matches_cert(key, cert):
-        c.fail(
-            rules.SP_KEY_MISMATCH,
-            s,
+        c.rule(rules.SP_KEY_MISMATCH, s).fail(
             "The SP private key does not belong to the SP certificate",
             f"certificate {cert.describe()}; the private key's public half differs; {why}",
             "Set the certificate and private key of the same pair (and give Okta that "
@@ -334,9 +294,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
             severity=soft,
         )
     if cert.not_after < ctx.now:
-        c.fail(
-            rules.SP_CERT_EXPIRED,
-            s,
+        sp_cert_expired.fail(
             "The SP certificate has expired",
             f"certificate {cert.describe()}; now {ctx.now:%Y-%m-%d}",
             "Generate a new SP key pair, publish the new SP metadata and give Okta the new "
@@ -348,14 +306,12 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
     """Parsable, not expired, not expiring within 30 days."""
     s = ctx.subject
     for rule in (rules.IDP_CERT_UNPARSABLE, rules.IDP_CERT_EXPIRED, rules.IDP_CERT_EXPIRING):
-        c.ran(rule, s)
+        c.rule(rule, s)
     for text in certs:
         try:
             cert = load_cert(text)
         except CertError as exc:
-            c.fail(
-                rules.IDP_CERT_UNPARSABLE,
-                s,
+            c.rule(rules.IDP_CERT_UNPARSABLE, s).fail(
                 "The IdP signing certificate cannot be read",
                 f"{where}: {exc}",
                 "Re-fetch the metadata (`saml pull`) or paste the certificate from Okta's "
@@ -363,9 +319,7 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
             )
             continue
         if cert.not_after < ctx.now:
-            c.fail(
-                rules.IDP_CERT_EXPIRED,
-                s,
+            c.rule(rules.IDP_CERT_EXPIRED, s).fail(
                 "The IdP signing certificate has expired",
                 f"{where}: {cert.describe()}; now {ctx.now:%Y-%m-%d}. python3-saml still "
                 "accepts it, but it no longer proves anything about freshness",
@@ -374,9 +328,7 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
             )
         elif cert.not_after - ctx.now < EXPIRY_WARNING:
             days = (cert.not_after - ctx.now).days
-            c.fail(
-                rules.IDP_CERT_EXPIRING,
-                s,
+            c.rule(rules.IDP_CERT_EXPIRING, s).fail(
                 f"The IdP signing certificate expires in {days} days",
                 f"{where}: {cert.describe()}",
                 "Rotate the certificate in Okta now and make sure automatic metadata refresh "
@@ -387,35 +339,29 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
 def check_site(c: Checker, lms_url: str | None, social_core_major: int | None) -> None:
     """Django settings every SAML login goes through (subject 'settings')."""
     s = "settings"
-    c.ran(rules.SESSION_COOKIE_SAMESITE, s)
+    session_cookie_samesite = c.rule(rules.SESSION_COOKIE_SAMESITE, s)
     samesite = getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")
     secure = bool(getattr(settings, "SESSION_COOKIE_SECURE", False))
     shown = f"SESSION_COOKIE_SAMESITE = {samesite!r}, SESSION_COOKIE_SECURE = {secure}"
     if str(samesite).lower() == "none":
         if not secure:
-            c.fail(
-                rules.SESSION_COOKIE_SAMESITE,
-                s,
+            session_cookie_samesite.fail(
                 "SameSite=None session cookie without Secure: browsers drop it",
                 f"{shown}; the session (and the SAML request id in it) is lost",
                 "Set SESSION_COOKIE_SECURE = True (and serve the LMS over https).",
             )
     elif social_core_major is None or social_core_major < 7:
         version = f"social-auth-core {social_core_major}.x" if social_core_major else "social-core"
-        c.fail(
-            rules.SESSION_COOKIE_SAMESITE,
-            s,
+        session_cookie_samesite.fail(
             "The session cookie is not sent with Okta's cross-site POST to the ACS",
             f"{shown}; {version} has no browser-return step, so an SP-initiated login "
             "arrives without its session and fails",
             'Set SESSION_COOKIE_SAMESITE = "None" and SESSION_COOKIE_SECURE = True.',
         )
-    c.ran(rules.PROXY_SSL_HEADER_MISSING, s)
+    proxy_ssl_header_missing = c.rule(rules.PROXY_SSL_HEADER_MISSING, s)
     https = bool(lms_url and lms_url.startswith("https://"))
     if https and not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        c.fail(
-            rules.PROXY_SSL_HEADER_MISSING,
-            s,
+        proxy_ssl_header_missing.fail(
             "SECURE_PROXY_SSL_HEADER is not set while the LMS is https",
             f"LMS URL {lms_url}; behind a TLS proxy Django sees http and computes "
             "http://…/auth/complete/…, so the Destination check fails",

@@ -18,7 +18,12 @@ from cors_gate.saml.types import ProviderConfig
 
 
 class Checker:
-    """Collects findings; a rule that ran for a subject and found nothing counts as passed."""
+    """Collects findings; a rule that ran for a subject and found nothing counts as passed.
+
+    `rule(id, subject)` records that the rule is checked for the subject and returns the
+    handle that reports its failures, so a check names its rule once and cannot fail a rule
+    it did not record.
+    """
 
     def __init__(self, report: Report) -> None:
         self.report = report
@@ -26,23 +31,23 @@ class Checker:
         self._failed: set[tuple[str, str]] = set()
         self._seen: set[tuple[str, str, str]] = set()
 
-    def ran(self, rule: str, subject: str) -> None:
+    def rule(self, rule: str, subject: str) -> RuleCheck:
         if (rule, subject) not in self._ran:
             self._ran.append((rule, subject))
+        return RuleCheck(self, rule, subject)
 
     def failed(self, rule: str, subject: str) -> bool:
         return (rule, subject) in self._failed
 
-    def fail(
+    def _fail(
         self,
         rule: str,
         subject: str,
         title: str,
         detail: str,
         fix: str,
-        severity: Severity | None = None,
+        severity: Severity | None,
     ) -> None:
-        self.ran(rule, subject)
         key = (rule, subject, title)
         if key in self._seen:
             return
@@ -66,6 +71,19 @@ class Checker:
         for rule, subject in self._ran:
             if (rule, subject) not in self._failed:
                 self.report.ok(rule)
+
+
+@dataclass(frozen=True)
+class RuleCheck:
+    """One rule checked for one subject (made by `Checker.rule`)."""
+
+    checker: Checker
+    rule: str
+    subject: str
+
+    def fail(self, title: str, detail: str, fix: str, severity: Severity | None = None) -> None:
+        """A finding; `severity` softens the rule's declared one where the docs say so."""
+        self.checker._fail(self.rule, self.subject, title, detail, fix, severity)
 
 
 def normalise_url(url: str) -> str:

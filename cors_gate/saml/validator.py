@@ -67,9 +67,7 @@ def validate(inputs: SamlInputs) -> Report:
     facts = _response(c, inputs)
     providers = list(inputs.providers)
     if not providers:
-        c.fail(
-            rules.NO_PROVIDERS,
-            "saml",
+        c.rule(rules.NO_PROVIDERS, "saml").fail(
             "No SAML provider is configured",
             "no enabled third_party_auth SAMLProviderConfig, no SOCIAL_AUTH_SAML_ENABLED_IDPS "
             "entry, no --provider-json",
@@ -165,11 +163,11 @@ def _parse(
     parsing raises one of `errors`."""
     if raw is None:
         return None
-    c.ran(rule, subject)
+    check = c.rule(rule, subject)
     try:
         return parse(raw)
     except errors as exc:
-        c.fail(rule, subject, title, f"{detail_prefix}{exc}", fix)
+        check.fail(title, f"{detail_prefix}{exc}", fix)
     return None
 
 
@@ -239,9 +237,7 @@ def _target(
     ]
     if len(matches) == 1:
         return matches[0]
-    c.fail(
-        rules.PROVIDER_AMBIGUOUS,
-        "saml",
+    c.rule(rules.PROVIDER_AMBIGUOUS, "saml").fail(
         "Cannot tell which provider the Okta inputs describe",
         f"{len(providers)} providers ({', '.join(p.slug for p in providers)}); "
         f"{len(matches)} match the metadata/response entity id or the RelayState",

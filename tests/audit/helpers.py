@@ -9,9 +9,10 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory, override_settings
 
-from cors_gate.audit.cors_rules import AuditInput, rules_by_id
 from cors_gate.audit.database_view import DatabaseView, PolicyRow, RuleRow
 from cors_gate.audit.findings import Finding
+from cors_gate.audit.input import AuditInput
+from cors_gate.audit.rules import rules_by_id
 from cors_gate.audit.settings_view import SettingsView
 
 NOW = datetime.datetime(2026, 11, 21, 12, 0, tzinfo=datetime.UTC)
@@ -30,7 +31,7 @@ def audit_input(
 
 
 def run_rule(rule_id: str, settings: Mapping[str, Any] | None = None, **kw: Any) -> list[Finding]:
-    return list(rules_by_id()[rule_id].func(audit_input(settings, **kw)))
+    return list(rules_by_id()[rule_id].findings(audit_input(settings, **kw)))
 
 
 def corsheaders_acao(origin: str, **settings: Any) -> str | None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from cors_gate.audit import regex_probe
-from cors_gate.audit.cors_rules import RULES, rules_by_id
 from cors_gate.audit.database_view import PolicyRow, RuleRow
 from cors_gate.audit.findings import Severity
+from cors_gate.audit.rules import RULES, rules_by_id
 from tests.audit.helpers import CRED, NOW, corsheaders_acao, corsheaders_allows, run_rule
 
 EVIL = "https://evil.com"
@@ -23,7 +23,7 @@ EVIL = "https://evil.com"
 
 def test_rule_ids_are_unique_and_numbered_once() -> None:
     ids = [r.id for r in RULES]
-    numbers = [r.check for r in RULES]
+    numbers = [r.number for r in RULES]
     assert len(set(ids)) == len(ids)
     assert len(set(numbers)) == len(numbers)
     assert all(r.area in ("cors", "csrf") for r in RULES)
@@ -759,7 +759,7 @@ def test_every_rule_has_a_triggering_test_here() -> None:
 
 
 def test_rules_registry_lookup() -> None:
-    assert rules_by_id()["cors.allow-all-credentials"].check == 1
+    assert rules_by_id()["cors.allow-all-credentials"].number == 1
 
 
 def test_clean_configuration_passes_every_rule() -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cors_gate.audit.cors_rules import RULES
 from cors_gate.audit.database_view import PolicyRow, RuleRow
 from cors_gate.audit.report import run
+from cors_gate.audit.rules import RULES
 from tests.audit.helpers import audit_input
 
 ROOT = Path(__file__).resolve().parents[2]

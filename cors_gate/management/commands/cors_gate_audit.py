@@ -6,12 +6,15 @@ arguments or unusable SAML inputs (a one-line message, never a traceback).
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cors_gate.audit.docs import severity_text
 from cors_gate.audit.findings import Report, Severity
+from cors_gate.audit.registry import all_rules
 from cors_gate.audit.report import run_cors_audit
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}
@@ -35,6 +38,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--only", choices=("cors", "saml"), help="Audit one area only.")
+        parser.add_argument(
+            "--list-rules",
+            action="store_true",
+            help="Print every rule (id, check number, severity, what it checks) and exit.",
+        )
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument(
             "--fail-on",
@@ -58,6 +66,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         only = options["only"]
+        if options["list_rules"]:
+            self._list_rules(only, options["format"])
+            return
         saml_given = [f"--{n.replace('_', '-')}" for n in SAML_OPTIONS if options.get(n)]
         if options["provider_json"]:
             saml_given.append("--provider-json")
@@ -94,6 +105,18 @@ class Command(BaseCommand):
         except SamlInputError as exc:
             raise CommandError(str(exc), returncode=2) from None
         return validate(inputs)
+
+    def _list_rules(self, only: str | None, fmt: str) -> None:
+        listed = [r for r in all_rules() if only is None or (r.area == "saml") == (only == "saml")]
+        if fmt == "json":
+            self.stdout.write(json.dumps([r.as_dict() for r in listed], indent=2))
+            return
+        width = max(len(r.id) for r in listed)
+        for r in listed:
+            number = "-" if r.number is None else f"{r.number:03d}"
+            when = "-" if r.number is None else ("deploy" if r.deploy else "always")
+            severity = severity_text(r)
+            self.stdout.write(f"{r.id:<{width}}  {number:>3}  {when:<6}  {severity:<18}  {r.title}")
 
     def _print(self, report: Report, options: dict[str, Any]) -> None:
         if options["format"] == "json":
