@@ -26,7 +26,8 @@ def match(matcher: Matcher[str], origin: str) -> str | None:
 
 ALLOW_LIST = build("https://lms.example.com", "https://*.example.com", "https://apps.partner.org:*")
 
-# FIELD-NOTES §4: the classes public CORS scanners try, against the allow-list above.
+# The classes public CORS scanners (Corsy, CORScanner, PortSwigger's labs) try, against the
+# allow-list above.
 HOSTILE = [
     "https://evil.com",  # reflection of any origin
     "https://lms.example.com.evil.com",  # prefix

@@ -15,14 +15,14 @@ from cors_gate.transfer import convert_regex
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path("/work/shared/seeds/004_be3fd3f5621ae1b8.txt")
+SAMPLE = Path(__file__).resolve().parent / "data" / "cloud_gate_sample_payload.txt"
 
 
 def seed_sample() -> str:
     """The sample payload exactly as the Cloud Gate documentation prints it."""
-    text = SEED.read_text()
-    start = text.index("Sample payload.") + len("Sample payload.")
-    return text[start : text.index("Sample cURL request.")].strip()
+    # Verbatim from Oracle Cloud Gate's CORS documentation ("Sample payload."), malformed
+    # as printed there: one key lacks its closing quote.
+    return SAMPLE.read_text(encoding="utf-8").strip()
 
 
 def run(*args: str) -> tuple[str, str]:

@@ -30,7 +30,8 @@ ExplainError = RequestInputError
 
 Mode = Literal["policy", "in-process", "url"]
 
-# The cure for the seed's case (FIELD-NOTES §3): no allow-list entry on this site helps.
+# The cure for the Open edX forum thread's case (a login POST redirected to the IdP): no
+# allow-list entry on this site helps.
 
 _DECISION_DETAIL = {
     "matched": "the origin matches rule {rule}",

@@ -18,14 +18,14 @@ from tests.api.conftest import API
 pytestmark = pytest.mark.django_db
 
 URL = f"{API}/policy/"
-SEED = Path("/work/shared/seeds/004_be3fd3f5621ae1b8.txt")
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "cloud_gate_sample_payload.txt"
 SCIM = "application/scim+json"
 
 
 def seed_sample() -> str:
-    text = SEED.read_text()
-    start = text.index("Sample payload.") + len("Sample payload.")
-    return text[start : text.index("Sample cURL request.")].strip()
+    # Verbatim from Oracle Cloud Gate's CORS documentation ("Sample payload."), malformed
+    # as printed there: one key lacks its closing quote.
+    return SAMPLE.read_text(encoding="utf-8").strip()
 
 
 def payload(**value: Any) -> dict[str, Any]:
