@@ -12,17 +12,9 @@ from django.core.management import CommandError, call_command
 
 from cors_gate.models import AllowedOrigin, ChangeRecord, CorsPolicy
 from cors_gate.transfer import convert_regex
+from tests.data import cloud_gate_sample_payload, repaired_cloud_gate_sample_payload
 
 pytestmark = pytest.mark.django_db
-
-SAMPLE = Path(__file__).resolve().parent / "data" / "cloud_gate_sample_payload.txt"
-
-
-def seed_sample() -> str:
-    """The sample payload exactly as the Cloud Gate documentation prints it."""
-    # Verbatim from Oracle Cloud Gate's CORS documentation ("Sample payload."), malformed
-    # as printed there: one key lacks its closing quote.
-    return SAMPLE.read_text(encoding="utf-8").strip()
 
 
 def run(*args: str) -> tuple[str, str]:
@@ -206,7 +198,7 @@ def test_cloud_gate_import_replaces_the_list_and_sets_the_policy(tmp_path: Path)
 def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:
-        run("import", "--cloud-gate", write(tmp_path, seed_sample()))
+        run("import", "--cloud-gate", write(tmp_path, cloud_gate_sample_payload()))
     message = str(caught.value)
     assert message.startswith("body: invalid JSON at line 10, column 34 (position ")
     assert "cloudGateCorsMaxAge: 60," in message
@@ -215,7 +207,7 @@ def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
 
 
 def test_the_repaired_seed_sample_is_refused_for_its_any_origin_entry(tmp_path: Path) -> None:
-    repaired = seed_sample().replace('"cloudGateCorsMaxAge: 60', '"cloudGateCorsMaxAge": 60')
+    repaired = repaired_cloud_gate_sample_payload()
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:
         run("import", "--cloud-gate", write(tmp_path, repaired))

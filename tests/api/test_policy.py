@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,18 +13,12 @@ from rest_framework.test import APIClient
 
 from cors_gate.models import AllowedOrigin, ChangeRecord, CorsPolicy
 from tests.api.conftest import API
+from tests.data import cloud_gate_sample_payload, repaired_cloud_gate_sample_payload
 
 pytestmark = pytest.mark.django_db
 
 URL = f"{API}/policy/"
-SAMPLE = Path(__file__).resolve().parent.parent / "data" / "cloud_gate_sample_payload.txt"
 SCIM = "application/scim+json"
-
-
-def seed_sample() -> str:
-    # Verbatim from Oracle Cloud Gate's CORS documentation ("Sample payload."), malformed
-    # as printed there: one key lacks its closing quote.
-    return SAMPLE.read_text(encoding="utf-8").strip()
 
 
 def payload(**value: Any) -> dict[str, Any]:
@@ -143,7 +136,7 @@ def test_plain_json_content_type_works_too(admin_api: APIClient) -> None:
 def test_the_seed_sample_is_a_400_pointing_at_the_position(admin_api: APIClient) -> None:
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     before = state()
-    response = send(admin_api, seed_sample())
+    response = send(admin_api, cloud_gate_sample_payload())
     assert response.status_code == 400
     detail = response.json()["detail"]
     assert detail.startswith("body: invalid JSON at line 10, column 34 (position ")
@@ -153,7 +146,7 @@ def test_the_seed_sample_is_a_400_pointing_at_the_position(admin_api: APIClient)
 
 def test_the_repaired_seed_sample_is_refused_for_https_any(admin_api: APIClient) -> None:
     before = state()
-    repaired = seed_sample().replace('"cloudGateCorsMaxAge: 60', '"cloudGateCorsMaxAge": 60')
+    repaired = repaired_cloud_gate_sample_payload()
     response = send(admin_api, repaired)
     assert response.status_code == 400
     member = "Operations[0].value.cloudGateCorsAllowedOrigins[1]"
