@@ -1,20 +1,22 @@
 """Explain one cross-origin request: classification, policy decision, answers, verdict.
 
-`explain()` is what ``manage.py cors_gate_explain`` and the admin page call; it returns the
-JSON-able dict documented in the README. Bad input raises `ExplainError` whose text is one
-line naming the field.
+`explain()` is what ``manage.py cors_gate_explain``, the admin page, the API and the doctor
+call; it returns an `Explanation`, whose `as_dict()` is the JSON structure documented in
+docs/how-to/explain-a-failure.rst. Bad input raises `ExplainError` whose text is one line naming
+the field.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from django.conf import settings
 
 from cors_gate.explain.browser import ENGINES, WARNING_TEXT, WARNINGS, Answer, Engine
-from cors_gate.explain.fetch import RequestInputError, classify
+from cors_gate.explain.fetch import Classification, Reason, RequestInputError, classify
 from cors_gate.explain.policy_answers import (
     DecisionView,
     PolicyTransport,
@@ -22,52 +24,21 @@ from cors_gate.explain.policy_answers import (
     refused,
 )
 from cors_gate.explain.transports import DjangoClientTransport, HttpTransport
-from cors_gate.explain.walk import CannotFollow, Transport, WalkResult, headers_dict, walk
+from cors_gate.explain.walk import (
+    CannotFollow,
+    Hop,
+    Transport,
+    WalkResult,
+    headers_dict,
+    walk,
+)
 from cors_gate.middleware import SSO_FIX
 from cors_gate.origins import url_origin
+from cors_gate.policy import REASONS
 
 ExplainError = RequestInputError
 
 Mode = Literal["policy", "in-process", "url"]
-
-# The cure for the Open edX forum thread's case (a login POST redirected to the IdP): no
-# allow-list entry on this site helps.
-
-_DECISION_DETAIL = {
-    "matched": "the origin matches rule {rule}",
-    "no-rule": "no allowed-origin rule matches {origin}",
-    "non-canonical": "{origin!r} is not how a browser serializes an origin "
-    "(lower-case scheme://host[:port], no default port, no path), so no rule can match it",
-    "null-not-allowed": "the origin is null and the policy does not allow null origins",
-    "null-allowed": "the origin is null and the policy allows null origins",
-    "path-not-allowed": "rule {rule} matches the origin but does not cover the path {path}",
-    "disabled": "rule {rule} matches the origin but is disabled",
-    "expired": "rule {rule} matches the origin but has expired",
-    "mode-off": "cors_gate's mode is off: it adds no CORS headers at all",
-    "report-only": "cors_gate is in report-only mode: it records what it would allow and "
-    "leaves the answer as it is",
-    "outside-urls-regex": "the path {path} is outside the policy's urls_regex",
-    "no-snapshot": "cors_gate's policy could not be loaded",
-    "preflight-too-large": "the preflight asks for so many methods or headers that cors_gate's "
-    "answer would exceed 8 KB, so it is refused (no CORS headers)",
-}
-
-_DECISION_FIX = {
-    "no-rule": "add {origin} (or a pattern covering it) to cors_gate's allowed origins",
-    "non-canonical": "this value cannot come from a browser; call with the exact origin the "
-    "page runs on",
-    "null-not-allowed": "Origin null comes from sandboxed iframes, file: pages and requests "
-    "after a cross-origin redirect; fix the page rather than allowing null (allowing null "
-    "lets any sandboxed page in)",
-    "path-not-allowed": "add a prefix covering {path} to the paths of rule {rule}",
-    "disabled": "enable rule {rule}",
-    "expired": "extend or clear the expiry of rule {rule}",
-    "mode-off": "set cors_gate's mode to enforce",
-    "report-only": "set cors_gate's mode to enforce once the observed origins look right",
-    "outside-urls-regex": "widen the policy's urls_regex to cover {path}",
-    "preflight-too-large": "send only the request headers the endpoint needs, or list the "
-    "allowed headers in cors_gate's policy instead of mirroring the requested ones",
-}
 
 
 def parse_header_line(line: str) -> tuple[str, str]:
@@ -134,7 +105,8 @@ def _reason(view: DecisionView) -> str:
 def _decision_dict(view: DecisionView, origin: str, path: str) -> dict[str, Any]:
     fmt = {"origin": origin, "path": path, "rule": view.rule}
     reason = _reason(view)
-    detail = _DECISION_DETAIL.get(reason, reason).format(**fmt)
+    known = REASONS.get(reason)
+    detail = known.detail.format(**fmt) if known else reason
     return {
         "allowed": view.allowed,
         "rule": view.rule,
@@ -202,7 +174,9 @@ def _engine_verdict(
         and result.crossed_origin
         and url_origin(failure.url) != url_origin(first_url)
     ):
-        # The seed's case: the failing answer is another site's, after a redirect.
+        # The case of the Open edX forum thread "Cross-Origin Resource Sharing error:
+        # Preflight Missing Allow Origin Header": the failing answer is another site's
+        # (the IdP's), after a redirect.
         message = (
             f"{failure.error} on {failure.url}: {first_url} redirected this fetch() "
             f"to {url_origin(failure.url)}, and the browser followed it in CORS mode "
@@ -212,7 +186,8 @@ def _engine_verdict(
         fix = SSO_FIX
     elif base == "MissingAllowOriginHeader":
         reason = decided["reason"]
-        hint = _DECISION_FIX.get(reason)
+        known = REASONS.get(reason)
+        hint = known.fix if known else None
         if hint and (decision.allowed is False or reason == "report-only"):
             detail = decided["detail"]
             hinted = hint.format(origin=origin, path=path, rule=decision.rule)
@@ -294,6 +269,36 @@ class _Replay:
         return found
 
 
+@dataclass(frozen=True)
+class Explanation:
+    """What `explain()` predicts for one request; `as_dict()` is the documented JSON."""
+
+    request: dict[str, Any]  # the inputs as understood: origin, method, headers, mode ...
+    kind: str  # "simple" | "preflight" | "not-cors"
+    preflight_reasons: tuple[Reason, ...]
+    decision: dict[str, Any]  # cors_gate's decision: allowed, rule, reason, detail
+    preflight: dict[str, Any] | None  # this site's answer to the preflight (status, headers)
+    actual: dict[str, Any] | None  # ... and to the request itself
+    hops: tuple[Hop, ...]  # every exchange, in order, as Chromium makes them
+    browser: dict[str, Any]  # Chromium's verdict, Firefox's error name, one fix for both
+    engines: dict[str, dict[str, Any]]  # each engine's own verdict
+    notes: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request,
+            "kind": self.kind,
+            "preflight_reasons": [r.as_dict() for r in self.preflight_reasons],
+            "decision": self.decision,
+            "preflight": self.preflight,
+            "actual": self.actual,
+            "hops": [hop.as_dict() for hop in self.hops],
+            "browser": self.browser,
+            "engines": self.engines,
+            "notes": list(self.notes),
+        }
+
+
 def explain(
     origin: str,
     method: str = "GET",
@@ -303,67 +308,35 @@ def explain(
     url: str | None = None,
     in_process: bool = False,
     timeout: float = 10.0,
-) -> dict[str, Any]:
-    """Predict what a browser does with this request; the JSON structure of the README."""
+) -> Explanation:
+    """Predict what a browser does with this request."""
     origin = _check_origin(origin)
     if credentials not in ("include", "omit"):
         raise ExplainError(f"credentials: {credentials!r} must be include or omit")
     pairs = [parse_header_line(h) if isinstance(h, str) else h for h in headers]
-    if url is not None and path is not None:
-        raise ExplainError("path: give either a path or a URL, not both")
-    if url is not None and in_process:
-        raise ExplainError("url: --in-process runs this project; it cannot take a URL")
-    mode: Mode = "url" if url is not None else "in-process" if in_process else "policy"
-    if url is not None:
-        target = _check_url(url)
-    else:
-        path = path or "/"
-        if not path.startswith("/"):
-            raise ExplainError(f"path: {path!r} must start with /")
-        target = site_url() + path
+    mode, target, path = _target(path, url, in_process)
     target_path = urlsplit(target).path or "/"
     # Validate method and headers up front (one-line errors), before any HTTP.
     classification = classify(method, pairs, cross_origin=origin != url_origin(target))
-
-    transport: Transport
-    http: HttpTransport | None = None
-    if mode == "url":
-        transport = http = HttpTransport(timeout=timeout)
-    elif mode == "in-process":
-        transport = DjangoClientTransport(site_url())
-    else:
-        transport = PolicyTransport(site_url())
-
+    transport = _transport(mode, timeout)
     decision = decide(origin, target_path)
-    replay = _Replay(transport)
-    results: dict[Engine, WalkResult] = {}
-    try:
-        for engine in ENGINES:
-            results[engine] = walk(
-                replay,
-                origin=origin,
-                method=method,
-                headers=pairs,
-                credentials=credentials == "include",
-                url=target,
-                engine=engine,
-            )
-    finally:
-        if http is not None:
-            http.close()
+    results = _walk_each_engine(
+        transport,
+        origin=origin,
+        method=method,
+        headers=pairs,
+        credentials=credentials == "include",
+        url=target,
+    )
     result = results["chromium"]
     if result.stopped is not None and len(result.hops) == 1 and result.hops[0].answer is None:
         raise ExplainError(f"url: {result.stopped.why}")
     actual = _status_headers(result, "actual")
-    if mode == "policy" and actual is None and result.kind != "not-cors":
-        # Policy mode shows what cors_gate would send on the actual answer even when the
-        # browser stops at the preflight: that is half of what the operator asked.
-        sent = [*classification.headers, ("Origin", origin)]
-        answer = transport.send(classification.method, target, sent)
-        actual = {"status": answer.status, "headers": headers_dict(answer.headers)}
-
-    if isinstance(transport, PolicyTransport) and transport.refused:
-        decision = refused(decision, transport.refused)
+    if isinstance(transport, PolicyTransport):
+        if actual is None and result.kind != "not-cors":
+            actual = _policy_actual(transport, classification, origin, target)
+        if transport.refused:
+            decision = refused(decision, transport.refused)
     decided = _decision_dict(decision, origin, target_path)
     engines: dict[str, dict[str, Any]] = {
         engine: _engine_verdict(
@@ -384,18 +357,79 @@ def explain(
         "mode": mode,
     }
     request["url" if mode == "url" else "path"] = target if mode == "url" else path
-    return {
-        "request": request,
-        "kind": result.kind,
-        "preflight_reasons": [r.as_dict() for r in classification.reasons],
-        "decision": decided,
-        "preflight": _status_headers(result, "preflight"),
-        "actual": actual,
-        "hops": [hop.as_dict() for hop in result.hops],
-        "browser": _browser(engines),
-        "engines": engines,
-        "notes": list(classification.notes),
-    }
+    return Explanation(
+        request=request,
+        kind=result.kind,
+        preflight_reasons=classification.reasons,
+        decision=decided,
+        preflight=_status_headers(result, "preflight"),
+        actual=actual,
+        hops=tuple(result.hops),
+        browser=_browser(engines),
+        engines=engines,
+        notes=classification.notes,
+    )
+
+
+def _target(path: str | None, url: str | None, in_process: bool) -> tuple[Mode, str, str | None]:
+    """(mode, the URL the page fetches, the path as given): one-line errors for bad input."""
+    if url is not None and path is not None:
+        raise ExplainError("path: give either a path or a URL, not both")
+    if url is not None and in_process:
+        raise ExplainError("url: --in-process runs this project; it cannot take a URL")
+    if url is not None:
+        return "url", _check_url(url), path
+    path = path or "/"
+    if not path.startswith("/"):
+        raise ExplainError(f"path: {path!r} must start with /")
+    return ("in-process" if in_process else "policy"), site_url() + path, path
+
+
+def _transport(mode: Mode, timeout: float) -> Transport:
+    if mode == "url":
+        return HttpTransport(timeout=timeout)
+    if mode == "in-process":
+        return DjangoClientTransport(site_url())
+    return PolicyTransport(site_url())
+
+
+def _walk_each_engine(
+    transport: Transport,
+    *,
+    origin: str,
+    method: str,
+    headers: list[tuple[str, str]],
+    credentials: bool,
+    url: str,
+) -> dict[Engine, WalkResult]:
+    """One walk per engine over one replaying transport (each distinct request sent once)."""
+    replay = _Replay(transport)
+    try:
+        return {
+            engine: walk(
+                replay,
+                origin=origin,
+                method=method,
+                headers=headers,
+                credentials=credentials,
+                url=url,
+                engine=engine,
+            )
+            for engine in ENGINES
+        }
+    finally:
+        if isinstance(transport, HttpTransport):
+            transport.close()
+
+
+def _policy_actual(
+    transport: PolicyTransport, classification: Classification, origin: str, target: str
+) -> dict[str, Any]:
+    """Policy mode shows what cors_gate would send on the actual answer even when the
+    browser stops at the preflight: that is half of what the operator asked."""
+    sent = [*classification.headers, ("Origin", origin)]
+    answer = transport.send(classification.method, target, sent)
+    return {"status": answer.status, "headers": headers_dict(answer.headers)}
 
 
 def _status_headers(result: WalkResult, step: str) -> dict[str, Any] | None:
