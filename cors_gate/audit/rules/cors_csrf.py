@@ -24,8 +24,8 @@ CORS_CSRF_MIDDLEWARE = {
     Severity.WARNING,
     "Open edX's cors_csrf checks accept plain http",
 )
-def allow_insecure(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
+def allow_insecure(config: AuditInput) -> Iterator[Problem]:
+    s = config.settings
     if not s.get("CORS_ALLOW_INSECURE", False):
         return
     active = [

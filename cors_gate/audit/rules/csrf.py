@@ -31,18 +31,18 @@ def _csrf_trusted(origin: str, trusted: Iterable[str]) -> bool:
     return False
 
 
-def _own_origins(inp: AuditInput) -> set[str]:
+def _own_origins(config: AuditInput) -> set[str]:
     """The LMS/Studio origins: same-origin requests pass Django's CSRF check anyway."""
     own: set[str] = set()
     for name in ("LMS_ROOT_URL", "CMS_ROOT_URL"):
-        value = inp.settings.get(name)
+        value = config.settings.get(name)
         if isinstance(value, str) and (good := canonical(value)):
             own.add(good)
     return own
 
 
-def _gate_csrf_on(inp: AuditInput) -> bool:
-    return any(m.startswith("cors_gate.csrf.") for m in inp.settings.middleware)
+def _gate_csrf_on(config: AuditInput) -> bool:
+    return any(m.startswith("cors_gate.csrf.") for m in config.settings.middleware)
 
 
 @REGISTRY.rule(
@@ -51,12 +51,12 @@ def _gate_csrf_on(inp: AuditInput) -> bool:
     Severity.WARNING,
     "an allowed origin fails Django's CSRF check",
 )
-def allowed_not_trusted(inp: AuditInput) -> Iterator[Problem]:
-    trusted = inp.settings.csrf_trusted_origins
-    own = _own_origins(inp)
-    gate_csrf = _gate_csrf_on(inp)
+def allowed_not_trusted(config: AuditInput) -> Iterator[Problem]:
+    trusted = config.settings.csrf_trusted_origins
+    own = _own_origins(config)
+    gate_csrf = _gate_csrf_on(config)
     missing: list[str] = []
-    for a in inp.allowed_samples:
+    for a in config.allowed_samples:
         if not a.credentials or a.sample in own:
             continue
         gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
@@ -83,20 +83,20 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Problem]:
     Severity.INFO,
     "a CSRF-trusted origin CORS does not allow",
 )
-def trusted_not_allowed(inp: AuditInput) -> Iterator[Problem]:
-    if inp.settings.allow_all.value:
+def trusted_not_allowed(config: AuditInput) -> Iterator[Problem]:
+    if config.settings.allow_all.value:
         return
-    allowed = [a.sample for a in inp.allowed_samples]
-    patterns = [gp.pattern for gp in inp.live_patterns]
-    own = _own_origins(inp)
+    allowed = [a.sample for a in config.allowed_samples]
+    patterns = [gp.pattern for gp in config.live_patterns]
+    own = _own_origins(config)
     orphans: list[str] = []
-    for entry in inp.settings.csrf_trusted_origins:
+    for entry in config.settings.csrf_trusted_origins:
         if "*" in entry or entry in own:
             continue
         good = canonical(entry)
         if good is None or good in allowed:
             continue
-        if any(regex_probe.accepts_any(r, good) for r in inp.settings.origin_regexes.value):
+        if any(regex_probe.accepts_any(r, good) for r in config.settings.origin_regexes.value):
             continue
         request_origin = parse_request_origin(good)
         if request_origin is not None and any(p.matches(request_origin) for p in patterns):
@@ -124,8 +124,8 @@ def _samesite(value: object) -> str:
     Severity.WARNING,
     "cookie settings that break cross-site front ends",
 )
-def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
+def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
+    s = config.settings
     for prefix in ("SESSION", "CSRF"):
         samesite = s.get(f"{prefix}_COOKIE_SAMESITE", "Lax")
         secure = bool(s.get(f"{prefix}_COOKIE_SECURE", False))
@@ -146,7 +146,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
     cross = list(
         dict.fromkeys(
             a.shown
-            for a in inp.allowed_samples
+            for a in config.allowed_samples
             if a.credentials and origin_facts.site_of(a.sample) != lms_site
         )
     )
@@ -176,8 +176,8 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "Open edX cross-domain CSRF cookie settings",
 )
-def cross_domain_cookie(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
+def cross_domain_cookie(config: AuditInput) -> Iterator[Problem]:
+    s = config.settings
     if not s.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
         return
     name = s.get("CROSS_DOMAIN_CSRF_COOKIE_NAME", "")
@@ -213,7 +213,7 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Problem]:
     listed = {c for e in s.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))}
     missing = [
         gp.pattern.text
-        for gp in inp.live_patterns
+        for gp in config.live_patterns
         if not gp.pattern.is_wildcard and canonical(gp.pattern.text) not in listed
     ]
     if missing:
