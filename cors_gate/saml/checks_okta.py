@@ -1,4 +1,6 @@
-"""The Okta app's SAML settings against what the SP expects (the forum answer's table)."""
+"""The Okta app's SAML settings against what the SP expects (the table of settings in the
+answer of the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing
+Allow Origin Header")."""
 
 from __future__ import annotations
 

@@ -109,7 +109,7 @@ def test_same_name_as_chromium(orm_ok: None, page: Page, scenario: Scenario, db:
     assert observed == predicted
 
 
-def test_seed_case_in_chromium(
+def test_login_redirect_to_idp_in_chromium(
     orm_ok: None, page: Page, rules: Callable[..., None], settings: Any
 ) -> None:
     from tests.explain.lms import live_lms

@@ -1,4 +1,6 @@
-"""The forum thread's case, over real HTTP: LMS login answers 302 to an IdP without CORS."""
+"""The case of the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight
+Missing Allow Origin Header", over real HTTP: the LMS login answers 302 to an IdP that
+sends no CORS headers."""
 
 from __future__ import annotations
 
