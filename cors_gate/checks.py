@@ -45,13 +45,18 @@ def to_messages(
 ) -> list[checks.CheckMessage]:
     by_id = {r.id: r for r in rules}
     messages: list[checks.CheckMessage] = []
-    for f in findings:
-        rule = by_id.get(f.id)
+    for finding in findings:
+        rule = by_id.get(finding.id)
         if rule is None:
             continue
-        cls = _LEVELS[f.severity][1]
+        cls = _LEVELS[finding.severity][1]
         messages.append(
-            cls(f"{f.title}: {f.detail}", hint=f.fix, obj=f.subject, id=check_id(rule, f.severity))
+            cls(
+                f"{finding.title}: {finding.detail}",
+                hint=finding.fix,
+                obj=finding.subject,
+                id=check_id(rule, finding.severity),
+            )
         )
     return messages
 

@@ -140,8 +140,8 @@ def check_signing(
 
 
 def is_sha1(algorithm: str) -> bool:
-    a = algorithm.strip()
-    return a.upper() in SHA1_NAMES or a.endswith(("#rsa-sha1", "#sha1", "#dsa-sha1"))
+    name = algorithm.strip()
+    return name.upper() in SHA1_NAMES or name.endswith(("#rsa-sha1", "#sha1", "#dsa-sha1"))
 
 
 def check_name_id_format(checker: Checker, ctx: Ctx, value: str, where: str) -> None:

@@ -70,13 +70,13 @@ def any_origin_pattern(config: AuditInput) -> Iterator[Problem]:
                 f"{LIST_THEM}.",
                 analysis.text,
             )
-    for gp in config.live_patterns:
-        if gp.pattern.matches_any_origin:
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin:
             yield Problem(
                 by_credentials(config.gate_credentials),
                 "a cors_gate entry allows any origin",
-                f"{gp.pattern.text!r} matches every host"
+                f"{gate_pattern.pattern.text!r} matches every host"
                 + (" and the policy sends credentials" if config.gate_credentials else ""),
                 "Replace it with one entry per front end, e.g. https://apps.example.com.",
-                row_subject(gp.row),
+                row_subject(gate_pattern.row),
             )

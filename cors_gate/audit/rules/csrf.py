@@ -24,9 +24,13 @@ def _csrf_trusted(origin: str, trusted: Iterable[str]) -> bool:
         if entry == origin:
             return True
         if "*" in entry:
-            t = origin_facts.split(entry)
-            same_scheme = t is not None and t.scheme == parts.scheme
-            if same_scheme and t is not None and is_same_domain(parts.netloc, t.netloc.lstrip("*")):
+            pattern_parts = origin_facts.split(entry)
+            same_scheme = pattern_parts is not None and pattern_parts.scheme == parts.scheme
+            if (
+                same_scheme
+                and pattern_parts is not None
+                and is_same_domain(parts.netloc, pattern_parts.netloc.lstrip("*"))
+            ):
                 return True
     return False
 
@@ -56,13 +60,13 @@ def allowed_not_trusted(config: AuditInput) -> Iterator[Problem]:
     own = _own_origins(config)
     gate_csrf = _gate_csrf_on(config)
     missing: list[str] = []
-    for a in config.allowed_samples:
-        if not a.credentials or a.sample in own:
+    for allowed in config.allowed_samples:
+        if not allowed.credentials or allowed.sample in own:
             continue
-        gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
-        if _csrf_trusted(a.sample, trusted) or gate_trusts:
+        gate_trusts = gate_csrf and allowed.gate_trusted and csrf_trust_shape_ok(allowed.shown)
+        if _csrf_trusted(allowed.sample, trusted) or gate_trusts:
             continue
-        missing.append(a.shown)
+        missing.append(allowed.shown)
     missing = list(dict.fromkeys(missing))  # each entry once, in first-seen order
     if missing:
         yield Problem(
@@ -87,7 +91,7 @@ def trusted_not_allowed(config: AuditInput) -> Iterator[Problem]:
     if config.settings.allow_all.value:
         return
     allowed = [a.sample for a in config.allowed_samples]
-    patterns = [gp.pattern for gp in config.live_patterns]
+    patterns = [gate_pattern.pattern for gate_pattern in config.live_patterns]
     own = _own_origins(config)
     orphans: list[str] = []
     for entry in config.settings.csrf_trusted_origins:
@@ -125,10 +129,10 @@ def _samesite(value: object) -> str:
     "cookie settings that break cross-site front ends",
 )
 def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
-    s = config.settings
+    settings = config.settings
     for prefix in ("SESSION", "CSRF"):
-        samesite = s.get(f"{prefix}_COOKIE_SAMESITE", "Lax")
-        secure = bool(s.get(f"{prefix}_COOKIE_SECURE", False))
+        samesite = settings.get(f"{prefix}_COOKIE_SAMESITE", "Lax")
+        secure = bool(settings.get(f"{prefix}_COOKIE_SECURE", False))
         if str(samesite).lower() == "none" and not secure:
             yield Problem(
                 Severity.WARNING,  # a lost cookie, not an unsafe answer: no error
@@ -138,7 +142,7 @@ def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
                 f"Set {prefix}_COOKIE_SECURE = True (and serve the site over https).",
                 f"{prefix}_COOKIE_SECURE",
             )
-    lms = s.get("LMS_ROOT_URL")
+    lms = settings.get("LMS_ROOT_URL")
     lms_site = origin_facts.site_of(lms) if isinstance(lms, str) else None
     if lms_site is None:
         return  # without the site's own URL, same-site and cross-site cannot be told apart
@@ -153,9 +157,9 @@ def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
     if not cross:
         return
     lax = [
-        f"{prefix}_COOKIE_SAMESITE = {_samesite(s.get(f'{prefix}_COOKIE_SAMESITE', 'Lax'))}"
+        f"{prefix}_COOKIE_SAMESITE = {_samesite(settings.get(f'{prefix}_COOKIE_SAMESITE', 'Lax'))}"
         for prefix in ("SESSION", "CSRF")
-        if str(s.get(f"{prefix}_COOKIE_SAMESITE", "Lax")).lower() != "none"
+        if str(settings.get(f"{prefix}_COOKIE_SAMESITE", "Lax")).lower() != "none"
     ]
     if lax:
         yield Problem(
@@ -177,11 +181,11 @@ def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
     "Open edX cross-domain CSRF cookie settings",
 )
 def cross_domain_cookie(config: AuditInput) -> Iterator[Problem]:
-    s = config.settings
-    if not s.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
+    settings = config.settings
+    if not settings.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
         return
-    name = s.get("CROSS_DOMAIN_CSRF_COOKIE_NAME", "")
-    domain = s.get("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", "")
+    name = settings.get("CROSS_DOMAIN_CSRF_COOKIE_NAME", "")
+    domain = settings.get("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", "")
     for setting, value, example in (
         ("CROSS_DOMAIN_CSRF_COOKIE_NAME", name, "'example-csrftoken'"),
         ("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", domain, "'.example.com'"),
@@ -197,7 +201,7 @@ def cross_domain_cookie(config: AuditInput) -> Iterator[Problem]:
                 f"Set {setting} (e.g. {example}).",
                 setting,
             )
-    if name and name == s.get("CSRF_COOKIE_NAME", "csrftoken"):
+    if name and name == settings.get("CSRF_COOKIE_NAME", "csrftoken"):
         yield Problem(
             Severity.WARNING,
             "the cross-domain CSRF cookie has the regular CSRF cookie's name",
@@ -206,15 +210,18 @@ def cross_domain_cookie(config: AuditInput) -> Iterator[Problem]:
             "Give the cross-domain cookie its own name, e.g. 'example-csrftoken'.",
             "CROSS_DOMAIN_CSRF_COOKIE_NAME",
         )
-    if s.allow_all.value:
+    if settings.allow_all.value:
         return
     # openedx-platform's CsrfCrossDomainCookieMiddleware (cors_csrf) sets the cookie only for
     # a Referer whose origin is in CORS_ORIGIN_WHITELIST, whatever cors_gate allows.
-    listed = {c for e in s.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))}
+    listed = {
+        c for e in settings.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))
+    }
     missing = [
-        gp.pattern.text
-        for gp in config.live_patterns
-        if not gp.pattern.is_wildcard and canonical(gp.pattern.text) not in listed
+        gate_pattern.pattern.text
+        for gate_pattern in config.live_patterns
+        if not gate_pattern.pattern.is_wildcard
+        and canonical(gate_pattern.pattern.text) not in listed
     ]
     if missing:
         yield Problem(

@@ -103,14 +103,16 @@ def middleware_order(config: AuditInput) -> Iterator[Problem]:
     "cors_gate installed but its middleware is not active",
 )
 def middleware_missing(config: AuditInput) -> Iterator[Problem]:
-    s = config.settings
-    if "cors_gate" not in s.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
-        s.installed_apps
+    settings = config.settings
+    if "cors_gate" not in settings.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
+        settings.installed_apps
     ):
         return
-    if s.cors_gate_active:
+    if settings.cors_gate_active:
         return
-    via_signal = s.corsheaders_active and bool(s.get("CORS_GATE_CORSHEADERS_SIGNAL", False))
+    via_signal = settings.corsheaders_active and bool(
+        settings.get("CORS_GATE_CORSHEADERS_SIGNAL", False)
+    )
     if via_signal:
         return
     yield Problem(
@@ -131,14 +133,14 @@ def middleware_missing(config: AuditInput) -> Iterator[Problem]:
     "cors_gate and django-cors-headers both active",
 )
 def two_cors_middlewares(config: AuditInput) -> Iterator[Problem]:
-    s = config.settings
-    if not (s.cors_gate_active and s.corsheaders_active):
+    settings = config.settings
+    if not (settings.cors_gate_active and settings.corsheaders_active):
         return
-    theirs = {c for e in s.allowed_origins.value if (c := canonical(str(e)))}
-    theirs |= {regex_probe.regex_text(r) for r in s.origin_regexes.value}
-    if s.allow_all.value:
+    theirs = {c for e in settings.allowed_origins.value if (c := canonical(str(e)))}
+    theirs |= {regex_probe.regex_text(r) for r in settings.origin_regexes.value}
+    if settings.allow_all.value:
         theirs.add("*")
-    mine = {gp.pattern.text for gp in config.live_patterns}
+    mine = {gate_pattern.pattern.text for gate_pattern in config.live_patterns}
     if theirs == mine:
         yield Problem(
             Severity.INFO,
@@ -154,7 +156,7 @@ def two_cors_middlewares(config: AuditInput) -> Iterator[Problem]:
         return ", ".join("any origin (allow-all)" if o == "*" else o for o in sorted(origins))
 
     only_theirs, only_mine = theirs - mine, mine - theirs
-    chain = s.middleware
+    chain = settings.middleware
     mode = config.policy.mode
     lost: set[str] = set()
     if chain.index(CORS_GATE_MIDDLEWARE) < chain.index(CORSHEADERS_MIDDLEWARE):

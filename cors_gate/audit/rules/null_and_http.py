@@ -84,10 +84,16 @@ def http_origin(config: AuditInput) -> Iterator[Problem]:
                 yield _plain_http(str(entry), parts.hostname, f"{exact.name} entry", str(entry))
         yield from _plain_http_regexes(config)
     if config.gate_credentials:
-        for gp in config.live_patterns:
-            if gp.pattern.scheme in ("http", "*") and not gp.pattern.matches_any_origin:
+        for gate_pattern in config.live_patterns:
+            if (
+                gate_pattern.pattern.scheme in ("http", "*")
+                and not gate_pattern.pattern.matches_any_origin
+            ):
                 yield _plain_http(
-                    gp.pattern.text, gp.pattern.host, "cors_gate entry", row_subject(gp.row)
+                    gate_pattern.pattern.text,
+                    gate_pattern.pattern.host,
+                    "cors_gate entry",
+                    row_subject(gate_pattern.row),
                 )
 
 

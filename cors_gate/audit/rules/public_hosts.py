@@ -48,17 +48,17 @@ def public_suffix_wildcard(config: AuditInput) -> Iterator[Problem]:
             subject,
         )
 
-    for gp in config.live_patterns:
-        if gp.pattern.matches_any_origin:
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin:
             continue
-        suffix = _over_public_suffix(gp.pattern.host)
+        suffix = _over_public_suffix(gate_pattern.pattern.host)
         if suffix:
             yield finding(
-                gp.pattern.text,
+                gate_pattern.pattern.text,
                 suffix,
                 "cors_gate entry",
                 config.gate_credentials,
-                row_subject(gp.row),
+                row_subject(gate_pattern.row),
             )
     regexes = config.settings.origin_regexes
     for analysis in config.regex_analyses:
@@ -96,18 +96,20 @@ def code_host_origin(config: AuditInput) -> Iterator[Problem]:
                 str(entry),
             )
     yield from _code_host_regexes(config)
-    for gp in config.live_patterns:
-        if gp.pattern.matches_any_origin or _over_public_suffix(gp.pattern.host):
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin or _over_public_suffix(
+            gate_pattern.pattern.host
+        ):
             continue  # reported by the two rules above
-        host = ".".join(label for label in gp.pattern.labels if label != "*")
+        host = ".".join(label for label in gate_pattern.pattern.labels if label != "*")
         service = _shared_code_host(host)
         if service:
             yield _code_host(
-                gp.pattern.text,
+                gate_pattern.pattern.text,
                 service,
                 "cors_gate entry",
                 config.gate_credentials,
-                row_subject(gp.row),
+                row_subject(gate_pattern.row),
             )
 
 

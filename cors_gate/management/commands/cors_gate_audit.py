@@ -89,11 +89,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps([r.as_dict() for r in listed], indent=2))
             return
         width = max(len(r.id) for r in listed)
-        for r in listed:
-            number = "-" if r.number is None else f"{r.number:03d}"
-            when = "-" if r.number is None else ("deploy" if r.deploy else "always")
-            severity = severity_text(r)
-            self.stdout.write(f"{r.id:<{width}}  {number:>3}  {when:<6}  {severity:<18}  {r.title}")
+        for rule in listed:
+            number = "-" if rule.number is None else f"{rule.number:03d}"
+            when = "-" if rule.number is None else ("deploy" if rule.deploy else "always")
+            severity = severity_text(rule)
+            self.stdout.write(
+                f"{rule.id:<{width}}  {number:>3}  {when:<6}  {severity:<18}  {rule.title}"
+            )
 
     def _print(self, report: Report, options: dict[str, Any]) -> None:
         if options["format"] == "json":
