@@ -227,18 +227,18 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
     else:
         first = site_url() + step.path if mode != "live" else (base_url or "") + step.path
         shown = _after_redirect(step, *redirect, first=first)
-    ok = shown.chrome is None and (explanation.browser["ok"] or redirect is not None)
+    ok = shown.chrome is None and (explanation.browser.ok or redirect is not None)
     decision = explanation.decision
     message = shown.message
     if not ok:
         outcome, severity = shown.chrome or _("cannot tell"), "error"
-    elif not decision["allowed"] and explanation.kind != "not-cors":
+    elif not decision.allowed and explanation.kind != "not-cors":
         # The browser accepts it, but not because of cors_gate: another layer answered.
         outcome, severity = OK, "warning"
         message = _(
             "%(msg)s cors_gate itself would not allow it (%(reason)s): another CORS layer "
             "answered, and the front end breaks when cors_gate enforces alone."
-        ) % {"msg": message, "reason": decision["reason"]}
+        ) % {"msg": message, "reason": decision.reason}
     else:
         outcome, severity = OK, "ok"
     return Cell(
@@ -252,7 +252,7 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
         shown.url,
         shown.failing_method,
         shown.firefox,
-        decision,
+        decision.as_dict(),
         shown.assumed,
         query,
     )
@@ -261,17 +261,17 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
 def _as_explained(explanation: Explanation) -> _Shown:
     """explain's own verdict, with the method of the request that failed."""
     browser = explanation.browser
-    url = browser["url"]
+    url = browser.url
     failing_method: str | None = None
     if url:
         failing_method = next(
             (h.method for h in reversed(explanation.hops) if h.url == url and h.error), None
         )
     return _Shown(
-        browser["chrome_error"],
-        browser["firefox_error"],
-        browser["message"],
-        browser["fix"],
+        browser.chrome_error,
+        browser.firefox_error,
+        browser.message,
+        browser.fix,
         url,
         failing_method,
     )
@@ -282,10 +282,10 @@ def _unfollowed_redirect(explanation: Explanation, step: Step, mode: str) -> tup
     the journeys file declares for a step that passed, in in-process mode the site's last
     redirect when the walk stopped at another origin."""
     browser = explanation.browser
-    if mode == "policy" and browser["ok"] and step.redirects_to:
+    if mode == "policy" and browser.ok and step.redirects_to:
         return step.redirects_to, step.redirect_status
-    url = browser["url"]
-    if mode != "in-process" or browser["ok"] or browser["chrome_error"] is not None or not url:
+    url = browser.url
+    if mode != "in-process" or browser.ok or browser.chrome_error is not None or not url:
         return None
     redirects = [
         (hop.url, hop.answer.status)

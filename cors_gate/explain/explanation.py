@@ -8,7 +8,7 @@ the field.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -102,18 +102,89 @@ def _reason(view: DecisionView) -> str:
     return view.reason
 
 
-def _decision_dict(view: DecisionView, origin: str, path: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DecisionReport:
+    """cors_gate's decision as explain reports it, `detail` in words."""
+
+    allowed: bool
+    rule: str | None
+    reason: str  # a key of `cors_gate.policy.REASONS`
+    enforced: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "rule": self.rule,
+            "reason": self.reason,
+            "enforced": self.enforced,
+            "detail": self.detail,
+        }
+
+
+@dataclass(frozen=True)
+class EngineVerdict:
+    """What one engine does: lets the page read the answer, or the name it shows and why."""
+
+    ok: bool
+    error: str | None  # Chromium's DevTools name or Firefox's console key (None when ok)
+    network_error: bool
+    failed_step: str | None  # "preflight" | "actual" | "redirect"
+    message: str
+    fix: str | None
+    url: str | None  # the URL whose answer failed
+    failed_parameter: str | None
+    kind: str
+    warnings: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "error": self.error,
+            "network_error": self.network_error,
+            "failed_step": self.failed_step,
+            "message": self.message,
+            "fix": self.fix,
+            "url": self.url,
+            "failed_parameter": self.failed_parameter,
+            "kind": self.kind,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class BrowserVerdict:
+    """The first version's `browser` object: Chromium's verdict, Firefox's name, and one
+    fix for both."""
+
+    ok: bool
+    chrome_error: str | None
+    firefox_error: str | None
+    failed_step: str | None
+    message: str
+    fix: str | None
+    url: str | None
+    failed_parameter: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "chrome_error": self.chrome_error,
+            "firefox_error": self.firefox_error,
+            "failed_step": self.failed_step,
+            "message": self.message,
+            "fix": self.fix,
+            "url": self.url,
+            "failed_parameter": self.failed_parameter,
+        }
+
+
+def _decision_report(view: DecisionView, origin: str, path: str) -> DecisionReport:
     fmt = {"origin": origin, "path": path, "rule": view.rule}
     reason = _reason(view)
     known = REASONS.get(reason)
     detail = known.detail.format(**fmt) if known else reason
-    return {
-        "allowed": view.allowed,
-        "rule": view.rule,
-        "reason": reason,
-        "enforced": view.enforced,
-        "detail": detail,
-    }
+    return DecisionReport(view.allowed, view.rule, reason, view.enforced, detail)
 
 
 def _engine_verdict(
@@ -123,11 +194,11 @@ def _engine_verdict(
     decision: DecisionView,
     path: str,
     first_url: str,
-    decided: dict[str, Any],
-) -> dict[str, Any]:
+    decided: DecisionReport,
+) -> EngineVerdict:
     """One engine's verdict: ok or the name that engine shows, its warnings, message, fix."""
     failure = result.failure
-    common = {"kind": result.kind, "warnings": list(result.warnings)}
+    kind, warnings = result.kind, tuple(result.warnings)
     if failure is None and result.stopped is None:
         last = result.hops[-1].answer if result.hops else None
         status = f" (status {last.status})" if last is not None else ""
@@ -137,36 +208,27 @@ def _engine_verdict(
             else f"The browser lets {origin} read the answer{status}."
         )
         fix = " ".join(WARNING_FIXES[w] for w in result.warnings if w in WARNING_FIXES) or None
-        return {
-            "ok": True,
-            "error": None,
-            "network_error": False,
-            "failed_step": None,
-            "message": message,
-            "fix": fix,
-            "url": None,
-            "failed_parameter": None,
-            **common,
-        }
+        return EngineVerdict(True, None, False, None, message, fix, None, None, kind, warnings)
     if failure is None:
         assert result.stopped is not None
-        return {
-            "ok": False,
-            "error": None,
-            "network_error": False,
-            "failed_step": "redirect" if result.crossed_origin else "actual",
-            "message": f"Cannot predict the end: {result.stopped.why}."
-            + (
-                " The browser would follow it with Origin: null; unless that site answers "
-                "CORS for null, the request fails there."
-                if result.crossed_origin
-                else ""
-            ),
-            "fix": SSO_FIX if result.crossed_origin else None,
-            "url": result.stopped.url,
-            "failed_parameter": None,
-            **common,
-        }
+        message = f"Cannot predict the end: {result.stopped.why}." + (
+            " The browser would follow it with Origin: null; unless that site answers "
+            "CORS for null, the request fails there."
+            if result.crossed_origin
+            else ""
+        )
+        return EngineVerdict(
+            False,
+            None,
+            False,
+            "redirect" if result.crossed_origin else "actual",
+            message,
+            SSO_FIX if result.crossed_origin else None,
+            result.stopped.url,
+            None,
+            kind,
+            warnings,
+        )
     message, fix = failure.message, failure.fix
     base = failure.check.removeprefix("Preflight")
     if (
@@ -185,25 +247,24 @@ def _engine_verdict(
         )
         fix = SSO_FIX
     elif base == "MissingAllowOriginHeader":
-        reason = decided["reason"]
-        known = REASONS.get(reason)
+        known = REASONS.get(decided.reason)
         hint = known.fix if known else None
-        if hint and (decision.allowed is False or reason == "report-only"):
-            detail = decided["detail"]
+        if hint and (decision.allowed is False or decided.reason == "report-only"):
             hinted = hint.format(origin=origin, path=path, rule=decision.rule)
             # The page prints "Fix:" before this: lead with the action, then the cause.
-            fix = f"{hinted} (cors_gate did not allow it: {detail})."
-    return {
-        "ok": False,
-        "error": failure.error,
-        "network_error": failure.network,
-        "failed_step": failure.step,
-        "message": message,
-        "fix": fix,
-        "url": failure.url,
-        "failed_parameter": failure.failed_parameter,
-        **common,
-    }
+            fix = f"{hinted} (cors_gate did not allow it: {decided.detail})."
+    return EngineVerdict(
+        False,
+        failure.error,
+        failure.network,
+        failure.step,
+        message,
+        fix,
+        failure.url,
+        failure.failed_parameter,
+        kind,
+        warnings,
+    )
 
 
 # The warning names of both engines → what to change so neither warns.
@@ -212,40 +273,40 @@ WARNING_FIXES = {
 }
 
 
-def _both_fix(engines: dict[str, dict[str, Any]]) -> str | None:
+def _both_fix(engines: Mapping[str, EngineVerdict]) -> str | None:
     """One fix for both engines: each distinct fix of a failing (or warning) engine, once."""
     fixes: list[str] = []
     for verdict in engines.values():
-        fix = verdict["fix"]
-        if fix and fix not in fixes:
-            fixes.append(fix)
+        if verdict.fix and verdict.fix not in fixes:
+            fixes.append(verdict.fix)
     return " ".join(fixes) or None
 
 
-def _same_verdict(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["ok"] == b["ok"] and a["failed_step"] == b["failed_step"] and a["url"] == b["url"]
+def same_verdict(a: EngineVerdict, b: EngineVerdict) -> bool:
+    """Both engines end alike: both pass, or both fail at the same step on the same URL."""
+    return (a.ok, a.failed_step, a.url) == (b.ok, b.failed_step, b.url)
 
 
-def _browser(engines: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The first version's `browser` object: Chromium's fields, Firefox's name, and the fix
-    for both; the message says so when the engines disagree."""
+def _browser(engines: Mapping[str, EngineVerdict]) -> BrowserVerdict:
+    """Chromium's fields, Firefox's name, and the fix for both; the message says so when
+    the engines disagree."""
     chromium, firefox = engines["chromium"], engines["firefox"]
-    message = chromium["message"]
-    if not _same_verdict(chromium, firefox):
-        if firefox["ok"]:
-            message += f" Firefox lets it through: {firefox['message']}"
+    message = chromium.message
+    if not same_verdict(chromium, firefox):
+        if firefox.ok:
+            message += f" Firefox lets it through: {firefox.message}"
         else:
-            message += f" Firefox blocks it ({firefox['error']}): {firefox['message']}"
-    return {
-        "ok": chromium["ok"],
-        "chrome_error": chromium["error"],
-        "firefox_error": firefox["error"],
-        "failed_step": chromium["failed_step"],
-        "message": message,
-        "fix": _both_fix(engines),
-        "url": chromium["url"],
-        "failed_parameter": chromium["failed_parameter"],
-    }
+            message += f" Firefox blocks it ({firefox.error}): {firefox.message}"
+    return BrowserVerdict(
+        chromium.ok,
+        chromium.error,
+        firefox.error,
+        chromium.failed_step,
+        message,
+        _both_fix(engines),
+        chromium.url,
+        chromium.failed_parameter,
+    )
 
 
 class _Replay:
@@ -276,12 +337,12 @@ class Explanation:
     request: dict[str, Any]  # the inputs as understood: origin, method, headers, mode ...
     kind: str  # "simple" | "preflight" | "not-cors"
     preflight_reasons: tuple[Reason, ...]
-    decision: dict[str, Any]  # cors_gate's decision: allowed, rule, reason, detail
+    decision: DecisionReport
     preflight: dict[str, Any] | None  # this site's answer to the preflight (status, headers)
     actual: dict[str, Any] | None  # ... and to the request itself
     hops: tuple[Hop, ...]  # every exchange, in order, as Chromium makes them
-    browser: dict[str, Any]  # Chromium's verdict, Firefox's error name, one fix for both
-    engines: dict[str, dict[str, Any]]  # each engine's own verdict
+    browser: BrowserVerdict  # Chromium's verdict, Firefox's error name, one fix for both
+    engines: dict[str, EngineVerdict]  # each engine's own verdict
     notes: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
@@ -289,12 +350,12 @@ class Explanation:
             "request": self.request,
             "kind": self.kind,
             "preflight_reasons": [r.as_dict() for r in self.preflight_reasons],
-            "decision": self.decision,
+            "decision": self.decision.as_dict(),
             "preflight": self.preflight,
             "actual": self.actual,
             "hops": [hop.as_dict() for hop in self.hops],
-            "browser": self.browser,
-            "engines": self.engines,
+            "browser": self.browser.as_dict(),
+            "engines": {name: verdict.as_dict() for name, verdict in self.engines.items()},
             "notes": list(self.notes),
         }
 
@@ -337,8 +398,8 @@ def explain(
             actual = _policy_actual(transport, classification, origin, target)
         if transport.refused:
             decision = refused(decision, transport.refused)
-    decided = _decision_dict(decision, origin, target_path)
-    engines: dict[str, dict[str, Any]] = {
+    decided = _decision_report(decision, origin, target_path)
+    engines: dict[str, EngineVerdict] = {
         engine: _engine_verdict(
             results[engine],
             origin=origin,

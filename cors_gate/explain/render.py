@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
-from cors_gate.explain.explanation import Explanation
+from cors_gate.explain.explanation import EngineVerdict, Explanation, same_verdict
 from cors_gate.explain.walk import Hop, headers_dict
 
 # Only these response headers matter to the verdict; the rest would drown them.
@@ -24,20 +24,17 @@ def _interesting(headers: dict[str, str] | None) -> list[str]:
 ENGINE_LABELS = {"chromium": "Chromium", "firefox": "Firefox"}
 
 
-def engines_differ(engines: dict[str, dict[str, Any]]) -> bool:
+def engines_differ(engines: Mapping[str, EngineVerdict]) -> bool:
+    """True when the engines do not end alike ("works in Firefox, fails in Chrome")."""
     verdicts = list(engines.values())
-    return any(
-        (v["ok"], v["failed_step"], v["url"]) != (verdicts[0]["ok"], verdicts[0]["failed_step"],
-                                                 verdicts[0]["url"])
-        for v in verdicts[1:]
-    )  # fmt: skip
+    return any(not same_verdict(verdicts[0], other) for other in verdicts[1:])
 
 
-def _engine_line(verdict: dict[str, Any]) -> str:
-    if verdict["ok"]:
-        return f"OK. {verdict['message']}"
-    step = f" at the {verdict['failed_step']} step" if verdict["failed_step"] else ""
-    return f"BLOCKED: {verdict['error'] or 'cannot tell'}{step}"
+def _engine_line(verdict: EngineVerdict) -> str:
+    if verdict.ok:
+        return f"OK. {verdict.message}"
+    step = f" at the {verdict.failed_step} step" if verdict.failed_step else ""
+    return f"BLOCKED: {verdict.error or 'cannot tell'}{step}"
 
 
 def render_text(explanation: Explanation) -> str:
@@ -51,14 +48,14 @@ def render_text(explanation: Explanation) -> str:
     ]
     lines.extend(f"          - {reason.message}" for reason in explanation.preflight_reasons)
     decision = explanation.decision
-    verdict = "allowed" if decision["allowed"] else "not allowed"
-    lines.append(f"Policy:   {verdict} ({decision['reason']}): {decision['detail']}")
+    verdict = "allowed" if decision.allowed else "not allowed"
+    lines.append(f"Policy:   {verdict} ({decision.reason}): {decision.detail}")
     lines.append("Hops:")
     for number, hop in enumerate(explanation.hops, start=1):
         lines.extend(_hop_lines(number, hop))
     lines.extend(_verdict_lines(explanation))
-    if explanation.browser["fix"]:
-        lines.append(f"Fix:      {explanation.browser['fix']}")
+    if explanation.browser.fix:
+        lines.append(f"Fix:      {explanation.browser.fix}")
     lines.extend(f"Note:     {note}" for note in explanation.notes)
     return "\n".join(lines)
 
@@ -90,17 +87,17 @@ def _verdict_lines(explanation: Explanation) -> list[str]:
         for engine, verdict in engines.items():
             label = f"{ENGINE_LABELS.get(engine, engine)}:"
             lines.append(f"{label:<10}{_engine_line(verdict)}")
-            if not verdict["ok"]:
-                lines.append(f"          {verdict['message']}")
-    elif browser["ok"]:
-        lines.append(f"Browser:  OK. {browser['message']}")
+            if not verdict.ok:
+                lines.append(f"          {verdict.message}")
+    elif browser.ok:
+        lines.append(f"Browser:  OK. {browser.message}")
     else:
-        name = browser["chrome_error"] or "cannot tell"
-        firefox = f" (Firefox: {browser['firefox_error']})" if browser["firefox_error"] else ""
-        step = f" at the {browser['failed_step']} step" if browser["failed_step"] else ""
+        name = browser.chrome_error or "cannot tell"
+        firefox = f" (Firefox: {browser.firefox_error})" if browser.firefox_error else ""
+        step = f" at the {browser.failed_step} step" if browser.failed_step else ""
         lines.append(f"Browser:  BLOCKED: {name}{firefox}{step}")
-        lines.append(f"          {browser['message']}")
+        lines.append(f"          {browser.message}")
     for engine, verdict in engines.items():
-        for warning in verdict.get("warnings", []):
+        for warning in verdict.warnings:
             lines.append(f"Warning:  {ENGINE_LABELS.get(engine, engine)}: {warning}")
     return lines
