@@ -2,8 +2,8 @@
 
 `explain()` is what ``manage.py cors_gate_explain``, the admin page, the API and the doctor
 call; it returns an `Explanation`, whose `as_dict()` is the JSON structure documented in
-docs/how-to/explain-a-failure.rst. Bad input raises `ExplainError` whose text is one line naming
-the field.
+docs/how-to/explain-a-failure.rst. Bad input raises `ExplainError` whose text is one line
+naming the field.
 """
 
 from __future__ import annotations
