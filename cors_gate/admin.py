@@ -493,7 +493,7 @@ def refusal(origin: str) -> str | None:
     except OriginError as exc:
         return str(exc)
     if parse_request_origin(origin) is None:
-        return REASONS["non-canonical"]
+        return REASONS["non-canonical"].summary
     return None
 
 

@@ -45,13 +45,18 @@ def to_messages(
 ) -> list[checks.CheckMessage]:
     by_id = {r.id: r for r in rules}
     messages: list[checks.CheckMessage] = []
-    for f in findings:
-        rule = by_id.get(f.id)
+    for finding in findings:
+        rule = by_id.get(finding.id)
         if rule is None:
             continue
-        cls = _LEVELS[f.severity][1]
+        cls = _LEVELS[finding.severity][1]
         messages.append(
-            cls(f"{f.title}: {f.detail}", hint=f.fix, obj=f.subject, id=check_id(rule, f.severity))
+            cls(
+                f"{finding.title}: {finding.detail}",
+                hint=finding.fix,
+                obj=finding.subject,
+                id=check_id(rule, finding.severity),
+            )
         )
     return messages
 
@@ -61,7 +66,7 @@ def _ours(app_configs: Sequence[AppConfig] | None) -> bool:
     return app_configs is None or any(c.name == "cors_gate" for c in app_configs)
 
 
-def run_checks(*, deploy: bool, inp: AuditInput | None = None) -> list[checks.CheckMessage]:
+def run_checks(*, deploy: bool, config: AuditInput | None = None) -> list[checks.CheckMessage]:
     # The rules load with the first check, not with the app: a process that runs no checks
     # (a WSGI worker, a command that skips them) never imports the audit.
     from cors_gate.audit.input import AuditInput
@@ -70,9 +75,9 @@ def run_checks(*, deploy: bool, inp: AuditInput | None = None) -> list[checks.Ch
     from cors_gate.audit.settings_view import SettingsView
 
     rules = [r for r in RULES if r.deploy == deploy]
-    if inp is None:
-        inp = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
-    report = run(inp, rules, note_database=False)
+    if config is None:
+        config = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
+    report = run(config, rules, note_database=False)
     return to_messages(report.sorted_findings(), rules)
 
 

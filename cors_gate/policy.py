@@ -74,26 +74,95 @@ class Decision(NamedTuple):
     origin: str | None = None
     rule: str | None = None  # the matching rule's pattern text
 
-    def explain(self) -> str:
-        return REASONS.get(self.reason, self.reason)
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason the gate gives for a decision, in the words each reader needs.
+
+    `summary` stands alone (the admin shows it); `detail` and `fix` are explain's report
+    and advice, with ``{origin}``, ``{path}`` and ``{rule}`` filled in.
+    """
+
+    summary: str
+    detail: str
+    fix: str | None = None
 
 
-REASONS = {
-    "no-origin": "the request has no Origin header: it is not a CORS request",
-    "matched": "the origin matches an enabled rule",
-    "null-allowed": "Origin is null and the policy allows null origins",
-    "null-not-allowed": "Origin is null and the policy does not allow null origins",
-    "non-canonical": "the Origin header is not a browser's canonical serialisation",
-    "no-rule": "no rule matches this origin",
-    "path-not-allowed": "a rule matches the origin but not this path (see the rule's paths)",
-    "disabled": "the only matching rule is disabled",
-    "expired": "the only matching rule has expired",
-    "mode-off": "the policy's mode is off: cors_gate does nothing",
-    "outside-urls-regex": "the path is outside the policy's urls_regex",
-    "no-snapshot": "no policy could be loaded yet (database unavailable): CORS is denied",
-    "preflight-too-large": (
-        "the preflight asks for so many methods or headers that the answer would exceed 8 KB: "
-        "refused (no CORS headers)"
+# Every reason a `Decision` (or the middleware's refusal) can carry, plus explain's
+# "report-only" (the rules allow the origin, but the middleware sends nothing).
+REASONS: dict[str, Reason] = {
+    "no-origin": Reason(
+        "the request has no Origin header: it is not a CORS request",
+        "the request has no Origin header: it is not a CORS request",
+    ),
+    "matched": Reason(
+        "the origin matches an enabled rule",
+        "the origin matches rule {rule}",
+    ),
+    "null-allowed": Reason(
+        "Origin is null and the policy allows null origins",
+        "the origin is null and the policy allows null origins",
+    ),
+    "null-not-allowed": Reason(
+        "Origin is null and the policy does not allow null origins",
+        "the origin is null and the policy does not allow null origins",
+        "Origin null comes from sandboxed iframes, file: pages and requests after a "
+        "cross-origin redirect; fix the page rather than allowing null (allowing null lets "
+        "any sandboxed page in)",
+    ),
+    "non-canonical": Reason(
+        "the Origin header is not a browser's canonical serialisation",
+        "{origin!r} is not how a browser serializes an origin (lower-case "
+        "scheme://host[:port], no default port, no path), so no rule can match it",
+        "this value cannot come from a browser; call with the exact origin the page runs on",
+    ),
+    "no-rule": Reason(
+        "no rule matches this origin",
+        "no allowed-origin rule matches {origin}",
+        "add {origin} (or a pattern covering it) to cors_gate's allowed origins",
+    ),
+    "path-not-allowed": Reason(
+        "a rule matches the origin but not this path (see the rule's paths)",
+        "rule {rule} matches the origin but does not cover the path {path}",
+        "add a prefix covering {path} to the paths of rule {rule}",
+    ),
+    "disabled": Reason(
+        "the only matching rule is disabled",
+        "rule {rule} matches the origin but is disabled",
+        "enable rule {rule}",
+    ),
+    "expired": Reason(
+        "the only matching rule has expired",
+        "rule {rule} matches the origin but has expired",
+        "extend or clear the expiry of rule {rule}",
+    ),
+    "mode-off": Reason(
+        "the policy's mode is off: cors_gate does nothing",
+        "cors_gate's mode is off: it adds no CORS headers at all",
+        "set cors_gate's mode to enforce",
+    ),
+    "report-only": Reason(
+        "the policy is in report-only mode: cors_gate records and sends no CORS headers",
+        "cors_gate is in report-only mode: it records what it would allow and leaves the "
+        "answer as it is",
+        "set cors_gate's mode to enforce once the observed origins look right",
+    ),
+    "outside-urls-regex": Reason(
+        "the path is outside the policy's urls_regex",
+        "the path {path} is outside the policy's urls_regex",
+        "widen the policy's urls_regex to cover {path}",
+    ),
+    "no-snapshot": Reason(
+        "no policy could be loaded yet (database unavailable): CORS is denied",
+        "cors_gate's policy could not be loaded",
+    ),
+    "preflight-too-large": Reason(
+        "the preflight asks for so many methods or headers that the answer would exceed "
+        "8 KB: refused (no CORS headers)",
+        "the preflight asks for so many methods or headers that cors_gate's answer would "
+        "exceed 8 KB, so it is refused (no CORS headers)",
+        "send only the request headers the endpoint needs, or list the allowed headers in "
+        "cors_gate's policy instead of mirroring the requested ones",
     ),
 }
 

@@ -296,8 +296,9 @@ def test_the_refusal_reason_is_one_explain_can_render() -> None:
     from cors_gate.policy import REASONS, Decision
 
     decision = Decision(True, False, True, "preflight-too-large", MFE)
-    assert "8 KB" in decision.explain()
+    assert "8 KB" in REASONS[decision.reason].summary
     assert "preflight-too-large" in REASONS
+    assert "8 KB" in REASONS[decision.reason].detail
 
 
 def test_fixed_lists_replace_mirroring(client: Client) -> None:

@@ -229,7 +229,7 @@ class ExplainView(ApiMixin):
             credentials=data["credentials"],
             path=data["path"],
         )
-        return Response(result)
+        return Response(result.as_dict())
 
 
 class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):

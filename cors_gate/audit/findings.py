@@ -114,25 +114,25 @@ class Report:
                 continue
             heading = f"{severity.value.upper()}S ({len(group)})"
             lines.append(f"{paint[severity]}{heading}{reset}" if color else heading)
-            for f in group:
-                subject = f" [{f.subject}]" if f.subject else ""
-                lines.append(f"  {f.id}{subject}: {f.title}")
-                if f.detail:
-                    lines.append(f"      {f.detail}")
-                if f.fix:
-                    lines.append(f"      fix: {f.fix}")
+            for finding in group:
+                subject = f" [{finding.subject}]" if finding.subject else ""
+                lines.append(f"  {finding.id}{subject}: {finding.title}")
+                if finding.detail:
+                    lines.append(f"      {finding.detail}")
+                if finding.fix:
+                    lines.append(f"      fix: {finding.fix}")
             lines.append("")
         lines.append(self.summary_line())
         return "\n".join(lines)
 
     def summary_line(self) -> str:
-        s = self.summary()
+        counts = self.summary()
 
         def plural(n: int, word: str) -> str:
             return f"{n} {word}{'' if n == 1 else 's'}"
 
-        parts = [plural(s["errors"], "error"), plural(s["warnings"], "warning")]
-        if s["info"]:
-            parts.append(f"{s['info']} info")
-        parts.append(f"{s['passed']} passed")
+        parts = [plural(counts["errors"], "error"), plural(counts["warnings"], "warning")]
+        if counts["info"]:
+            parts.append(f"{counts['info']} info")
+        parts.append(f"{counts['passed']} passed")
         return ", ".join(parts)

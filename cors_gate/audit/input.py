@@ -116,14 +116,18 @@ class AuditInput:
                 out.extend(
                     AllowedSample(analysis.text, e, cred, CORSHEADERS) for e in analysis.examples
                 )
-        for gp in self.live_patterns:
-            p = gp.pattern
-            if p.matches_any_origin or p.scheme == "*":
+        for gate_pattern in self.live_patterns:
+            pattern = gate_pattern.pattern
+            if pattern.matches_any_origin or pattern.scheme == "*":
                 continue
-            host = ".".join("l" if label == "*" else label for label in p.labels)
-            port = "" if p.port is None and not p.any_port else f":{p.port or 8443}"
-            sample = f"{p.scheme}://{host}{port}"
+            host = ".".join("l" if label == "*" else label for label in pattern.labels)
+            port = (
+                "" if pattern.port is None and not pattern.any_port else f":{pattern.port or 8443}"
+            )
+            sample = f"{pattern.scheme}://{host}{port}"
             out.append(
-                AllowedSample(p.text, sample, self.gate_credentials, GATE, gp.row.csrf_trusted)
+                AllowedSample(
+                    pattern.text, sample, self.gate_credentials, GATE, gate_pattern.row.csrf_trusted
+                )
             )
         return tuple(out)

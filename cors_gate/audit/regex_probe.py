@@ -25,7 +25,12 @@ from cors_gate.origins import OriginError, parse_pattern
 
 # The regex parser behind `re`; private, but the only exact reading of a pattern's structure.
 _parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+_re_constants: Any = importlib.import_module("re._constants")
+_REPEATS = (
+    _re_constants.MAX_REPEAT,
+    _re_constants.MIN_REPEAT,
+    getattr(_re_constants, "POSSESSIVE_REPEAT", None),
+)
 
 EVIL_DOMAIN = "evil.com"
 MAX_EXAMPLES = 8
@@ -198,29 +203,17 @@ def _generate(items: Sequence[Any], at_least_one: bool) -> list[str]:
 
 
 def _readings(op: Any, av: Any, at_least_one: bool, in_repeat: bool = False) -> list[str]:
-    if op is _c.LITERAL:
-        return [chr(av)]
-    if op is _c.NOT_LITERAL:
-        return ["l" if av != ord("l") else "m"]
-    if op is _c.ANY:
-        # A lone `.` in an origin regex is almost always a dot someone forgot to escape.
-        return ["l" if in_repeat else "."]
-    if op is _c.IN:
-        return [_class_char(av)]
-    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
-        low, high, sub = av
-        count = max(low, 1) if at_least_one else low
-        count = min(count, high, MAX_REPEAT_TEXT)  # no host is longer; longer never matches
-        if count == 0:
-            return [""]
-        parts = [_readings(o, a, at_least_one, in_repeat=True) for o, a in sub]
-        once = ["".join(c) for c in itertools.islice(itertools.product(*parts), MAX_EXAMPLES)]
-        return [r * count for r in once]
-    if op is _c.SUBPATTERN:
+    """Texts one parsed item can match (`op`, `av`: an opcode and its argument)."""
+    char = _one_char(op, av, in_repeat)
+    if char is not None:
+        return [char]
+    if op in _REPEATS:
+        return _repeat_readings(av, at_least_one)
+    if op is _re_constants.SUBPATTERN:
         return _generate(list(av[-1]), at_least_one)
-    if op is getattr(_c, "ATOMIC_GROUP", None):
+    if op is getattr(_re_constants, "ATOMIC_GROUP", None):
         return _generate(list(av), at_least_one)
-    if op is _c.BRANCH:
+    if op is _re_constants.BRANCH:
         out: list[str] = []
         for alternative in av[1]:
             out.extend(_generate(list(alternative), at_least_one))
@@ -228,8 +221,33 @@ def _readings(op: Any, av: Any, at_least_one: bool, in_repeat: bool = False) -> 
     return [""]  # anchors, look-arounds, back-references: consume nothing
 
 
+def _one_char(op: Any, av: Any, in_repeat: bool) -> str | None:
+    """The character an item that matches exactly one character reads as; None otherwise."""
+    if op is _re_constants.LITERAL:
+        return chr(av)
+    if op is _re_constants.NOT_LITERAL:
+        return "l" if av != ord("l") else "m"
+    if op is _re_constants.ANY:
+        # A lone `.` in an origin regex is almost always a dot someone forgot to escape.
+        return "l" if in_repeat else "."
+    if op is _re_constants.IN:
+        return _class_char(av)
+    return None
+
+
+def _repeat_readings(av: Any, at_least_one: bool) -> list[str]:
+    low, high, sub = av
+    count = max(low, 1) if at_least_one else low
+    count = min(count, high, MAX_REPEAT_TEXT)  # no host is longer; longer never matches
+    if count == 0:
+        return [""]
+    parts = [_readings(o, a, at_least_one, in_repeat=True) for o, a in sub]
+    once = ["".join(c) for c in itertools.islice(itertools.product(*parts), MAX_EXAMPLES)]
+    return [r * count for r in once]
+
+
 def _class_char(items: Sequence[Any]) -> str:
-    negate = any(op is _c.NEGATE for op, _ in items)
+    negate = any(op is _re_constants.NEGATE for op, _ in items)
     for ch in _PREFERRED:
         if _in_class(items, ch) != negate:
             return ch
@@ -239,11 +257,11 @@ def _class_char(items: Sequence[Any]) -> str:
 def _in_class(items: Sequence[Any], ch: str) -> bool:
     code = ord(ch)
     for op, av in items:
-        if op is _c.LITERAL and av == code:
+        if op is _re_constants.LITERAL and av == code:
             return True
-        if op is _c.RANGE and av[0] <= code <= av[1]:
+        if op is _re_constants.RANGE and av[0] <= code <= av[1]:
             return True
-        if op is _c.CATEGORY and _in_category(av, ch):
+        if op is _re_constants.CATEGORY and _in_category(av, ch):
             return True
     return False
 

@@ -62,10 +62,10 @@ class AuditRule:
             subject=problem.subject,
         )
 
-    def findings(self, inp: AuditInput) -> Iterator[Finding]:
+    def findings(self, config: AuditInput) -> Iterator[Finding]:
         if self.func is None:
             raise TypeError(f"{self.id}: is checked by the SAML validator, not run on its own")
-        for problem in self.func(inp):
+        for problem in self.func(config):
             yield self.finding(problem)
 
     def as_dict(self) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def load_input() -> AuditInput:
 
 
 def run(
-    inp: AuditInput, rules: Iterable[AuditRule] = RULES, *, note_database: bool = True
+    config: AuditInput, rules: Iterable[AuditRule] = RULES, *, note_database: bool = True
 ) -> Report:
     """Every rule's findings; a rule without findings is recorded as passed.
 
@@ -38,19 +38,19 @@ def run(
     """
     report = Report()
     for rule in rules:
-        findings = list(rule.findings(inp))
+        findings = list(rule.findings(config))
         if findings:
             report.extend(findings)
         else:
             report.ok(rule.id)
-    if note_database and inp.database is None and inp.database_problem:
+    if note_database and config.database is None and config.database_problem:
         report.add(
             Finding(
                 id=DATABASE_UNAVAILABLE,
                 severity=Severity.INFO,
                 area="cors",
                 title="cors_gate's database rules were not audited",
-                detail=f"{inp.database_problem}; only settings were read",
+                detail=f"{config.database_problem}; only settings were read",
                 fix="Run `manage.py migrate` (or check the database connection), then audit again.",
                 subject="database",
             )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cors_gate.doctor.discovery import DiscoveryError, discover, parse_origin_option
 from cors_gate.doctor.journeys import JourneyError, load
 from cors_gate.doctor.matrix import DoctorError, Matrix, build_matrix
-from cors_gate.explain.explain import site_url
+from cors_gate.explain.explanation import site_url
 from cors_gate.origins import url_origin
 
 __all__ = ["DoctorError", "Matrix", "run_doctor"]

@@ -11,7 +11,7 @@ listed as skipped with the reason; the site's own origin is skipped (not cross-o
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,6 +93,25 @@ def _setting(name: str, default: Any = None) -> Any:
     return getattr(settings, name, default)
 
 
+@dataclass
+class _Offers:
+    """Takes each entry a source names: a front end, or a line in `skipped` saying why not."""
+
+    found: Discovery
+    site_origin: str
+
+    def __call__(self, entry: Any, kind: str, source: str, *, url: bool) -> None:
+        origin, why = _origin_of(entry, url=url)
+        if origin is None:
+            self.found.skipped.append(f"{source}: {entry!r}: {why}")
+        elif origin == self.site_origin:
+            self.found.skipped.append(
+                f"{source}: {origin}: " + _("this site's own origin (same-origin, no CORS)")
+            )
+        else:
+            self.found.add(origin, kind, source)
+
+
 def discover(
     journeys: Journeys,
     *,
@@ -102,47 +121,9 @@ def discover(
 ) -> Discovery:
     """Every front end, with its sources; `extra` is (origin, kind) pairs from --origin."""
     found = Discovery()
-    kinds = journeys.settings_kinds
-
-    def offer(entry: Any, kind: str, source: str, *, url: bool) -> None:
-        origin, why = _origin_of(entry, url=url)
-        if origin is None:
-            found.skipped.append(f"{source}: {entry!r}: {why}")
-        elif origin == site_origin:
-            found.skipped.append(
-                f"{source}: {origin}: " + _("this site's own origin (same-origin, no CORS)")
-            )
-        else:
-            found.add(origin, kind, source)
-
-    for name in sorted(dir(settings)):
-        if name.endswith("_MICROFRONTEND_URL"):
-            value = _setting(name)
-            if value:
-                offer(value, kinds.get(name, "mfe"), name, url=True)
-    mfe_config = _setting("MFE_CONFIG") or {}
-    if isinstance(mfe_config, dict):
-        for key, value in mfe_config.items():
-            kind = kinds.get(f"MFE_CONFIG.{key}")
-            if kind and value:
-                offer(value, kind, f"MFE_CONFIG[{key!r}]", url=True)
-    overrides = _setting("MFE_CONFIG_OVERRIDES") or {}
-    if isinstance(overrides, dict):
-        for app, values in overrides.items():
-            if isinstance(values, dict) and values.get("BASE_URL"):
-                kind = app if app in journeys.kinds else "mfe"
-                offer(
-                    values["BASE_URL"], kind, f"MFE_CONFIG_OVERRIDES[{app!r}]['BASE_URL']", url=True
-                )
-    for name, url in (
-        ("LOGIN_REDIRECT_WHITELIST", True),
-        ("CSRF_TRUSTED_ORIGINS", False),
-        ("CORS_ALLOWED_ORIGINS", False),
-        ("CORS_ORIGIN_WHITELIST", False),
-        ("CORS_GATE_ALLOWED_ORIGINS", False),
-    ):
-        for entry in _setting(name) or ():
-            offer(entry, kinds.get(name, "other"), name, url=url)
+    offer = _Offers(found, site_origin)
+    for entry, kind, source, url in _from_settings(journeys):
+        offer(entry, kind, source, url=url)
     for name in ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"):
         for entry in _setting(name) or ():
             found.skipped.append(
@@ -157,7 +138,42 @@ def discover(
     return found
 
 
-def _from_database(found: Discovery, offer: Any, *, observed: bool) -> None:
+def _from_settings(journeys: Journeys) -> Iterator[tuple[Any, str, str, bool]]:
+    """(entry, kind, source, is a URL) for each front end the settings name, in order."""
+    kinds = journeys.settings_kinds
+    for name in sorted(dir(settings)):
+        if name.endswith("_MICROFRONTEND_URL") and (value := _setting(name)):
+            yield value, kinds.get(name, "mfe"), name, True
+    yield from _from_mfe_config(journeys)
+    for name, url in (
+        ("LOGIN_REDIRECT_WHITELIST", True),
+        ("CSRF_TRUSTED_ORIGINS", False),
+        ("CORS_ALLOWED_ORIGINS", False),
+        ("CORS_ORIGIN_WHITELIST", False),
+        ("CORS_GATE_ALLOWED_ORIGINS", False),
+    ):
+        for entry in _setting(name) or ():
+            yield entry, kinds.get(name, "other"), name, url
+
+
+def _from_mfe_config(journeys: Journeys) -> Iterator[tuple[Any, str, str, bool]]:
+    """The MFE base URLs of MFE_CONFIG (the keys the journeys file maps to a kind) and of
+    MFE_CONFIG_OVERRIDES (each app's BASE_URL)."""
+    mfe_config = _setting("MFE_CONFIG") or {}
+    if isinstance(mfe_config, dict):
+        for key, value in mfe_config.items():
+            kind = journeys.settings_kinds.get(f"MFE_CONFIG.{key}")
+            if kind and value:
+                yield value, kind, f"MFE_CONFIG[{key!r}]", True
+    overrides = _setting("MFE_CONFIG_OVERRIDES") or {}
+    if isinstance(overrides, dict):
+        for app, values in overrides.items():
+            if isinstance(values, dict) and values.get("BASE_URL"):
+                kind = app if app in journeys.kinds else "mfe"
+                yield values["BASE_URL"], kind, f"MFE_CONFIG_OVERRIDES[{app!r}]['BASE_URL']", True
+
+
+def _from_database(found: Discovery, offer: _Offers, *, observed: bool) -> None:
     from cors_gate.models import AllowedOrigin, ObservedOrigin
 
     try:

@@ -291,46 +291,72 @@ def _build(data: dict[str, Any], where: str, files: tuple[str, ...]) -> Journeys
     params_raw = _mapping(data, "params", where)
     params = {str(k): str(v) for k, v in params_raw.items()}
     overrides = _mapping(data, "step_overrides", where)
-    journeys: dict[str, Journey] = {}
     used_overrides: set[str] = set()
-    for jid, raw in _mapping(data, "journeys", where).items():
-        jwhere = f"journeys.{jid}"
-        if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list) or not raw["steps"]:
-            raise JourneyError(
-                _("journeys: %(where)s needs a non-empty list of steps") % {"where": jwhere}
-            )
-        steps = []
-        ids: set[str] = set()
-        for index, step_raw in enumerate(raw["steps"]):
-            if isinstance(step_raw, dict):
-                key = f"{jid}.{step_raw.get('id')}"
-                patch = overrides.get(key)
-                if patch is not None:
-                    if not isinstance(patch, dict):
-                        raise JourneyError(
-                            _("journeys: step_overrides.%(key)s must be an object") % {"key": key}
-                        )
-                    step_raw = {**step_raw, **patch}
-                    used_overrides.add(key)
-            step = _step(jid, step_raw, params, f"{jwhere}.steps[{index}]")
-            if step.id in ids:
-                raise JourneyError(
-                    _("journeys: %(where)s: step id %(id)r is used twice")
-                    % {"where": jwhere, "id": step.id}
-                )
-            ids.add(step.id)
-            steps.append(step)
-        journeys[jid] = Journey(
-            jid, str(raw.get("title") or jid), str(raw.get("source") or ""), tuple(steps)
-        )
+    journeys = {
+        jid: _journey(jid, raw, params, overrides, used_overrides)
+        for jid, raw in _mapping(data, "journeys", where).items()
+    }
     unused = sorted(set(overrides) - used_overrides)
     if unused:
         raise JourneyError(
             _("journeys: step_overrides.%(key)s names no step (use journey.step)")
             % {"key": unused[0]}
         )
+    kinds = _kinds(_mapping(data, "kinds", where), journeys)
+    settings_kinds = {str(k): str(v) for k, v in _mapping(data, "settings_kinds", where).items()}
+    frontends = {str(k): str(v) for k, v in _mapping(data, "frontends", where).items()}
+    for table, values in (("settings_kinds", settings_kinds), ("frontends", frontends)):
+        for key, kind in values.items():
+            if kind not in kinds:
+                raise JourneyError(
+                    _("journeys: %(table)s.%(key)s names an unknown kind %(kind)r")
+                    % {"table": table, "key": key, "kind": kind}
+                )
+    return Journeys(journeys, kinds, settings_kinds, frontends, files)
+
+
+def _journey(
+    jid: str, raw: Any, params: dict[str, str], overrides: dict[str, Any], used: set[str]
+) -> Journey:
+    """One journey, each step with its `step_overrides` patch applied (noted in `used`)."""
+    jwhere = f"journeys.{jid}"
+    if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list) or not raw["steps"]:
+        raise JourneyError(
+            _("journeys: %(where)s needs a non-empty list of steps") % {"where": jwhere}
+        )
+    steps = []
+    ids: set[str] = set()
+    for index, step_raw in enumerate(raw["steps"]):
+        patched = _patched(jid, step_raw, overrides, used)
+        step = _step(jid, patched, params, f"{jwhere}.steps[{index}]")
+        if step.id in ids:
+            raise JourneyError(
+                _("journeys: %(where)s: step id %(id)r is used twice")
+                % {"where": jwhere, "id": step.id}
+            )
+        ids.add(step.id)
+        steps.append(step)
+    return Journey(jid, str(raw.get("title") or jid), str(raw.get("source") or ""), tuple(steps))
+
+
+def _patched(jid: str, step_raw: Any, overrides: dict[str, Any], used: set[str]) -> Any:
+    """The step with the operator's `step_overrides["journey.step"]` merged over it."""
+    if not isinstance(step_raw, dict):
+        return step_raw  # _step says what is wrong with it
+    key = f"{jid}.{step_raw.get('id')}"
+    patch = overrides.get(key)
+    if patch is None:
+        return step_raw
+    if not isinstance(patch, dict):
+        raise JourneyError(_("journeys: step_overrides.%(key)s must be an object") % {"key": key})
+    used.add(key)
+    return {**step_raw, **patch}
+
+
+def _kinds(raw: dict[str, Any], journeys: dict[str, Journey]) -> dict[str, tuple[str, ...]]:
+    """Each kind of front end -> its journey ids (all known; "other" is required)."""
     kinds: dict[str, tuple[str, ...]] = {}
-    for kind, ids in _mapping(data, "kinds", where).items():
+    for kind, ids in raw.items():
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise JourneyError(
                 _("journeys: kinds.%(kind)s must be a list of journey ids") % {"kind": kind}
@@ -344,13 +370,4 @@ def _build(data: dict[str, Any], where: str, files: tuple[str, ...]) -> Journeys
         kinds[kind] = tuple(ids)
     if "other" not in kinds:
         raise JourneyError(_("journeys: kinds.other is required (front ends of unknown kind)"))
-    settings_kinds = {str(k): str(v) for k, v in _mapping(data, "settings_kinds", where).items()}
-    frontends = {str(k): str(v) for k, v in _mapping(data, "frontends", where).items()}
-    for table, values in (("settings_kinds", settings_kinds), ("frontends", frontends)):
-        for key, kind in values.items():
-            if kind not in kinds:
-                raise JourneyError(
-                    _("journeys: %(table)s.%(key)s names an unknown kind %(kind)r")
-                    % {"table": table, "key": key, "kind": kind}
-                )
-    return Journeys(journeys, kinds, settings_kinds, frontends, files)
+    return kinds

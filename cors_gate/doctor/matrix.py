@@ -9,7 +9,8 @@ cases explain leaves open are completed here with explain's own walk and Chromiu
 * in-process mode stops where a redirect leaves this site.
 
 In both, the other site is taken to send no CORS headers — what an SSO sign-in page does
-(the Open edX forum thread "Okta SAML": Okta answered the redirected login without any) —
+(in the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing
+Allow Origin Header", Okta answered the redirected login without any) —
 and the cell says so. Live mode needs no assumption: explain follows the real redirect.
 """
 
@@ -24,9 +25,9 @@ from django.utils.translation import gettext as _
 
 from cors_gate.doctor.discovery import Discovery, FrontEnd
 from cors_gate.doctor.journeys import Journeys, Step
-from cors_gate.explain import ExplainError, explain
+from cors_gate.explain import ExplainError, Explanation, explain
 from cors_gate.explain.browser import Answer
-from cors_gate.explain.explain import site_url
+from cors_gate.explain.explanation import site_url
 from cors_gate.explain.walk import REQUEST_BODY_HEADERS, walk
 from cors_gate.middleware import SSO_FIX
 from cors_gate.origins import url_origin
@@ -185,10 +186,23 @@ def explain_link(base: str, cell: Cell) -> str:
     return f"{base}?{urlencode(cell.explain_query)}"
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """What the browser shows for one step: the names, where it failed, and why."""
+
+    chrome: str | None
+    firefox: str | None
+    message: str
+    fix: str | None
+    url: str | None
+    failing_method: str | None
+    assumed: str | None = None
+
+
 def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell:
     query = _query(front.origin, step, mode, base_url)
     try:
-        report = explain(
+        explanation = explain(
             front.origin,
             step.method,
             step.header_lines(),
@@ -198,89 +212,35 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
             in_process=mode == "in-process",
         )
     except ExplainError as exc:
+        # A check that could not run must not let a CI job pass (e.g. the site is down).
+        cannot_tell = _("cannot tell")
         return Cell(
-            front.origin,
-            step,
-            False,
-            _("cannot tell"),
-            # A check that could not run must not let a CI job pass (e.g. the site is down).
-            "error",
-            str(exc),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            query,
-        )
-    browser = report["browser"]
-    decision = report["decision"]
-    assumed: str | None = None
-    chrome, firefox = browser["chrome_error"], browser["firefox_error"]
-    message, fix, url = browser["message"], browser["fix"], browser["url"]
-    failing_method: str | None = None
-    if url:
-        failing_method = next(
-            (h["method"] for h in reversed(report["hops"]) if h["url"] == url and h["error"]),
-            None,
-        )
-
-    redirect: tuple[str, int] | None = None
-    if mode == "policy" and browser["ok"] and step.redirects_to:
-        if url_origin(step.redirects_to) == url_origin(site_url()):
-            # A redirect within this site: the browser keeps the page's Origin there.
-            return _judge(front, _within_site(step), mode, base_url)
-        redirect = (step.redirects_to, step.redirect_status)
-    elif mode == "in-process" and not browser["ok"] and chrome is None and url:
-        last_site_hop = next(
-            (h for h in reversed(report["hops"]) if h["status"] and 300 <= h["status"] < 400),
-            None,
-        )
-        if last_site_hop is not None and url_origin(url) != url_origin(last_site_hop["url"]):
-            redirect = (url, int(last_site_hop["status"]))
-    if redirect is not None:
-        target, status = redirect
-        chrome, firefox, url, failing_method, detail = _continue_after_redirect(
-            step, target, status
-        )
-        assumed = _(
-            "%(other)s is another site, taken to send no CORS headers (as an SSO sign-in page "
-            "does); check it with --base-url"
-        ) % {"other": url_origin(target)}
-        if chrome is None:
-            message = _("This site redirects to %(t)s, whose answer the browser accepts.") % {
-                "t": target
-            }
-            fix = None
-        else:
-            first = site_url() + step.path if mode != "live" else (base_url or "") + step.path
-            message = _(
-                "%(err)s on %(url)s: %(first)s redirected this fetch() to %(other)s, and the "
-                "browser followed it in CORS mode (with Origin: null). That site does not "
-                "allow it; nothing in this site's allow-list can change that. %(detail)s"
-            ) % {
-                "err": chrome,
-                "url": url,
-                "first": first,
-                "other": url_origin(target),
-                "detail": detail,
-            }
-            fix = SSO_FIX
-    ok = chrome is None and (browser["ok"] or redirect is not None)
-    if ok:
-        outcome = OK
-        severity = "ok"
-        if not decision["allowed"] and report["kind"] != "not-cors":
-            # The browser accepts it, but not because of cors_gate: another layer answered.
-            severity = "warning"
-            message = _(
-                "%(msg)s cors_gate itself would not allow it (%(reason)s): another CORS layer "
-                "answered, and the front end breaks when cors_gate enforces alone."
-            ) % {"msg": message, "reason": decision["reason"]}
+            front.origin, step, False, cannot_tell, "error", str(exc),
+            None, None, None, None, None, None, query,
+        )  # fmt: skip
+    redirect = _unfollowed_redirect(explanation, step, mode)
+    if redirect is None:
+        shown = _as_explained(explanation)
+    elif mode == "policy" and url_origin(redirect[0]) == url_origin(site_url()):
+        # A redirect within this site: the browser keeps the page's Origin there.
+        return _judge(front, _within_site(step), mode, base_url)
     else:
-        outcome = chrome or _("cannot tell")
-        severity = "error"
+        first = site_url() + step.path if mode != "live" else (base_url or "") + step.path
+        shown = _after_redirect(step, *redirect, first=first)
+    ok = shown.chrome is None and (explanation.browser.ok or redirect is not None)
+    decision = explanation.decision
+    message = shown.message
+    if not ok:
+        outcome, severity = shown.chrome or _("cannot tell"), "error"
+    elif not decision.allowed and explanation.kind != "not-cors":
+        # The browser accepts it, but not because of cors_gate: another layer answered.
+        outcome, severity = OK, "warning"
+        message = _(
+            "%(msg)s cors_gate itself would not allow it (%(reason)s): another CORS layer "
+            "answered, and the front end breaks when cors_gate enforces alone."
+        ) % {"msg": message, "reason": decision.reason}
+    else:
+        outcome, severity = OK, "ok"
     return Cell(
         front.origin,
         step,
@@ -288,14 +248,80 @@ def _judge(front: FrontEnd, step: Step, mode: str, base_url: str | None) -> Cell
         outcome,
         severity,
         message,
-        fix,
-        url,
-        failing_method,
-        firefox,
-        decision,
-        assumed,
+        shown.fix,
+        shown.url,
+        shown.failing_method,
+        shown.firefox,
+        decision.as_dict(),
+        shown.assumed,
         query,
     )
+
+
+def _as_explained(explanation: Explanation) -> _Shown:
+    """explain's own verdict, with the method of the request that failed."""
+    browser = explanation.browser
+    url = browser.url
+    failing_method: str | None = None
+    if url:
+        failing_method = next(
+            (h.method for h in reversed(explanation.hops) if h.url == url and h.error), None
+        )
+    return _Shown(
+        browser.chrome_error,
+        browser.firefox_error,
+        browser.message,
+        browser.fix,
+        url,
+        failing_method,
+    )
+
+
+def _unfollowed_redirect(explanation: Explanation, step: Step, mode: str) -> tuple[str, int] | None:
+    """The redirect explain could not follow, as (target, status): in policy mode the one
+    the journeys file declares for a step that passed, in in-process mode the site's last
+    redirect when the walk stopped at another origin."""
+    browser = explanation.browser
+    if mode == "policy" and browser.ok and step.redirects_to:
+        return step.redirects_to, step.redirect_status
+    url = browser.url
+    if mode != "in-process" or browser.ok or browser.chrome_error is not None or not url:
+        return None
+    redirects = [
+        (hop.url, hop.answer.status)
+        for hop in reversed(explanation.hops)
+        if hop.answer is not None and 300 <= hop.answer.status < 400
+    ]
+    if redirects and url_origin(url) != url_origin(redirects[0][0]):
+        return url, redirects[0][1]
+    return None
+
+
+def _after_redirect(step: Step, target: str, status: int, *, first: str) -> _Shown:
+    """The verdict once the browser follows this site's redirect to `target` on another
+    site, which is taken to answer as an SSO sign-in page does (no CORS headers)."""
+    chrome, firefox, url, failing_method, detail = _continue_after_redirect(step, target, status)
+    assumed = _(
+        "%(other)s is another site, taken to send no CORS headers (as an SSO sign-in page "
+        "does); check it with --base-url"
+    ) % {"other": url_origin(target)}
+    if chrome is None:
+        message = _("This site redirects to %(t)s, whose answer the browser accepts.") % {
+            "t": target
+        }
+        return _Shown(chrome, firefox, message, None, url, failing_method, assumed)
+    message = _(
+        "%(err)s on %(url)s: %(first)s redirected this fetch() to %(other)s, and the "
+        "browser followed it in CORS mode (with Origin: null). That site does not "
+        "allow it; nothing in this site's allow-list can change that. %(detail)s"
+    ) % {
+        "err": chrome,
+        "url": url,
+        "first": first,
+        "other": url_origin(target),
+        "detail": detail,
+    }
+    return _Shown(chrome, firefox, message, SSO_FIX, url, failing_method, assumed)
 
 
 def build_matrix(

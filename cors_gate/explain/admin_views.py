@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 
-from cors_gate.explain.explain import ExplainError, explain
+from cors_gate.explain import ExplainError, Explanation, explain
 from cors_gate.explain.render import ENGINE_LABELS, engines_differ, render_text
 
 VIEW_PERMISSION = "cors_gate.view_allowedorigin"
@@ -77,7 +77,7 @@ class ExplainForm(forms.Form):
         self.add_error(field if field in self.fields else None, text)
 
 
-def _run(form: ExplainForm) -> dict[str, Any] | None:
+def _run(form: ExplainForm) -> Explanation | None:
     data = form.cleaned_data
     mode = data["mode"]
     url = (data.get("url") or "").strip()
@@ -103,25 +103,27 @@ def explain_view(request: HttpRequest, admin_site: admin.AdminSite) -> HttpRespo
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     allow_url = bool(getattr(request.user, "is_superuser", False))
-    report: dict[str, Any] | None = None
+    explanation: Explanation | None = None
     if request.method == "POST":
         form = ExplainForm(request.POST, allow_url=allow_url)
         if form.is_valid():
-            report = _run(form)
+            explanation = _run(form)
     else:
         # Prefilled from the query string: the doctor's matrix links each cell here.
         form = ExplainForm(initial=request.GET.dict(), allow_url=allow_url)
+    report = explanation.as_dict() if explanation else None
+    engines = explanation.engines if explanation else {}
     context = {
         **admin_site.each_context(request),
         "title": "Explain a request",
         "form": form,
         "report": report,
-        "engines_differ": engines_differ((report or {}).get("engines") or {}),
+        "engines_differ": engines_differ(engines),
         "engine_rows": [
-            {"engine": name, "label": ENGINE_LABELS.get(name, name), "verdict": verdict}
-            for name, verdict in ((report or {}).get("engines") or {}).items()
+            {"engine": name, "label": ENGINE_LABELS.get(name, name), "verdict": verdict.as_dict()}
+            for name, verdict in engines.items()
         ],
-        "report_text": render_text(report) if report else "",
+        "report_text": render_text(explanation) if explanation else "",
         "report_json": json.dumps(report, indent=2) if report else "",
     }
     return TemplateResponse(request, "cors_gate/explain.html", context)

@@ -227,22 +227,31 @@ def access_error(
             return "MultipleAllowOriginValues", allow_origin
         if allow_origin not in ("*", origin):
             return "AllowOriginMismatch", allow_origin
-    if allow_origin == "*":
-        if credentials and urlsplit(url).scheme in CORS_SCHEMES:
-            return "WildcardOriginNotAllowed", None
-    elif allow_origin is None:
-        return "MissingAllowOriginHeader", None
-    elif allow_origin != origin:
-        if any(c in allow_origin for c in " ,"):
-            return "MultipleAllowOriginValues", allow_origin
-        if allow_origin == "null":
-            return "AllowOriginMismatch", allow_origin
-        if not _looks_like_url(allow_origin):
-            return "InvalidAllowOriginValue", allow_origin
-        return "AllowOriginMismatch", allow_origin
+    refused = _allow_origin_error(allow_origin, origin=origin, credentials=credentials, url=url)
+    if refused is not None:
+        return refused
     if credentials and allow_credentials != "true":
         return "InvalidAllowCredentials", allow_credentials or ""
     return None
+
+
+def _allow_origin_error(
+    allow_origin: str | None, *, origin: str, credentials: bool, url: str
+) -> tuple[str, str | None] | None:
+    """Chromium's reading of Access-Control-Allow-Origin: None when it lets `origin` in."""
+    if allow_origin == "*":
+        if credentials and urlsplit(url).scheme in CORS_SCHEMES:
+            return "WildcardOriginNotAllowed", None
+        return None
+    if allow_origin is None:
+        return "MissingAllowOriginHeader", None
+    if allow_origin == origin:
+        return None
+    if any(c in allow_origin for c in " ,"):
+        return "MultipleAllowOriginValues", allow_origin
+    if allow_origin != "null" and not _looks_like_url(allow_origin):
+        return "InvalidAllowOriginValue", allow_origin
+    return "AllowOriginMismatch", allow_origin
 
 
 def _parse_allow_list(value: str | None) -> list[str] | None:
@@ -341,19 +350,30 @@ def check_preflight(
     if not method_ok:
         return fail("MethodDisallowedByPreflightResponse", method, method_ctx)
     lowered = {h.lower() for h in allowed_headers}
+    refused = _refused_header(unsafe_headers, lowered, credentials, engine, warnings)
+    if refused is None:
+        return None
     ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in lowered)
-    if not credentials and "*" in lowered:
+    return fail("HeaderDisallowedByPreflightResponse", refused, ctx)
+
+
+def _refused_header(
+    unsafe_headers: Sequence[str],
+    allowed: set[str],
+    credentials: bool,
+    engine: Engine,
+    warnings: list[str] | None,
+) -> str | None:
+    """The first request header Access-Control-Allow-Headers (lower-cased) does not cover."""
+    if not credentials and "*" in allowed:
         # "*" covers every header without credentials. Authorization was meant to be the
         # exception (Fetch standard), but Chromium and Firefox both still let it through,
         # with a deprecation warning.
-        covers_authorization = "authorization" in unsafe_headers and "authorization" not in lowered
+        covers_authorization = "authorization" in unsafe_headers and "authorization" not in allowed
         if covers_authorization and warnings is not None:
             warnings.append(WARNINGS[engine]["authorization-wildcard"])
         return None
-    for name in unsafe_headers:
-        if name not in lowered:
-            return fail("HeaderDisallowedByPreflightResponse", name, ctx)
-    return None
+    return next((name for name in unsafe_headers if name not in allowed), None)
 
 
 def check_response(

@@ -187,56 +187,72 @@ def header_value_problem(name: str, value: str, engine: Engine = "chromium") -> 
             f"{MAX_VALUE_BYTES}",
             name,
         )
-    if name in ("accept", "content-type"):
-        bad = sorted({chr(b) for b in raw if b in _UNSAFE_BYTES})
-        if bad:
-            return Reason(
-                "unsafe-byte",
-                f"{name}: the value contains {', '.join(repr(c) for c in bad)}, which a "
-                'safelisted Accept/Content-Type may not hold (any of "():<>?@[\\]{}, DEL, '
-                "control bytes)",
-                name,
-            )
+    if name in ("accept", "content-type") and (problem := _unsafe_byte(name, raw)):
+        return problem
     if name == "content-type":
-        essence = _mime_essence(value)
-        if essence not in SAFELISTED_CONTENT_TYPES:
-            shown = essence if essence is not None else "unparseable"
-            return Reason(
-                "content-type-essence",
-                f"content-type: the essence is {shown}; only application/x-www-form-urlencoded, "
-                "multipart/form-data and text/plain are safelisted",
-                name,
-            )
+        return _content_type_problem(value)
     if name in ("accept-language", "content-language"):
-        bad = sorted({chr(b) for b in raw if b not in _LANGUAGE_BYTES})
-        if bad:
-            return Reason(
-                "language-charset",
-                f"{name}: the value contains {', '.join(repr(c) for c in bad)}; only "
-                "0-9 A-Z a-z space * , - . ; = are allowed",
-                name,
-            )
+        return _language_problem(name, raw)
     if name == "range":
-        match = _SIMPLE_RANGE.match(value)
-        ok = match is not None and (
-            not match.group(2) or int(match.group(1)) <= int(match.group(2))
+        return _range_problem(value, engine)
+    return None
+
+
+def _unsafe_byte(name: str, raw: bytes) -> Reason | None:
+    bad = sorted({chr(b) for b in raw if b in _UNSAFE_BYTES})
+    if not bad:
+        return None
+    return Reason(
+        "unsafe-byte",
+        f"{name}: the value contains {', '.join(repr(c) for c in bad)}, which a "
+        'safelisted Accept/Content-Type may not hold (any of "():<>?@[\\]{}, DEL, '
+        "control bytes)",
+        name,
+    )
+
+
+def _content_type_problem(value: str) -> Reason | None:
+    essence = _mime_essence(value)
+    if essence in SAFELISTED_CONTENT_TYPES:
+        return None
+    shown = essence if essence is not None else "unparseable"
+    return Reason(
+        "content-type-essence",
+        f"content-type: the essence is {shown}; only application/x-www-form-urlencoded, "
+        "multipart/form-data and text/plain are safelisted",
+        "content-type",
+    )
+
+
+def _language_problem(name: str, raw: bytes) -> Reason | None:
+    bad = sorted({chr(b) for b in raw if b not in _LANGUAGE_BYTES})
+    if not bad:
+        return None
+    return Reason(
+        "language-charset",
+        f"{name}: the value contains {', '.join(repr(c) for c in bad)}; only "
+        "0-9 A-Z a-z space * , - . ; = are allowed",
+        name,
+    )
+
+
+def _range_problem(value: str, engine: Engine) -> Reason | None:
+    match = _SIMPLE_RANGE.match(value)
+    if match is None or (match.group(2) and int(match.group(1)) > int(match.group(2))):
+        return Reason(
+            "range-form",
+            f"range: {value!r} is not a single simple range of the form bytes=N- or "
+            "bytes=N-M (N <= M)",
+            "range",
         )
-        if not ok:
-            return Reason(
-                "range-form",
-                f"range: {value!r} is not a single simple range of the form bytes=N- or "
-                "bytes=N-M (N <= M)",
-                name,
-            )
-        assert match is not None
-        limit = RANGE_LIMITS[engine]
-        if any(int(bound) > limit for bound in match.groups() if bound):
-            return Reason(
-                "range-too-large",
-                f"range: a bound in {value!r} is above {limit}, the largest "
-                f"{engine.capitalize()}'s parser accepts",
-                name,
-            )
+    limit = RANGE_LIMITS[engine]
+    if any(int(bound) > limit for bound in match.groups() if bound):
+        return Reason(
+            "range-too-large",
+            f"range: a bound in {value!r} is above {limit}, the largest "
+            f"{engine.capitalize()}'s parser accepts",
+            "range",
+        )
     return None
 
 

@@ -37,7 +37,7 @@ from cors_gate.explain.browser import (
     check_response,
     network_failure,
 )
-from cors_gate.explain.fetch import classify
+from cors_gate.explain.fetch import Classification, classify
 from cors_gate.origins import url_origin
 
 MAX_REDIRECTS = 20
@@ -143,6 +143,31 @@ def _redirect_method(status: int, method: str) -> str:
     return method
 
 
+@dataclass
+class _Fetch:
+    """One fetch() in flight: where it goes next, with what, and what the browser carries
+    over from hop to hop (the tainted origin, the CORS flag)."""
+
+    transport: Transport
+    origin: str
+    credentials: bool
+    engine: Engine
+    method: str
+    url: str
+    headers: list[tuple[str, str]]
+    result: WalkResult
+    tainted: bool = False
+    cors_flag: bool = False
+
+    @property
+    def sent_origin(self) -> str:
+        return "null" if self.tainted else self.origin
+
+    def fail(self, hop: Hop, failure: CorsFailure) -> None:
+        hop.error = failure.error
+        self.result.failure = failure
+
+
 def walk(
     transport: Transport,
     *,
@@ -155,105 +180,129 @@ def walk(
 ) -> WalkResult:
     """Follow one fetch() from `origin` to `url` the way `engine` would."""
     result = WalkResult(engine=engine)
+    fetch = _Fetch(transport, origin, credentials, engine, method, url, list(headers), result)
     first_origin = url_origin(url)
-    current_url = url
-    current_headers = list(headers)
-    tainted = False
-    cors_flag = False
     for redirects in range(MAX_REDIRECTS + 1):
         # Once set, the CORS flag stays set for the rest of the redirect chain.
-        cors_flag = cors_flag or origin == "null" or url_origin(current_url) != origin
-        sent_origin = "null" if tainted else origin
-        classification = classify(method, current_headers, cross_origin=cors_flag, engine=engine)
+        fetch.cors_flag = fetch.cors_flag or origin == "null" or url_origin(fetch.url) != origin
+        classification = classify(
+            fetch.method, fetch.headers, cross_origin=fetch.cors_flag, engine=engine
+        )
         if redirects == 0:
             result.kind = classification.kind
-        if cors_flag and urlsplit(current_url).scheme not in ("http", "https"):
+        if fetch.cors_flag and urlsplit(fetch.url).scheme not in ("http", "https"):
             result.failure = check_redirect_location(
-                current_url, current_url=current_url, origin=origin, tainted=tainted,
+                fetch.url, current_url=fetch.url, origin=origin, tainted=fetch.tainted,
                 engine=engine,
             )  # fmt: skip
             return result
-        if cors_flag and classification.needs_preflight:
-            pre_headers = [
-                ("Accept", "*/*"),
-                ("Origin", sent_origin),
-                ("Access-Control-Request-Method", classification.method),
-                ("Sec-Fetch-Mode", "cors"),
-            ]
-            if classification.unsafe_header_names:
-                pre_headers.append(
-                    ("Access-Control-Request-Headers", ",".join(classification.unsafe_header_names))
-                )
-            hop = Hop("preflight", "OPTIONS", current_url, pre_headers)
-            result.hops.append(hop)
-            try:
-                hop.answer = transport.send("OPTIONS", current_url, pre_headers)
-            except CannotFollow as stop:
-                return _cannot_follow(result, hop, stop, origin, cors_flag)
-            failure = check_preflight(
-                hop.answer,
-                origin=sent_origin,
-                credentials=credentials,
-                method=classification.method,
-                unsafe_headers=classification.unsafe_header_names,
-                engine=engine,
-                warnings=result.warnings,
-            )
-            if failure is not None:
-                hop.error = failure.error
-                result.failure = failure
-                return result
-        sent = list(classification.headers)
-        if cors_flag or classification.method not in ("GET", "HEAD"):
-            sent.append(("Origin", sent_origin))
-        sent.append(("Sec-Fetch-Mode", "cors"))
-        hop = Hop("actual", classification.method, current_url, sent)
-        result.hops.append(hop)
-        try:
-            hop.answer = transport.send(classification.method, current_url, sent)
-        except CannotFollow as stop:
-            return _cannot_follow(result, hop, stop, origin, cors_flag)
-        answer = hop.answer
-        if cors_flag:
-            failure = check_response(
-                answer, origin=sent_origin, credentials=credentials, method=method, engine=engine
-            )
-            if failure is not None:
-                hop.error = failure.error
-                result.failure = failure
-                return result
-        if not answer.is_redirect:
+        if (
+            fetch.cors_flag
+            and classification.needs_preflight
+            and not _preflight(fetch, classification)
+        ):
             return result
-        location = answer.location or ""
-        new_url = urljoin(current_url, location)
-        failure = check_redirect_location(
-            new_url, current_url=current_url, origin=origin, tainted=tainted,
-            cors_flag=cors_flag, engine=engine,
-        )  # fmt: skip
-        if failure is not None:
-            hop.error = failure.error
-            result.failure = failure
-            if failure.check == "EmbeddedCredentials":
-                result.warnings.append(WARNINGS[engine]["embedded-credentials"])
+        hop = _actual(fetch, classification)
+        if hop is None or not _redirect(fetch, hop, classification, first_origin=first_origin):
             return result
-        if url_origin(new_url) != url_origin(current_url) and origin != url_origin(current_url):
-            tainted = True
-        if url_origin(new_url) != first_origin:
-            result.crossed_origin = True
-        new_method = _redirect_method(answer.status, classification.method)
-        if new_method != classification.method:
-            current_headers = [
-                (n, v) for n, v in current_headers if n.lower() not in REQUEST_BODY_HEADERS
-            ]
-        hop.note = f"redirect to {new_url}" + (
-            f"; the browser follows it with {new_method}" if new_method != method else ""
-        )
-        method = new_method
-        current_url = new_url
-    result.stopped = CannotFollow(
-        current_url, "more than 20 redirects: net::ERR_TOO_MANY_REDIRECTS"
-    )
+    result.stopped = CannotFollow(fetch.url, "more than 20 redirects: net::ERR_TOO_MANY_REDIRECTS")
     return result
+
+
+def _preflight(fetch: _Fetch, classification: Classification) -> bool:
+    """Send the preflight and check its answer; True when the browser goes on."""
+    pre_headers = [
+        ("Accept", "*/*"),
+        ("Origin", fetch.sent_origin),
+        ("Access-Control-Request-Method", classification.method),
+        ("Sec-Fetch-Mode", "cors"),
+    ]
+    if classification.unsafe_header_names:
+        pre_headers.append(
+            ("Access-Control-Request-Headers", ",".join(classification.unsafe_header_names))
+        )
+    hop = Hop("preflight", "OPTIONS", fetch.url, pre_headers)
+    fetch.result.hops.append(hop)
+    try:
+        hop.answer = fetch.transport.send("OPTIONS", fetch.url, pre_headers)
+    except CannotFollow as stop:
+        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        return False
+    failure = check_preflight(
+        hop.answer,
+        origin=fetch.sent_origin,
+        credentials=fetch.credentials,
+        method=classification.method,
+        unsafe_headers=classification.unsafe_header_names,
+        engine=fetch.engine,
+        warnings=fetch.result.warnings,
+    )
+    if failure is not None:
+        fetch.fail(hop, failure)
+        return False
+    return True
+
+
+def _actual(fetch: _Fetch, classification: Classification) -> Hop | None:
+    """Send the request itself and check its answer: the hop when the browser lets the
+    answer through (it may be a redirect), None when the walk ends here."""
+    sent = list(classification.headers)
+    if fetch.cors_flag or classification.method not in ("GET", "HEAD"):
+        sent.append(("Origin", fetch.sent_origin))
+    sent.append(("Sec-Fetch-Mode", "cors"))
+    hop = Hop("actual", classification.method, fetch.url, sent)
+    fetch.result.hops.append(hop)
+    try:
+        hop.answer = fetch.transport.send(classification.method, fetch.url, sent)
+    except CannotFollow as stop:
+        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        return None
+    if fetch.cors_flag:
+        failure = check_response(
+            hop.answer,
+            origin=fetch.sent_origin,
+            credentials=fetch.credentials,
+            method=fetch.method,
+            engine=fetch.engine,
+        )
+        if failure is not None:
+            fetch.fail(hop, failure)
+            return None
+    return hop
+
+
+def _redirect(
+    fetch: _Fetch, hop: Hop, classification: Classification, *, first_origin: str
+) -> bool:
+    """When the answer is a redirect the browser follows, move `fetch` to its target;
+    True when there is a next hop."""
+    answer = hop.answer
+    if answer is None or not answer.is_redirect:
+        return False
+    current_url = fetch.url
+    new_url = urljoin(current_url, answer.location or "")
+    failure = check_redirect_location(
+        new_url, current_url=current_url, origin=fetch.origin, tainted=fetch.tainted,
+        cors_flag=fetch.cors_flag, engine=fetch.engine,
+    )  # fmt: skip
+    if failure is not None:
+        fetch.fail(hop, failure)
+        if failure.check == "EmbeddedCredentials":
+            fetch.result.warnings.append(WARNINGS[fetch.engine]["embedded-credentials"])
+        return False
+    if url_origin(new_url) != url_origin(current_url) and fetch.origin != url_origin(current_url):
+        fetch.tainted = True
+    if url_origin(new_url) != first_origin:
+        fetch.result.crossed_origin = True
+    new_method = _redirect_method(answer.status, classification.method)
+    if new_method != classification.method:
+        fetch.headers = [(n, v) for n, v in fetch.headers if n.lower() not in REQUEST_BODY_HEADERS]
+    hop.note = f"redirect to {new_url}" + (
+        f"; the browser follows it with {new_method}" if new_method != fetch.method else ""
+    )
+    fetch.method = new_method
+    fetch.url = new_url
+    return True
 
 
 def _cannot_follow(

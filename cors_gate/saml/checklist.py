@@ -1,5 +1,6 @@
-"""What to enter in the Okta app for one provider: the forum answer, generated from the
-provider's real configuration."""
+"""What to enter in the Okta app for one provider: the settings of the answer in the Open
+edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing Allow Origin
+Header", generated from the provider's real configuration."""
 
 from __future__ import annotations
 

@@ -22,9 +22,9 @@ NAME_FIELDS = ("attr_full_name", "attr_first_name", "attr_last_name")
 ODATA_FIELDS = (*NAME_FIELDS, "attr_email")
 
 
-def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
-    s = ctx.subject
-    idp_entity_id_mismatch = c.rule(rules.IDP_ENTITY_ID_MISMATCH, s)
+def check_entity_id(checker: Checker, ctx: Ctx, value: str, where: str) -> None:
+    subject = ctx.subject
+    idp_entity_id_mismatch = checker.rule(rules.IDP_ENTITY_ID_MISMATCH, subject)
     if ctx.provider.entity_id and value != ctx.provider.entity_id:
         idp_entity_id_mismatch.fail(
             f"The provider's Entity ID is not the {where}'s",
@@ -33,36 +33,37 @@ def check_entity_id(c: Checker, ctx: Ctx, value: str, where: str) -> None:
         )
 
 
-def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
-    s = ctx.subject
-    check_entity_id(c, ctx, md.entity_id, "IdP metadata")
-    metadata_no_redirect_sso = c.rule(rules.METADATA_NO_REDIRECT_SSO, s)
-    if not md.redirect_sso_url:
+def check_metadata(checker: Checker, ctx: Ctx, metadata: IdpMetadata) -> None:
+    subject = ctx.subject
+    check_entity_id(checker, ctx, metadata.entity_id, "IdP metadata")
+    metadata_no_redirect_sso = checker.rule(rules.METADATA_NO_REDIRECT_SSO, subject)
+    if not metadata.redirect_sso_url:
         metadata_no_redirect_sso.fail(
             "The IdP metadata has no HTTP-Redirect SingleSignOnService",
             "python3-saml sends the AuthnRequest with the HTTP-Redirect binding; the metadata "
-            f"offers {'HTTP-POST only' if md.post_sso_url else 'no SSO service'}",
+            f"offers {'HTTP-POST only' if metadata.post_sso_url else 'no SSO service'}",
             "Use the metadata of the Okta SAML 2.0 app (it lists HTTP-POST and HTTP-Redirect).",
         )
-    metadata_expired = c.rule(rules.METADATA_EXPIRED, s)
-    if md.valid_until and md.valid_until < ctx.now:
+    metadata_expired = checker.rule(rules.METADATA_EXPIRED, subject)
+    if metadata.valid_until and metadata.valid_until < ctx.now:
         metadata_expired.fail(
             "The IdP metadata has expired",
-            f"validUntil = {md.valid_until:%Y-%m-%d %H:%M:%S}Z; now {ctx.now:%Y-%m-%d %H:%M:%S}Z",
+            f"validUntil = {metadata.valid_until:%Y-%m-%d %H:%M:%S}Z; "
+            f"now {ctx.now:%Y-%m-%d %H:%M:%S}Z",
             "Fetch fresh metadata from Okta (`saml pull`).",
         )
-    idp_cert_missing = c.rule(rules.IDP_CERT_MISSING, s)
-    if not md.signing_certs:
+    idp_cert_missing = checker.rule(rules.IDP_CERT_MISSING, subject)
+    if not metadata.signing_certs:
         idp_cert_missing.fail(
             "The IdP metadata has no signing certificate",
             "no KeyDescriptor (use=signing) with an X509Certificate",
             "Use the Okta app's own metadata URL.",
         )
         return
-    check_idp_cert_list(c, ctx, md.signing_certs, "metadata certificate")
+    check_idp_cert_list(checker, ctx, metadata.signing_certs, "metadata certificate")
     configured = ctx.provider.configured_certs(ctx.now)
-    idp_cert_mismatch = c.rule(rules.IDP_CERT_MISMATCH, s)
-    if configured and not share_a_key(configured, md.signing_certs):
+    idp_cert_mismatch = checker.rule(rules.IDP_CERT_MISMATCH, subject)
+    if configured and not share_a_key(configured, metadata.signing_certs):
         idp_cert_mismatch.fail(
             "The configured IdP certificate is not the one in the metadata",
             "none of the provider's certificates (SAMLProviderData.public_key / x509cert) "
@@ -71,16 +72,16 @@ def check_metadata(c: Checker, ctx: Ctx, md: IdpMetadata) -> None:
         )
 
 
-def check_provider_data(c: Checker, ctx: Ctx) -> None:
+def check_provider_data(checker: Checker, ctx: Ctx) -> None:
     """Open edX's stored metadata pulls, and the certificates the SP verifies with."""
-    p, s = ctx.provider, ctx.subject
-    data = p.provider_data
-    rows = p.data_rows()
+    provider, subject = ctx.provider, ctx.subject
+    data = provider.provider_data
+    rows = provider.data_rows()
     if data is not None:
-        valid = p.valid_data(ctx.now)
+        valid = provider.valid_data(ctx.now)
         # SAMLProviderConfig.get_config uses every row valid at login time.
-        check_entity_id(c, ctx, (valid or rows)[0].entity_id, "stored SAMLProviderData")
-        metadata_expired = c.rule(rules.METADATA_EXPIRED, s)
+        check_entity_id(checker, ctx, (valid or rows)[0].entity_id, "stored SAMLProviderData")
+        metadata_expired = checker.rule(rules.METADATA_EXPIRED, subject)
         expired = [r for r in rows if r.expires_at and r.expires_at < ctx.now]
         if expired and not valid:
             newest = expired[0].expires_at
@@ -92,14 +93,14 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
                 "rows and refuses the login (AuthNotConfigured)",
                 "Run `manage.py lms saml --pull` and keep automatic refresh on.",
             )
-    can_hold_cert = p.source in {"settings", "openedx-db"} or data is not None
+    can_hold_cert = provider.source in {"settings", "openedx-db"} or data is not None
     if can_hold_cert:
-        idp_cert_missing = c.rule(rules.IDP_CERT_MISSING, s)
-        certs = p.configured_certs(ctx.now)
+        idp_cert_missing = checker.rule(rules.IDP_CERT_MISSING, subject)
+        certs = provider.configured_certs(ctx.now)
         if not certs:
             where = (
                 "SAMLProviderData.public_key"
-                if data is not None or p.source != "settings"
+                if data is not None or provider.source != "settings"
                 else "x509cert"
             )
             idp_cert_missing.fail(
@@ -107,14 +108,14 @@ def check_provider_data(c: Checker, ctx: Ctx) -> None:
                 f"{where} is empty: the SP cannot verify Okta's signature",
                 "Fetch the metadata (`saml pull`) or set x509cert to Okta's signing certificate.",
             )
-        check_idp_cert_list(c, ctx, certs, "configured certificate")
+        check_idp_cert_list(checker, ctx, certs, "configured certificate")
 
 
-def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None:
+def check_attributes(checker: Checker, ctx: Ctx, names: list[str], where: str) -> None:
     """Every non-blank attr_* field must name an attribute that is sent (case-sensitive)."""
-    s = ctx.subject
-    c.rule(rules.ATTRIBUTE_MISSING, s)
-    duplicate_attribute = c.rule(rules.DUPLICATE_ATTRIBUTE, s)
+    subject = ctx.subject
+    checker.rule(rules.ATTRIBUTE_MISSING, subject)
+    duplicate_attribute = checker.rule(rules.DUPLICATE_ATTRIBUTE, subject)
     dupes = sorted(n for n, k in Counter(names).items() if k > 1)
     if dupes:
         duplicate_attribute.fail(
@@ -139,7 +140,7 @@ def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None
             # attribute: the login goes on, the learner types the name in the form.
             severity = Severity.WARNING
             also += "; the Open edX login goes on without it (the name stays empty)"
-        c.rule(rules.ATTRIBUTE_MISSING, f"{s}:{field}").fail(
+        checker.rule(rules.ATTRIBUTE_MISSING, f"{subject}:{field}").fail(
             f"{where} does not send the attribute {field} names",
             f"{field} = {wanted!r}; {where} sends {sorted(set(names)) or 'no attributes'}"
             f"{hint}{also}",
@@ -149,10 +150,10 @@ def check_attributes(c: Checker, ctx: Ctx, names: list[str], where: str) -> None
 
 
 def check_permanent_id(
-    c: Checker, ctx: Ctx, names: list[str] | None, name_id_format: str, where: str
+    checker: Checker, ctx: Ctx, names: list[str] | None, name_id_format: str, where: str
 ) -> None:
-    s = ctx.subject
-    no_permanent_id = c.rule(rules.NO_PERMANENT_ID, s)
+    subject = ctx.subject
+    no_permanent_id = checker.rule(rules.NO_PERMANENT_ID, subject)
     named = ctx.provider.attr("attr_user_permanent_id")
     if named:
         if names is not None and named not in names and named != "name_id":

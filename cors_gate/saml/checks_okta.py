@@ -1,4 +1,6 @@
-"""The Okta app's SAML settings against what the SP expects (the forum answer's table)."""
+"""The Okta app's SAML settings against what the SP expects (the table of settings in the
+answer of the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing
+Allow Origin Header")."""
 
 from __future__ import annotations
 
@@ -14,13 +16,13 @@ from cors_gate.saml.types import NAMEID_UNSPECIFIED
 
 
 def check_url_field(
-    c: Checker, ctx: Ctx, rule: str, label: str, value: str, *, where: str = "Okta"
+    checker: Checker, ctx: Ctx, rule: str, label: str, value: str, *, where: str = "Okta"
 ) -> None:
     """One of ACS / Recipient / Destination: equal to the ACS URL, https, no underscore."""
-    s = ctx.subject
-    field = c.rule(rule, s)
-    acs_not_https = c.rule(rules.ACS_NOT_HTTPS, s)
-    sso_url_underscore = c.rule(rules.SSO_URL_UNDERSCORE, s)
+    subject = ctx.subject
+    field = checker.rule(rule, subject)
+    acs_not_https = checker.rule(rules.ACS_NOT_HTTPS, subject)
+    sso_url_underscore = checker.rule(rules.SSO_URL_UNDERSCORE, subject)
     fix = f"Set {label} to {ctx.acs_url} exactly (https, trailing slash included)."
     if not value:
         field.fail(f"{where} {label} is empty", f"{label} = ''; expected {ctx.acs_url}", fix)
@@ -59,9 +61,9 @@ def relay_state_idp(relay_state: str) -> str:
     return relay_state
 
 
-def check_relay_state(c: Checker, ctx: Ctx, value: str, where: str) -> None:
-    s = ctx.subject
-    relay_state_mismatch = c.rule(rules.RELAY_STATE_MISMATCH, s)
+def check_relay_state(checker: Checker, ctx: Ctx, value: str, where: str) -> None:
+    subject = ctx.subject
+    relay_state_mismatch = checker.rule(rules.RELAY_STATE_MISMATCH, subject)
     idp = relay_state_idp(value)
     if idp != ctx.provider.slug:
         relay_state_mismatch.fail(
@@ -72,9 +74,9 @@ def check_relay_state(c: Checker, ctx: Ctx, value: str, where: str) -> None:
         )
 
 
-def check_idp_initiated(c: Checker, ctx: Ctx, why: str) -> None:
-    s = ctx.subject
-    idp_initiated_not_allowed = c.rule(rules.IDP_INITIATED_NOT_ALLOWED, s)
+def check_idp_initiated(checker: Checker, ctx: Ctx, why: str) -> None:
+    subject = ctx.subject
+    idp_initiated_not_allowed = checker.rule(rules.IDP_INITIATED_NOT_ALLOWED, subject)
     major = ctx.social_core_major
     if major is not None and major >= 7 and not ctx.provider.sp.allow_idp_initiated:
         idp_initiated_not_allowed.fail(
@@ -88,7 +90,7 @@ def check_idp_initiated(c: Checker, ctx: Ctx, why: str) -> None:
 
 
 def check_signing(
-    c: Checker,
+    checker: Checker,
     ctx: Ctx,
     response_signed: bool | None,
     assertion_signed: bool | None,
@@ -96,11 +98,11 @@ def check_signing(
     digest_algorithms: list[str],
     where: str,
 ) -> None:
-    s, sec = ctx.subject, ctx.security
+    subject, sec = ctx.subject, ctx.security
     for rule in (rules.NO_SIGNATURE, rules.RESPONSE_NOT_SIGNED, rules.ASSERTION_NOT_SIGNED):
-        c.rule(rule, s)
+        checker.rule(rule, subject)
     if response_signed is False and assertion_signed is False:
-        c.rule(rules.NO_SIGNATURE, s).fail(
+        checker.rule(rules.NO_SIGNATURE, subject).fail(
             f"{where}: neither the Response nor the Assertion is signed",
             "python3-saml refuses an unsigned response (error 34)",
             "Set Response: Signed and Assertion Signature: Signed in Okta.",
@@ -112,7 +114,7 @@ def check_signing(
         ):
             if signed is False:
                 wanted = bool(sec.get(want))
-                c.rule(rule, s).fail(
+                checker.rule(rule, subject).fail(
                     f"{where}: the {part} is not signed",
                     f"{part} unsigned; SECURITY_CONFIG {want} = {wanted}"
                     + (" so the login fails" if wanted else ""),
@@ -125,7 +127,7 @@ def check_signing(
         (rules.SHA1_SIGNATURE, sig_algorithms, "signature"),
         (rules.SHA1_DIGEST, digest_algorithms, "digest"),
     ):
-        check = c.rule(rule, s)
+        check = checker.rule(rule, subject)
         sha1 = [a for a in algorithms if is_sha1(a)]
         if sha1:
             check.fail(
@@ -138,13 +140,13 @@ def check_signing(
 
 
 def is_sha1(algorithm: str) -> bool:
-    a = algorithm.strip()
-    return a.upper() in SHA1_NAMES or a.endswith(("#rsa-sha1", "#sha1", "#dsa-sha1"))
+    name = algorithm.strip()
+    return name.upper() in SHA1_NAMES or name.endswith(("#rsa-sha1", "#sha1", "#dsa-sha1"))
 
 
-def check_name_id_format(c: Checker, ctx: Ctx, value: str, where: str) -> None:
-    s = ctx.subject
-    nameid_format_mismatch = c.rule(rules.NAMEID_FORMAT_MISMATCH, s)
+def check_name_id_format(checker: Checker, ctx: Ctx, value: str, where: str) -> None:
+    subject = ctx.subject
+    nameid_format_mismatch = checker.rule(rules.NAMEID_FORMAT_MISMATCH, subject)
     wanted = sp_name_id_format(ctx.provider)
     if wanted != NAMEID_UNSPECIFIED and value and value != wanted:
         nameid_format_mismatch.fail(
@@ -155,12 +157,12 @@ def check_name_id_format(c: Checker, ctx: Ctx, value: str, where: str) -> None:
         )
 
 
-def check_okta(c: Checker, ctx: Ctx, okta: OktaApp) -> None:
-    s = ctx.subject
-    check_url_field(c, ctx, rules.ACS_URL_MISMATCH, "Single sign on URL", okta.sso_acs_url)
-    check_url_field(c, ctx, rules.RECIPIENT_MISMATCH, "Recipient URL", okta.recipient)
-    check_url_field(c, ctx, rules.DESTINATION_MISMATCH, "Destination URL", okta.destination)
-    audience_mismatch = c.rule(rules.AUDIENCE_MISMATCH, s)
+def check_okta(checker: Checker, ctx: Ctx, okta: OktaApp) -> None:
+    subject = ctx.subject
+    check_url_field(checker, ctx, rules.ACS_URL_MISMATCH, "Single sign on URL", okta.sso_acs_url)
+    check_url_field(checker, ctx, rules.RECIPIENT_MISMATCH, "Recipient URL", okta.recipient)
+    check_url_field(checker, ctx, rules.DESTINATION_MISMATCH, "Destination URL", okta.destination)
+    audience_mismatch = checker.rule(rules.AUDIENCE_MISMATCH, subject)
     if ctx.sp_entity_id and okta.audience != ctx.sp_entity_id:
         audience_mismatch.fail(
             "Okta's Audience Restriction is not the SP entity id",
@@ -169,11 +171,13 @@ def check_okta(c: Checker, ctx: Ctx, okta: OktaApp) -> None:
             f"Set Okta's Audience URI (SP Entity ID) to {ctx.sp_entity_id} exactly.",
         )
     if okta.default_relay_state:
-        check_relay_state(c, ctx, okta.default_relay_state, "Okta's Default RelayState")
-        check_idp_initiated(c, ctx, f"Okta's Default RelayState is {okta.default_relay_state!r}")
-    check_name_id_format(c, ctx, okta.name_id_format, "Okta's")
+        check_relay_state(checker, ctx, okta.default_relay_state, "Okta's Default RelayState")
+        check_idp_initiated(
+            checker, ctx, f"Okta's Default RelayState is {okta.default_relay_state!r}"
+        )
+    check_name_id_format(checker, ctx, okta.name_id_format, "Okta's")
     check_signing(
-        c,
+        checker,
         ctx,
         okta.response_signed,
         okta.assertion_signed,

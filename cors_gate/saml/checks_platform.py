@@ -36,9 +36,11 @@ SAPSF_REQUIRED = (
 def on_platform(providers: Sequence[ProviderConfig]) -> bool:
     """The settings in force are an Open edX LMS's (third_party_auth is installed) and at
     least one provider is an Open edX one: the platform's own switches then decide."""
-    if any(p.source == "openedx-db" for p in providers):
+    if any(provider.source == "openedx-db" for provider in providers):
         return True
-    return apps.is_installed("third_party_auth") and any(p.platform is not None for p in providers)
+    return apps.is_installed("third_party_auth") and any(
+        provider.platform is not None for provider in providers
+    )
 
 
 def third_party_auth_switch() -> tuple[bool, str]:
@@ -79,10 +81,10 @@ def installed_saml_backends() -> dict[str, str]:
     return found
 
 
-def check_platform_settings(c: Checker) -> None:
+def check_platform_settings(checker: Checker) -> None:
     """Subject 'settings': is there any third-party (SAML) login at all?"""
-    s = "settings"
-    third_party_auth_off = c.rule(rules.THIRD_PARTY_AUTH_OFF, s)
+    subject = "settings"
+    third_party_auth_off = checker.rule(rules.THIRD_PARTY_AUTH_OFF, subject)
     enabled, shown = third_party_auth_switch()
     if not enabled:
         third_party_auth_off.fail(
@@ -94,45 +96,45 @@ def check_platform_settings(c: Checker) -> None:
         )
 
 
-def check_platform(c: Checker, ctx: Ctx) -> None:
-    p, s = ctx.provider, ctx.subject
-    facts = p.platform
+def check_platform(checker: Checker, ctx: Ctx) -> None:
+    provider, subject = ctx.provider, ctx.subject
+    facts = provider.platform
     if facts is None:
         return
-    tpa_backend_missing = c.rule(rules.TPA_BACKEND_MISSING, s)
+    tpa_backend_missing = checker.rule(rules.TPA_BACKEND_MISSING, subject)
     backends = installed_saml_backends()
-    if p.backend_name not in backends:
-        expected = TPA_SAML_BACKEND if p.backend_name == "tpa-saml" else "its SAMLAuth class"
+    if provider.backend_name not in backends:
+        expected = TPA_SAML_BACKEND if provider.backend_name == "tpa-saml" else "its SAMLAuth class"
         listed = ", ".join(sorted(backends)) or "none"
         tpa_backend_missing.fail(
-            f"The {p.backend_name!r} backend is not in AUTHENTICATION_BACKENDS",
-            f"backend_name = {p.backend_name!r}; SAML backends listed: {listed}. The provider "
-            "registry skips the provider and /auth/login/"
-            f"{p.backend_name}/ finds no backend",
+            f"The {provider.backend_name!r} backend is not in AUTHENTICATION_BACKENDS",
+            f"backend_name = {provider.backend_name!r}; SAML backends listed: {listed}. The "
+            "provider registry skips the provider and /auth/login/"
+            f"{provider.backend_name}/ finds no backend",
             f"Add {expected!r} to AUTHENTICATION_BACKENDS (Tutor: the "
             '"openedx-lms-common-settings" patch).',
         )
-    site_saml_off = c.rule(rules.SITE_SAML_OFF, s)
+    site_saml_off = checker.rule(rules.SITE_SAML_OFF, subject)
     if facts.site_saml_enabled is False:
         site = facts.site_domain or "the default site (SITE_ID)"
         site_saml_off.fail(
             "SAML is not enabled for the provider's site: the login answers 404",
-            f"{p.source}: {site} has no current, enabled SAMLConfiguration with slug "
+            f"{provider.source}: {site} has no current, enabled SAMLConfiguration with slug "
             "'default'; the platform's SAMLAuthBackend answers 404 and its provider registry "
             "lists no SAML provider there",
             "In the LMS admin, add (or enable) a SAML Configuration with slug 'default' for "
             "that site.",
         )
-    sp_configuration_not_current = c.rule(rules.SP_CONFIGURATION_NOT_CURRENT, s)
+    sp_configuration_not_current = checker.rule(rules.SP_CONFIGURATION_NOT_CURRENT, subject)
     if facts.sp_configuration_problem:
         sp_configuration_not_current.fail(
             "The provider uses an old or disabled SAML Configuration",
-            f"{p.source}: {facts.sp_configuration_problem}; the platform uses that row's "
+            f"{provider.source}: {facts.sp_configuration_problem}; the platform uses that row's "
             "entity id, keys and settings as they are, so later edits do not apply",
             "Select the current SAML Configuration in the provider (or save the provider "
             "again after editing the configuration).",
         )
-    idp_type_unknown = c.rule(rules.IDP_TYPE_UNKNOWN, s)
+    idp_type_unknown = checker.rule(rules.IDP_TYPE_UNKNOWN, subject)
     idp_type = facts.identity_provider_type
     if idp_type not in IDP_TYPES:
         idp_type_unknown.fail(
@@ -142,8 +144,8 @@ def check_platform(c: Checker, ctx: Ctx) -> None:
             "Choose 'Standard SAML provider' (or 'SAP SuccessFactors provider').",
         )
     if idp_type == SAP_SUCCESSFACTORS:
-        sapsf_odata_incomplete = c.rule(rules.SAPSF_ODATA_INCOMPLETE, s)
-        missing = sapsf_missing(p)
+        sapsf_odata_incomplete = checker.rule(rules.SAPSF_ODATA_INCOMPLETE, subject)
+        missing = sapsf_missing(provider)
         if missing:
             sapsf_odata_incomplete.fail(
                 "SAP SuccessFactors provider without its OData API settings",

@@ -26,10 +26,12 @@ DRIFT = dt.timedelta(seconds=C.ALLOWED_CLOCK_DRIFT)
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 
 
-def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]) -> None:
-    s = ctx.subject
+def check_response(
+    checker: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
+) -> None:
+    subject = ctx.subject
     where = "the captured response"
-    response_status_not_success = c.rule(rules.RESPONSE_STATUS_NOT_SUCCESS, s)
+    response_status_not_success = checker.rule(rules.RESPONSE_STATUS_NOT_SUCCESS, subject)
     if facts.status and facts.status != SUCCESS:
         response_status_not_success.fail(
             "Okta answered with a failure status",
@@ -38,11 +40,13 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
         )
         return
     check_url_field(
-        c, ctx, rules.DESTINATION_MISMATCH, "Destination", facts.destination, where="Response"
+        checker, ctx, rules.DESTINATION_MISMATCH, "Destination", facts.destination, where="Response"
     )
     for recipient in facts.recipients[:1]:
-        check_url_field(c, ctx, rules.RECIPIENT_MISMATCH, "Recipient", recipient, where="Assertion")
-    audience_mismatch = c.rule(rules.AUDIENCE_MISMATCH, s)
+        check_url_field(
+            checker, ctx, rules.RECIPIENT_MISMATCH, "Recipient", recipient, where="Assertion"
+        )
+    audience_mismatch = checker.rule(rules.AUDIENCE_MISMATCH, subject)
     if ctx.sp_entity_id and facts.audiences and ctx.sp_entity_id not in facts.audiences:
         audience_mismatch.fail(
             "The assertion's Audience is not the SP entity id",
@@ -50,7 +54,7 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
             f"{ctx.sp_entity_id!r} (exact: a trailing slash counts)",
             f"Set Okta's Audience URI to {ctx.sp_entity_id} exactly.",
         )
-    issuer_mismatch = c.rule(rules.ISSUER_MISMATCH, s)
+    issuer_mismatch = checker.rule(rules.ISSUER_MISMATCH, subject)
     wrong = [i for i in facts.issuers if i != ctx.provider.entity_id]
     if ctx.provider.entity_id and wrong:
         issuer_mismatch.fail(
@@ -59,7 +63,7 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
             f"Set the provider's Entity ID to {wrong[0]} (Okta's Identity Provider Issuer).",
         )
     check_signing(
-        c,
+        checker,
         ctx,
         facts.response_signed,
         facts.assertion_signed if not facts.encrypted else None,
@@ -67,30 +71,30 @@ def check_response(c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[
         list(facts.digest_algorithms),
         "the captured response",
     )
-    check_name_id_format(c, ctx, facts.name_id_format, "the captured response's")
+    check_name_id_format(checker, ctx, facts.name_id_format, "the captured response's")
     if not facts.encrypted:
-        no_attribute_statement = c.rule(rules.NO_ATTRIBUTE_STATEMENT, s)
+        no_attribute_statement = checker.rule(rules.NO_ATTRIBUTE_STATEMENT, subject)
         if facts.has_attribute_statement:
-            check_attributes(c, ctx, list(facts.attribute_names), where)
+            check_attributes(checker, ctx, list(facts.attribute_names), where)
         elif any(ctx.provider.attr(f) for f in ("attr_email", "attr_user_permanent_id")):
             no_attribute_statement.fail(
                 "The assertion carries no attributes",
                 "no AttributeStatement, yet the provider's attr_* fields name attributes",
                 "Add the Attribute Statements in the Okta app (see `cors_gate_saml checklist`).",
             )
-        check_permanent_id(c, ctx, list(facts.attribute_names), facts.name_id_format, where)
-    check_clock(c, ctx, facts)
+        check_permanent_id(checker, ctx, list(facts.attribute_names), facts.name_id_format, where)
+    check_clock(checker, ctx, facts)
     if not facts.in_response_to:
-        check_idp_initiated(c, ctx, "the captured response is unsolicited (no InResponseTo)")
+        check_idp_initiated(checker, ctx, "the captured response is unsolicited (no InResponseTo)")
     if ctx.relay_state is not None:
-        check_relay_state(c, ctx, ctx.relay_state, "the captured RelayState")
-    check_embedded_cert(c, ctx, facts, idp_certs)
-    verdict_from_library(c, ctx, facts, idp_certs)
+        check_relay_state(checker, ctx, ctx.relay_state, "the captured RelayState")
+    check_embedded_cert(checker, ctx, facts, idp_certs)
+    verdict_from_library(checker, ctx, facts, idp_certs)
 
 
-def check_clock(c: Checker, ctx: Ctx, facts: ResponseFacts) -> None:
-    s = ctx.subject
-    clock_skew = c.rule(rules.CLOCK_SKEW, s)
+def check_clock(checker: Checker, ctx: Ctx, facts: ResponseFacts) -> None:
+    subject = ctx.subject
+    clock_skew = checker.rule(rules.CLOCK_SKEW, subject)
     start, end = facts.not_before, facts.not_on_or_after
     window = f"valid {start or '-'} .. {end or '-'} (±{C.ALLOWED_CLOCK_DRIFT} s allowed)"
     if start and ctx.now < start - DRIFT:
@@ -110,10 +114,10 @@ def check_clock(c: Checker, ctx: Ctx, facts: ResponseFacts) -> None:
 
 
 def check_embedded_cert(
-    c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
+    checker: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
 ) -> None:
-    s = ctx.subject
-    idp_cert_mismatch = c.rule(rules.IDP_CERT_MISMATCH, s)
+    subject = ctx.subject
+    idp_cert_mismatch = checker.rule(rules.IDP_CERT_MISMATCH, subject)
     if not idp_certs or not facts.embedded_certs:
         return
     signer = facts.embedded_certs[0]
@@ -127,7 +131,7 @@ def check_embedded_cert(
 
 
 def verdict_from_library(
-    c: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
+    checker: Checker, ctx: Ctx, facts: ResponseFacts, idp_certs: tuple[str, ...]
 ) -> None:
     config = settings_dict(ctx.provider, ctx.settings_acs_url, idp_certs=idp_certs)
     try:
@@ -138,14 +142,14 @@ def verdict_from_library(
     if verdict.rule is None:
         return
     rule = verdict.rule
-    if rule == rules.SIGNATURE_INVALID and c.failed(rules.IDP_CERT_MISMATCH, ctx.subject):
+    if rule == rules.SIGNATURE_INVALID and checker.failed(rules.IDP_CERT_MISMATCH, ctx.subject):
         return  # same cause, already explained
     if rule == rules.RESPONSE_INVALID and facts.encrypted and not ctx.provider.sp.private_key:
         rule = rules.ENCRYPTION_WITHOUT_SP_KEY
-    if c.failed(rule, ctx.subject):
+    if checker.failed(rule, ctx.subject):
         return  # our own comparison already explained it, with both values
     code = f" (error {verdict.code})" if verdict.code is not None else ""
-    c.rule(rule, ctx.subject).fail(
+    checker.rule(rule, ctx.subject).fail(
         f"python3-saml rejects the captured response{code}",
         f"python3-saml (strict, as social-core runs it): {verdict.message}",
         "Fix the setting the message names; run `cors_gate_saml checklist "

@@ -37,62 +37,64 @@ def slug_problem(slug: str) -> str | None:
     return None
 
 
-def check_provider(c: Checker, ctx: Ctx) -> None:
-    p, s = ctx.provider, ctx.subject
-    if not p.enabled:
-        c.rule(rules.PROVIDER_DISABLED, s).fail(
+def check_provider(checker: Checker, ctx: Ctx) -> None:
+    provider, subject = ctx.provider, ctx.subject
+    if not provider.enabled:
+        checker.rule(rules.PROVIDER_DISABLED, subject).fail(
             "The provider is not enabled",
-            f"{p.source}: enabled = false",
+            f"{provider.source}: enabled = false",
             "Enable it in the SAML provider configuration when it is ready.",
         )
-    slug_unusable_as_relay_state = c.rule(rules.SLUG_UNUSABLE_AS_RELAY_STATE, s)
-    problem = slug_problem(p.slug)
+    slug_unusable_as_relay_state = checker.rule(rules.SLUG_UNUSABLE_AS_RELAY_STATE, subject)
+    problem = slug_problem(provider.slug)
     if problem:
         slug_unusable_as_relay_state.fail(
             "The provider slug cannot be used as Okta's Default RelayState",
-            f"slug {p.slug!r}: {problem}",
+            f"slug {provider.slug!r}: {problem}",
             "Choose a short slug of letters, digits and hyphens that starts with a letter, "
             "and enter the same value as Okta's Default RelayState.",
         )
-    idp_entity_id_missing = c.rule(rules.IDP_ENTITY_ID_MISSING, s)
-    if not p.entity_id:
+    idp_entity_id_missing = checker.rule(rules.IDP_ENTITY_ID_MISSING, subject)
+    if not provider.entity_id:
         idp_entity_id_missing.fail(
             "The provider has no Entity ID",
-            f"{p.source}: entity_id is blank; expected Okta's Identity Provider Issuer "
+            f"{provider.source}: entity_id is blank; expected Okta's Identity Provider Issuer "
             "(http://www.okta.com/exk…)",
             "Copy the entityID from Okta's IdP metadata into the provider's Entity ID.",
         )
-    sp_entity_id_missing = c.rule(rules.SP_ENTITY_ID_MISSING, s)
-    if not p.sp.entity_id:
+    sp_entity_id_missing = checker.rule(rules.SP_ENTITY_ID_MISSING, subject)
+    if not provider.sp.entity_id:
         sp_entity_id_missing.fail(
             "The SP has no entity id",
             "SAMLConfiguration.entity_id / SOCIAL_AUTH_SAML_SP_ENTITY_ID is blank",
             f"Set it (usually {ctx.lms_url or 'https://<lms>'}) and enter the same value as "
             "Okta's Audience Restriction.",
         )
-    debug_mode_on = c.rule(rules.DEBUG_MODE_ON, s)
-    if p.debug_mode:
+    debug_mode_on = checker.rule(rules.DEBUG_MODE_ON, subject)
+    if provider.debug_mode:
         debug_mode_on.fail(
             "Debug mode is on: every SAML request and response is logged",
-            f"{p.source}: debug_mode = true (logs carry users' names and emails)",
+            f"{provider.source}: debug_mode = true (logs carry users' names and emails)",
             "Turn Debug Mode off once the integration works.",
         )
-    if p.automatic_refresh_enabled is not None:  # Open edX-shaped providers only
-        automatic_refresh_off = c.rule(rules.AUTOMATIC_REFRESH_OFF, s)
-        if not p.automatic_refresh_enabled:
+    if provider.automatic_refresh_enabled is not None:  # Open edX-shaped providers only
+        automatic_refresh_off = checker.rule(rules.AUTOMATIC_REFRESH_OFF, subject)
+        if not provider.automatic_refresh_enabled:
             automatic_refresh_off.fail(
                 "Automatic metadata refresh is off",
-                f"{p.source}: automatic_refresh_enabled = false; when Okta rotates its "
+                f"{provider.source}: automatic_refresh_enabled = false; when Okta rotates its "
                 "signing certificate, logins fail until someone runs `saml pull`",
                 "Enable automatic metadata refresh (and schedule `manage.py lms saml --pull`).",
             )
-        check_metadata_url(c, ctx, p.metadata_source, f"{p.source}: metadata_source")
+        check_metadata_url(
+            checker, ctx, provider.metadata_source, f"{provider.source}: metadata_source"
+        )
 
 
-def check_metadata_url(c: Checker, ctx: Ctx, url: str, where: str) -> None:
-    s = ctx.subject
-    metadata_url_not_https = c.rule(rules.METADATA_URL_NOT_HTTPS, s)
-    metadata_url_not_okta = c.rule(rules.METADATA_URL_NOT_OKTA, s)
+def check_metadata_url(checker: Checker, ctx: Ctx, url: str, where: str) -> None:
+    subject = ctx.subject
+    metadata_url_not_https = checker.rule(rules.METADATA_URL_NOT_HTTPS, subject)
+    metadata_url_not_okta = checker.rule(rules.METADATA_URL_NOT_OKTA, subject)
     if not url:
         metadata_url_not_okta.fail(
             "No metadata source: the IdP data cannot be fetched or refreshed",
@@ -117,9 +119,9 @@ def check_metadata_url(c: Checker, ctx: Ctx, url: str, where: str) -> None:
         )
 
 
-def check_lms(c: Checker, ctx: Ctx) -> None:
-    s = ctx.subject
-    lms_url_unknown = c.rule(rules.LMS_URL_UNKNOWN, s)
+def check_lms(checker: Checker, ctx: Ctx) -> None:
+    subject = ctx.subject
+    lms_url_unknown = checker.rule(rules.LMS_URL_UNKNOWN, subject)
     if not ctx.lms_url:
         lms_url_unknown.fail(
             "No LMS URL: only ACS paths could be compared",
@@ -128,7 +130,7 @@ def check_lms(c: Checker, ctx: Ctx) -> None:
         )
         return
     parts = urllib.parse.urlsplit(ctx.lms_url)
-    acs_not_https = c.rule(rules.ACS_NOT_HTTPS, s)
+    acs_not_https = checker.rule(rules.ACS_NOT_HTTPS, subject)
     if parts.scheme != "https":
         acs_not_https.fail(
             "The LMS URL is not https",
@@ -136,7 +138,7 @@ def check_lms(c: Checker, ctx: Ctx) -> None:
             "cannot be SameSite=None without Secure, and assertions travel in clear",
             "Serve the LMS over https and use https:// everywhere in the Okta app.",
         )
-    sso_url_underscore = c.rule(rules.SSO_URL_UNDERSCORE, s)
+    sso_url_underscore = checker.rule(rules.SSO_URL_UNDERSCORE, subject)
     if "_" in (parts.hostname or ""):
         sso_url_underscore.fail(
             "The LMS host name contains an underscore",
@@ -146,10 +148,10 @@ def check_lms(c: Checker, ctx: Ctx) -> None:
         )
 
 
-def check_sp_settings(c: Checker, ctx: Ctx) -> None:
-    s = ctx.subject
-    org_contact_incomplete = c.rule(rules.ORG_CONTACT_INCOMPLETE, s)
-    sp_settings_invalid = c.rule(rules.SP_SETTINGS_INVALID, s)
+def check_sp_settings(checker: Checker, ctx: Ctx) -> None:
+    subject = ctx.subject
+    org_contact_incomplete = checker.rule(rules.ORG_CONTACT_INCOMPLETE, subject)
+    sp_settings_invalid = checker.rule(rules.SP_SETTINGS_INVALID, subject)
     errors = ctx.settings_errors
     org = [e for e in errors if e.startswith(("contact", "organization", "crash:"))]
     other = [
@@ -195,7 +197,7 @@ def check_sp_settings(c: Checker, ctx: Ctx) -> None:
             "Okta's RSA_SHA256 / SHA256 algorithms",
         ),
     ):
-        check = c.rule(rule, s)
+        check = checker.rule(rule, subject)
         if not sec.get(key):
             check.fail(
                 f"SECURITY_CONFIG {key} is off",
@@ -232,8 +234,8 @@ def needs_sp_key(ctx: Ctx, encrypted: bool) -> bool:
     )
 
 
-def check_sp_keys(c: Checker, ctx: Ctx) -> None:
-    s, sp = ctx.subject, ctx.provider.sp
+def check_sp_keys(checker: Checker, ctx: Ctx) -> None:
+    subject, sp = ctx.subject, ctx.provider.sp
     encrypted = assertion_encrypted(ctx)
     needed = needs_sp_key(ctx, encrypted)
     soft = None if needed else Severity.WARNING
@@ -243,9 +245,9 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         else "nothing signs or decrypts with it today"
     )
     for rule in (rules.SP_KEY_MISSING, rules.SP_KEY_INVALID, rules.SP_KEY_MISMATCH):
-        c.rule(rule, s)
-    sp_cert_expired = c.rule(rules.SP_CERT_EXPIRED, s)
-    encryption_without_sp_key = c.rule(rules.ENCRYPTION_WITHOUT_SP_KEY, s)
+        checker.rule(rule, subject)
+    sp_cert_expired = checker.rule(rules.SP_CERT_EXPIRED, subject)
+    encryption_without_sp_key = checker.rule(rules.ENCRYPTION_WITHOUT_SP_KEY, subject)
     missing = [
         n for n, v in (("certificate", sp.public_cert), ("private key", sp.private_key)) if not v
     ]
@@ -257,7 +259,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
                 "Set Okta's Assertion Encryption to Unencrypted, or give the SP a key pair and "
                 "upload its certificate to Okta as the encryption certificate.",
             )
-        c.rule(rules.SP_KEY_MISSING, s).fail(
+        checker.rule(rules.SP_KEY_MISSING, subject).fail(
             f"The SP {' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing",
             f"{sp.key_source} blank; {why}",
             "Generate a pair: openssl req -new -x509 -days 3652 -nodes -out saml.crt "
@@ -268,7 +270,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
     try:
         cert = load_cert(sp.public_cert)
     except CertError as exc:
-        c.rule(rules.SP_KEY_INVALID, s).fail(
+        checker.rule(rules.SP_KEY_INVALID, subject).fail(
             "The SP certificate cannot be read",
             f"SP public certificate: {exc}; {why}",
             "Paste the PEM certificate (with or without the BEGIN/END lines).",
@@ -278,7 +280,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
     try:
         key = load_private_key(sp.private_key)
     except CertError as exc:
-        c.rule(rules.SP_KEY_INVALID, s).fail(
+        checker.rule(rules.SP_KEY_INVALID, subject).fail(
             "The SP private key cannot be read",
             f"SP private key: {exc}; {why}",
             "Paste the unencrypted PEM private key (with or without the BEGIN/END lines).",
@@ -286,7 +288,7 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         )
         return
     if not key_matches_cert(key, cert):
-        c.rule(rules.SP_KEY_MISMATCH, s).fail(
+        checker.rule(rules.SP_KEY_MISMATCH, subject).fail(
             "The SP private key does not belong to the SP certificate",
             f"certificate {cert.describe()}; the private key's public half differs; {why}",
             "Set the certificate and private key of the same pair (and give Okta that "
@@ -302,16 +304,16 @@ def check_sp_keys(c: Checker, ctx: Ctx) -> None:
         )
 
 
-def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str) -> None:
+def check_idp_cert_list(checker: Checker, ctx: Ctx, certs: tuple[str, ...], where: str) -> None:
     """Parsable, not expired, not expiring within 30 days."""
-    s = ctx.subject
+    subject = ctx.subject
     for rule in (rules.IDP_CERT_UNPARSABLE, rules.IDP_CERT_EXPIRED, rules.IDP_CERT_EXPIRING):
-        c.rule(rule, s)
+        checker.rule(rule, subject)
     for text in certs:
         try:
             cert = load_cert(text)
         except CertError as exc:
-            c.rule(rules.IDP_CERT_UNPARSABLE, s).fail(
+            checker.rule(rules.IDP_CERT_UNPARSABLE, subject).fail(
                 "The IdP signing certificate cannot be read",
                 f"{where}: {exc}",
                 "Re-fetch the metadata (`saml pull`) or paste the certificate from Okta's "
@@ -319,7 +321,7 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
             )
             continue
         if cert.not_after < ctx.now:
-            c.rule(rules.IDP_CERT_EXPIRED, s).fail(
+            checker.rule(rules.IDP_CERT_EXPIRED, subject).fail(
                 "The IdP signing certificate has expired",
                 f"{where}: {cert.describe()}; now {ctx.now:%Y-%m-%d}. python3-saml still "
                 "accepts it, but it no longer proves anything about freshness",
@@ -328,7 +330,7 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
             )
         elif cert.not_after - ctx.now < EXPIRY_WARNING:
             days = (cert.not_after - ctx.now).days
-            c.rule(rules.IDP_CERT_EXPIRING, s).fail(
+            checker.rule(rules.IDP_CERT_EXPIRING, subject).fail(
                 f"The IdP signing certificate expires in {days} days",
                 f"{where}: {cert.describe()}",
                 "Rotate the certificate in Okta now and make sure automatic metadata refresh "
@@ -336,10 +338,10 @@ def check_idp_cert_list(c: Checker, ctx: Ctx, certs: tuple[str, ...], where: str
             )
 
 
-def check_site(c: Checker, lms_url: str | None, social_core_major: int | None) -> None:
+def check_site(checker: Checker, lms_url: str | None, social_core_major: int | None) -> None:
     """Django settings every SAML login goes through (subject 'settings')."""
-    s = "settings"
-    session_cookie_samesite = c.rule(rules.SESSION_COOKIE_SAMESITE, s)
+    subject = "settings"
+    session_cookie_samesite = checker.rule(rules.SESSION_COOKIE_SAMESITE, subject)
     samesite = getattr(settings, "SESSION_COOKIE_SAMESITE", "Lax")
     secure = bool(getattr(settings, "SESSION_COOKIE_SECURE", False))
     shown = f"SESSION_COOKIE_SAMESITE = {samesite!r}, SESSION_COOKIE_SECURE = {secure}"
@@ -358,7 +360,7 @@ def check_site(c: Checker, lms_url: str | None, social_core_major: int | None) -
             "arrives without its session and fails",
             'Set SESSION_COOKIE_SAMESITE = "None" and SESSION_COOKIE_SECURE = True.',
         )
-    proxy_ssl_header_missing = c.rule(rules.PROXY_SSL_HEADER_MISSING, s)
+    proxy_ssl_header_missing = checker.rule(rules.PROXY_SSL_HEADER_MISSING, subject)
     https = bool(lms_url and lms_url.startswith("https://"))
     if https and not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         proxy_ssl_header_missing.fail(

@@ -57,28 +57,28 @@ def social_core_major(override: str | None = None) -> int | None:
 def validate(inputs: SamlInputs) -> Report:
     """Check the providers, and the Okta app / metadata / response against the right one."""
     report = Report()
-    c = Checker(report)
+    checker = Checker(report)
     now = inputs.now or dt.datetime.now(dt.UTC)
     major = social_core_major(inputs.social_core_version)
     lms_url = inputs.lms_url.rstrip("/") if inputs.lms_url else None
 
-    okta = _okta(c, inputs)
-    metadata = _metadata(c, inputs)
-    facts = _response(c, inputs)
+    okta = _okta(checker, inputs)
+    metadata = _metadata(checker, inputs)
+    facts = _response(checker, inputs)
     providers = list(inputs.providers)
     if not providers:
-        c.rule(rules.NO_PROVIDERS, "saml").fail(
+        checker.rule(rules.NO_PROVIDERS, "saml").fail(
             "No SAML provider is configured",
             "no enabled third_party_auth SAMLProviderConfig, no SOCIAL_AUTH_SAML_ENABLED_IDPS "
             "entry, no --provider-json",
             "Configure the provider, or check a draft with --provider-json FILE.",
         )
-        c.finish()
+        checker.finish()
         return report
-    check_site(c, lms_url, major)
+    check_site(checker, lms_url, major)
     if on_platform(providers):
-        check_platform_settings(c)
-    target = _target(c, providers, inputs, okta, metadata, facts)
+        check_platform_settings(checker)
+    target = _target(checker, providers, inputs, okta, metadata, facts)
     for provider in providers:
         is_target = provider is target
         ctx = _context(
@@ -91,8 +91,8 @@ def validate(inputs: SamlInputs) -> Report:
             facts=facts if is_target else None,
             relay_state=inputs.relay_state if is_target else None,
         )
-        _check_one(c, ctx, inputs.metadata_url if is_target else None)
-    c.finish()
+        _check_one(checker, ctx, inputs.metadata_url if is_target else None)
+    checker.finish()
     return report
 
 
@@ -120,28 +120,28 @@ def _context(
     )
 
 
-def _check_one(c: Checker, ctx: Ctx, metadata_url: str | None) -> None:
-    check_provider(c, ctx)
+def _check_one(checker: Checker, ctx: Ctx, metadata_url: str | None) -> None:
+    check_provider(checker, ctx)
     if ctx.provider.source == "openedx-db" or on_platform([ctx.provider]):
-        check_platform(c, ctx)
-    check_lms(c, ctx)
-    check_sp_settings(c, ctx)
-    check_sp_keys(c, ctx)
-    check_provider_data(c, ctx)
+        check_platform(checker, ctx)
+    check_lms(checker, ctx)
+    check_sp_settings(checker, ctx)
+    check_sp_keys(checker, ctx)
+    check_provider_data(checker, ctx)
     if metadata_url:
-        check_metadata_url(c, ctx, metadata_url, "--idp-metadata")
+        check_metadata_url(checker, ctx, metadata_url, "--idp-metadata")
     if ctx.metadata is not None:
-        check_metadata(c, ctx, ctx.metadata)
+        check_metadata(checker, ctx, ctx.metadata)
     if ctx.okta is not None:
-        check_okta(c, ctx, ctx.okta)
+        check_okta(checker, ctx, ctx.okta)
         names = list(ctx.okta.attribute_names)
-        check_attributes(c, ctx, names, "Okta's Attribute Statements")
-        check_permanent_id(c, ctx, names, ctx.okta.name_id_format, "Okta")
+        check_attributes(checker, ctx, names, "Okta's Attribute Statements")
+        check_permanent_id(checker, ctx, names, ctx.okta.name_id_format, "Okta")
     if ctx.facts is not None:
         certs = ctx.provider.configured_certs(ctx.now) or (
             ctx.metadata.signing_certs if ctx.metadata else ()
         )
-        check_response(c, ctx, ctx.facts, certs)
+        check_response(checker, ctx, ctx.facts, certs)
 
 
 T = TypeVar("T")
@@ -149,7 +149,7 @@ R = TypeVar("R")
 
 
 def _parse(
-    c: Checker,
+    checker: Checker,
     raw: R | None,
     parse: Callable[[R], T],
     errors: tuple[type[Exception], ...],
@@ -163,7 +163,7 @@ def _parse(
     parsing raises one of `errors`."""
     if raw is None:
         return None
-    check = c.rule(rule, subject)
+    check = checker.rule(rule, subject)
     try:
         return parse(raw)
     except errors as exc:
@@ -171,9 +171,9 @@ def _parse(
     return None
 
 
-def _okta(c: Checker, inputs: SamlInputs) -> OktaApp | None:
+def _okta(checker: Checker, inputs: SamlInputs) -> OktaApp | None:
     return _parse(
-        c,
+        checker,
         inputs.okta_app,
         parse_okta_app,
         (OktaAppError,),
@@ -185,9 +185,9 @@ def _okta(c: Checker, inputs: SamlInputs) -> OktaApp | None:
     )
 
 
-def _metadata(c: Checker, inputs: SamlInputs) -> IdpMetadata | None:
+def _metadata(checker: Checker, inputs: SamlInputs) -> IdpMetadata | None:
     return _parse(
-        c,
+        checker,
         inputs.idp_metadata,
         parse_metadata,
         (MetadataError, XmlError),
@@ -198,9 +198,9 @@ def _metadata(c: Checker, inputs: SamlInputs) -> IdpMetadata | None:
     )
 
 
-def _response(c: Checker, inputs: SamlInputs) -> ResponseFacts | None:
+def _response(checker: Checker, inputs: SamlInputs) -> ResponseFacts | None:
     return _parse(
-        c,
+        checker,
         inputs.saml_response,
         read_facts,
         (ResponseError, XmlError),
@@ -212,7 +212,7 @@ def _response(c: Checker, inputs: SamlInputs) -> ResponseFacts | None:
 
 
 def _target(
-    c: Checker,
+    checker: Checker,
     providers: list[ProviderConfig],
     inputs: SamlInputs,
     okta: OktaApp | None,
@@ -232,14 +232,14 @@ def _target(
         slugs.add(okta.default_relay_state)
     if inputs.relay_state:
         slugs.add(relay_state_idp(inputs.relay_state))
-    matches = [p for p in providers if p.entity_id in entity_ids] or [
-        p for p in providers if p.slug in slugs
+    matches = [provider for provider in providers if provider.entity_id in entity_ids] or [
+        provider for provider in providers if provider.slug in slugs
     ]
     if len(matches) == 1:
         return matches[0]
-    c.rule(rules.PROVIDER_AMBIGUOUS, "saml").fail(
+    checker.rule(rules.PROVIDER_AMBIGUOUS, "saml").fail(
         "Cannot tell which provider the Okta inputs describe",
-        f"{len(providers)} providers ({', '.join(p.slug for p in providers)}); "
+        f"{len(providers)} providers ({', '.join(provider.slug for provider in providers)}); "
         f"{len(matches)} match the metadata/response entity id or the RelayState",
         "Name the provider with --provider SLUG.",
     )

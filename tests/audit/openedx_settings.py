@@ -1,4 +1,5 @@
-"""A realistic Open edX production configuration, as the forum thread's first answer had it.
+"""A realistic Open edX production configuration, as the first answer in the Open edX forum
+thread "Cross-Origin Resource Sharing error: Preflight Missing Allow Origin Header" had it.
 
 The test project's settings plus what an LMS's production settings end up with: django-cors-
 headers on (ENABLE_CORS_HEADERS forces credentials), the wildcard whitelist the thread warns

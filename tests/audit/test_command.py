@@ -180,3 +180,31 @@ def test_bad_arguments_exit_2_with_one_line(
     assert "Traceback" not in done.stderr
     errors = [ln for ln in done.stderr.splitlines() if re.search(r"^CommandError: |: error: ", ln)]
     assert len(errors) == 1, done.stderr
+
+
+def test_both_commands_describe_the_saml_inputs_alike(empty_db: Path) -> None:
+    """`cors_gate_audit --help` and `cors_gate_saml check --help` explain each SAML input
+    in the same words, and each option names its value (FILE, URL, SLUG ...)."""
+    flags = (
+        "--okta-app", "--idp-metadata", "--saml-response", "--relay-state", "--lms-url",
+        "--provider", "--provider-json",
+    )  # fmt: skip
+
+    def described(text: str) -> dict[str, str]:
+        # argparse prints "  --flag METAVAR  help" (help may wrap onto the next lines).
+        blocks = re.split(r"\n  (?=--)", text.split("options:", 1)[-1])
+        found = {}
+        for block in blocks:
+            head, _, rest = block.partition(" ")
+            if head in flags:
+                found[head] = " ".join(rest.split())
+        return found
+
+    audit_help = described(audit("--help", db=empty_db, settings="test_settings").stdout)
+    saml_help = described(
+        manage("cors_gate_saml", "check", "--help", db=empty_db, settings="test_settings").stdout
+    )
+    assert set(audit_help) == set(flags)
+    assert audit_help == saml_help
+    assert audit_help["--lms-url"].startswith("URL ")
+    assert "LMS_ROOT_URL" in audit_help["--lms-url"]

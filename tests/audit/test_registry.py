@@ -102,7 +102,7 @@ def test_a_finding_gets_its_rules_id_and_area_from_the_declaration() -> None:
     registry = Registry()
 
     @registry.rule("csrf.example", 99, Severity.WARNING, "an example")
-    def example(inp: object) -> list[Problem]:
+    def example(config: object) -> list[Problem]:
         return [Problem(Severity.WARNING, "title", "detail", "fix", "subject")]
 
     [rule] = list(registry)

@@ -64,7 +64,7 @@ def ask_explain(request: Request, mode: str, site_url: str) -> dict[str, Any]:
         path=None if mode == "url" else path,
         url=request.url if mode == "url" else None,
         in_process=mode == "in-process",
-    )
+    ).as_dict()
 
 
 # The deprecation warnings explain models; a browser's other warnings are not its business.

@@ -3,7 +3,8 @@
 Every view answers like the LMS endpoint of the same path would for an anonymous learner
 (JSON, a 401 for the JWT refresh), with no CORS code of its own, so the CORS headers are
 cors_gate's. The login POST is answered 302 to the SSO provider (``DOCTOR_IDP_URL``), as in
-the Open edX forum thread "Okta SAML". CSRF is exempt here so that the views, not Django's
+the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing Allow
+Origin Header". CSRF is exempt here so that the views, not Django's
 CSRF check, decide the answer (a 403 would carry the same CORS headers).
 """
 

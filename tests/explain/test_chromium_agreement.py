@@ -103,13 +103,13 @@ def test_same_name_as_chromium(orm_ok: None, page: Page, scenario: Scenario, db:
         predicted = explain(
             page.origin, scenario.method, scenario.headers,
             credentials=scenario.credentials, url=url,
-        )["browser"]["chrome_error"]  # fmt: skip
+        ).as_dict()["browser"]["chrome_error"]  # fmt: skip
         observed = page.fetch(url, scenario.method, scenario.headers, scenario.credentials)
     assert predicted == scenario.expected
     assert observed == predicted
 
 
-def test_seed_case_in_chromium(
+def test_login_redirect_to_idp_in_chromium(
     orm_ok: None, page: Page, rules: Callable[..., None], settings: Any
 ) -> None:
     from tests.explain.lms import live_lms
@@ -121,7 +121,7 @@ def test_seed_case_in_chromium(
     with idp() as okta:
         settings.EXPLAIN_TEST_IDP_URL = okta.url + "/app/edx/exk1abc/sso/saml"
         with live_lms() as lms:
-            report = explain(page.origin, "POST", headers, url=lms + login)
+            report = explain(page.origin, "POST", headers, url=lms + login).as_dict()
             observed = page.fetch(lms + login, "POST", headers, "include")
             failed_url = page.failures[-1][0]
     assert report["browser"]["chrome_error"] == observed == "PreflightMissingAllowOriginHeader"

@@ -100,7 +100,9 @@ def test_each_engine_as_explain_predicts(
             .replace("{port}", str(target.port))
         )
         headers = dict(h.split(": ", 1) for h in case.headers)
-        report = explain(origin, case.method, list(case.headers), case.credentials, url=url)
+        report = explain(
+            origin, case.method, list(case.headers), case.credentials, url=url
+        ).as_dict()
         seen: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
         for engine in ("chromium", "firefox"):
             before = len(target.received)
@@ -142,8 +144,8 @@ def test_a_fix_that_works_in_both_is_offered_when_only_one_fails(
     from cors_gate.explain.render import render_text
 
     own = pages.url().removeprefix("http://")
-    report = explain(pages.url(), url=f"{pages.url()}/bounce?to=http://u:p@{own}/runner.html")
-    text = render_text(report)
+    explanation = explain(pages.url(), url=f"{pages.url()}/bounce?to=http://u:p@{own}/runner.html")
+    text = render_text(explanation)
     assert re.search(r"^Chromium: BLOCKED: net::ERR_ABORTED", text, re.M), text
     assert re.search(r"^Firefox:  OK\.", text, re.M), text
     assert "Redirect to a URL without user:password@." in text

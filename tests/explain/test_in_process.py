@@ -30,7 +30,9 @@ def site(rules: Callable[..., None], settings: Any) -> Any:
 
 def test_misplaced_middleware_login_redirect_on_options_is_caught(site: Any) -> None:
     site.MIDDLEWARE = [*STACK, GATE]  # cors_gate after the login wall: too late
-    report = explain(ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/", in_process=True)
+    report = explain(
+        ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/", in_process=True
+    ).as_dict()
     browser = report["browser"]
     assert browser["chrome_error"] == "PreflightDisallowedRedirect"
     assert browser["firefox_error"] == "CORSExternalRedirectNotAllowed"
@@ -38,12 +40,14 @@ def test_misplaced_middleware_login_redirect_on_options_is_caught(site: Any) -> 
     assert report["preflight"]["headers"]["Location"].startswith("/login/")
     assert "before the ones that redirect" in browser["fix"]
     # Policy mode cannot see the login wall: it judges cors_gate alone.
-    assert explain(ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/")["browser"]["ok"]
+    assert explain(ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/").as_dict()["browser"]["ok"]
 
 
 def test_gate_first_answers_the_preflight_and_the_redirect_is_followed(site: Any) -> None:
     site.MIDDLEWARE = [GATE, *STACK]
-    report = explain(ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/", in_process=True)
+    report = explain(
+        ORIGIN, "GET", ["X-CSRFToken: t"], path="/api/hello/", in_process=True
+    ).as_dict()
     assert report["preflight"]["status"] == 200
     assert report["actual"]["status"] == 302
     steps = [
@@ -60,7 +64,7 @@ def test_gate_first_answers_the_preflight_and_the_redirect_is_followed(site: Any
 
 def test_view_reached_with_cors_headers(site: Any) -> None:
     site.MIDDLEWARE = [GATE, *STACK[:-1]]
-    report = explain(ORIGIN, "GET", [], path="/api/hello/", in_process=True)
+    report = explain(ORIGIN, "GET", [], path="/api/hello/", in_process=True).as_dict()
     assert report["kind"] == "simple"
     assert report["actual"]["headers"]["Access-Control-Allow-Origin"] == ORIGIN
     assert report["browser"]["ok"] is True
@@ -68,7 +72,7 @@ def test_view_reached_with_cors_headers(site: Any) -> None:
 
 def test_csrf_rejection_is_what_the_browser_gets(site: Any) -> None:
     site.MIDDLEWARE = [GATE, *STACK[:-1]]
-    report = explain(ORIGIN, "POST", [], path="/api/hello/", in_process=True)
+    report = explain(ORIGIN, "POST", [], path="/api/hello/", in_process=True).as_dict()
     # CsrfViewMiddleware refuses the cookieless POST; cors_gate still lets the page read it.
     assert report["actual"]["status"] == 403
     assert report["browser"]["ok"] is True
@@ -92,7 +96,7 @@ def test_redirect_to_another_site_ends_the_walk_with_the_sso_fix(site: Any) -> N
     report = explain(
         ORIGIN, "POST", ["X-CSRFToken: t"], path="/user_api/v1/account/login_session/",
         in_process=True,
-    )  # fmt: skip
+    ).as_dict()  # fmt: skip
     browser = report["browser"]
     assert browser["ok"] is False
     assert browser["chrome_error"] is None  # the IdP's answer is unknown in-process

@@ -17,7 +17,7 @@ Rules = Callable[..., None]
 
 def test_allowed_simple_request(rules: Rules) -> None:
     rules([ORIGIN])
-    report = explain(ORIGIN, "GET", [], path="/api/hello/")
+    report = explain(ORIGIN, "GET", [], path="/api/hello/").as_dict()
     assert report["kind"] == "simple"
     assert report["decision"] | {"detail": None} == {
         "allowed": True,
@@ -34,7 +34,7 @@ def test_allowed_simple_request(rules: Rules) -> None:
 
 def test_preflight_lists_what_cors_gate_sends(rules: Rules) -> None:
     rules([ORIGIN], max_age=600)
-    report = explain(ORIGIN, "PUT", ["X-CSRFToken: t", "Content-Type: application/json"])
+    report = explain(ORIGIN, "PUT", ["X-CSRFToken: t", "Content-Type: application/json"]).as_dict()
     assert report["kind"] == "preflight"
     assert [r["code"] for r in report["preflight_reasons"]] == [
         "method-not-safelisted",
@@ -52,7 +52,7 @@ def test_preflight_lists_what_cors_gate_sends(rules: Rules) -> None:
 
 def test_header_missing_from_allowed_headers(rules: Rules) -> None:
     rules([ORIGIN], allowed_headers=["Content-Type"])
-    report = explain(ORIGIN, "POST", ["X-CSRFToken: t"], path="/api/")
+    report = explain(ORIGIN, "POST", ["X-CSRFToken: t"], path="/api/").as_dict()
     assert report["browser"]["chrome_error"] == "HeaderDisallowedByPreflightResponse"
     assert report["browser"]["failed_parameter"] == "x-csrftoken"
     # Policy mode still shows what the actual answer would carry.
@@ -61,16 +61,16 @@ def test_header_missing_from_allowed_headers(rules: Rules) -> None:
 
 def test_method_missing_from_allowed_methods(rules: Rules) -> None:
     rules([ORIGIN], allowed_methods=["GET", "POST"])
-    report = explain(ORIGIN, "DELETE", [], path="/api/")
+    report = explain(ORIGIN, "DELETE", [], path="/api/").as_dict()
     assert report["browser"]["chrome_error"] == "MethodDisallowedByPreflightResponse"
     assert "DELETE" in report["browser"]["fix"]
 
 
 def test_credentials_off_but_request_credentialed(rules: Rules) -> None:
     rules([ORIGIN], allow_credentials=False)
-    report = explain(ORIGIN, "GET", [], credentials="include")
+    report = explain(ORIGIN, "GET", [], credentials="include").as_dict()
     assert report["browser"]["chrome_error"] == "InvalidAllowCredentials"
-    assert explain(ORIGIN, "GET", [], credentials="omit")["browser"]["ok"] is True
+    assert explain(ORIGIN, "GET", [], credentials="omit").as_dict()["browser"]["ok"] is True
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_why_nothing_matched(
     rules: Rules, entry: Any, origin: str, reason: str, fix_part: str
 ) -> None:
     rules([entry])
-    report = explain(origin, "GET", [], path="/courses/")
+    report = explain(origin, "GET", [], path="/courses/").as_dict()
     assert report["decision"]["allowed"] is False
     assert report["decision"]["reason"] == reason
     assert report["browser"]["chrome_error"] == "MissingAllowOriginHeader"
@@ -96,14 +96,14 @@ def test_why_nothing_matched(
 
 def test_expired_rule(rules: Rules) -> None:
     rules([{"pattern": ORIGIN, "expires_at": timezone.now() - timedelta(days=1)}])
-    report = explain(ORIGIN, "GET", [], path="/api/")
+    report = explain(ORIGIN, "GET", [], path="/api/").as_dict()
     assert report["decision"]["reason"] == "expired"
     assert "extend" in report["browser"]["fix"]
 
 
 def test_report_only_sends_nothing(rules: Rules) -> None:
     rules([ORIGIN], mode="report-only")
-    report = explain(ORIGIN, "GET", [], path="/api/")
+    report = explain(ORIGIN, "GET", [], path="/api/").as_dict()
     assert report["decision"]["reason"] == "report-only"
     assert report["browser"]["chrome_error"] == "MissingAllowOriginHeader"
     assert "enforce" in report["browser"]["fix"]
@@ -111,14 +111,14 @@ def test_report_only_sends_nothing(rules: Rules) -> None:
 
 def test_mode_off(rules: Rules) -> None:
     rules([ORIGIN], mode="off")
-    report = explain(ORIGIN, "GET", [], path="/api/")
+    report = explain(ORIGIN, "GET", [], path="/api/").as_dict()
     assert report["decision"]["reason"] == "mode-off"
     assert "Access-Control-Allow-Origin" not in report["actual"]["headers"]
 
 
 def test_same_origin_is_not_cors(rules: Rules) -> None:
     rules([])
-    report = explain("https://lms.example.com", "PUT", ["X-CSRFToken: t"], path="/api/")
+    report = explain("https://lms.example.com", "PUT", ["X-CSRFToken: t"], path="/api/").as_dict()
     assert report["kind"] == "not-cors"
     assert report["preflight_reasons"] == []
     assert report["browser"]["ok"] is True
@@ -147,7 +147,7 @@ def test_bad_input_is_one_line(rules: Rules, kwargs: dict[str, Any], message: st
 def test_a_preflight_answer_over_8_kb_is_shown_refused(rules: Rules) -> None:
     rules([ORIGIN])
     many = [f"X-Custom-Header-{i:04}: v" for i in range(600)]  # about 12 KB mirrored
-    report = explain(ORIGIN, "PUT", many, path="/api/")
+    report = explain(ORIGIN, "PUT", many, path="/api/").as_dict()
     assert report["kind"] == "preflight"
     assert report["decision"]["allowed"] is False
     assert report["decision"]["reason"] == "preflight-too-large"
@@ -155,6 +155,6 @@ def test_a_preflight_answer_over_8_kb_is_shown_refused(rules: Rules) -> None:
     assert "Access-Control-Allow-Origin" not in report["preflight"]["headers"]
     assert report["browser"]["ok"] is False
     # A few headers: the same origin and rule are answered and the decision says so.
-    report = explain(ORIGIN, "PUT", many[:3], path="/api/")
+    report = explain(ORIGIN, "PUT", many[:3], path="/api/").as_dict()
     assert report["decision"]["reason"] == "matched"
     assert report["browser"]["ok"] is True

@@ -35,7 +35,7 @@ def test_each_error_over_http(server: ScriptedServer, scenario: Scenario, db: An
         scenario.headers,
         credentials=scenario.credentials,
         url=server.url + "/x",
-    )
+    ).as_dict()
     browser = report["browser"]
     assert browser["ok"] is False
     assert browser["chrome_error"] == scenario.expected
@@ -55,7 +55,7 @@ def test_each_error_over_http(server: ScriptedServer, scenario: Scenario, db: An
 
 def test_good_server_passes(server: ScriptedServer, db: Any) -> None:
     server.scripts["/x"] = Script(preflight_headers=OK_PREFLIGHT, actual_headers=OK_CRED)
-    report = explain(ORIGIN, "PUT", ["X-CSRFToken: abc"], url=server.url + "/x")
+    report = explain(ORIGIN, "PUT", ["X-CSRFToken: abc"], url=server.url + "/x").as_dict()
     assert report["browser"]["ok"] is True
     assert report["kind"] == "preflight"
     assert [h["method"] for h in report["hops"]] == ["OPTIONS", "PUT"]
@@ -68,7 +68,7 @@ def test_same_origin_redirect_is_followed_with_the_same_origin(
 ) -> None:
     server.scripts["/x"] = Script(actual_status=302, actual_headers=[*OK_CRED, ("Location", "/y")])
     server.scripts["/y"] = Script(actual_headers=OK_CRED)
-    report = explain(ORIGIN, "POST", [], url=server.url + "/x")
+    report = explain(ORIGIN, "POST", [], url=server.url + "/x").as_dict()
     assert report["browser"]["ok"] is True
     assert [(h["method"], h["url"].rsplit("/", 1)[1]) for h in report["hops"]] == [
         ("POST", "x"),
@@ -80,7 +80,7 @@ def test_same_origin_redirect_is_followed_with_the_same_origin(
 def test_307_keeps_the_method(server: ScriptedServer, db: Any) -> None:
     server.scripts["/x"] = Script(actual_status=307, actual_headers=[*OK_CRED, ("Location", "/y")])
     server.scripts["/y"] = Script(actual_headers=OK_CRED)
-    report = explain(ORIGIN, "POST", [], url=server.url + "/x")
+    report = explain(ORIGIN, "POST", [], url=server.url + "/x").as_dict()
     assert [h["method"] for h in report["hops"]] == ["POST", "POST"]
 
 
@@ -88,7 +88,7 @@ def test_redirect_without_cors_headers_fails_on_the_redirect(
     server: ScriptedServer, db: Any
 ) -> None:
     server.scripts["/x"] = Script(actual_status=302, actual_headers=[("Location", "/y")])
-    report = explain(ORIGIN, "GET", [], url=server.url + "/x")
+    report = explain(ORIGIN, "GET", [], url=server.url + "/x").as_dict()
     assert report["browser"]["chrome_error"] == "MissingAllowOriginHeader"
     assert report["browser"]["failed_step"] == "redirect"
     assert len(server.received) == 1
@@ -109,7 +109,7 @@ def test_bad_urls(kwargs: dict[str, str], message: str) -> None:
 
 def test_unreachable_url_is_predicted_not_refused(db: Any) -> None:
     url = f"http://127.0.0.1:{unused_port()}/x"
-    report = explain(ORIGIN, url=url)
+    report = explain(ORIGIN, url=url).as_dict()
     chromium, firefox = report["engines"]["chromium"], report["engines"]["firefox"]
     assert (chromium["ok"], chromium["error"], chromium["network_error"]) == (
         False, "net::ERR_CONNECTION_REFUSED", True,
@@ -126,7 +126,7 @@ def test_untrusted_tls_certificate_is_predicted(db: Any, tmp_path: Path) -> None
     server = ScriptedServer()
     serve_tls(server, *self_signed(tmp_path))
     with server:
-        report = explain(ORIGIN, url=server.url + "/x")
+        report = explain(ORIGIN, url=server.url + "/x").as_dict()
     assert report["engines"]["chromium"]["error"] == "net::ERR_CERT_AUTHORITY_INVALID"
     assert report["engines"]["firefox"]["error"] == "CORSDidNotSucceed"
     assert "not trusted" in report["browser"]["message"]

@@ -1,8 +1,9 @@
 """A working Okta + social-auth set-up for real SAML logins, and a browser that drives it.
 
 The LMS is ``https://lms.example.org`` behind a TLS proxy (the proxy sends
-``X-Forwarded-Proto``); social-core's ``SAMLAuth`` is configured the way the forum answer
-configures Open edX, with the provider slug ``okta``. The identity provider is the
+``X-Forwarded-Proto``); social-core's ``SAMLAuth`` is configured the way the answer in the
+Open edX forum thread "Cross-Origin Resource Sharing error: Preflight Missing Allow Origin
+Header" configures Open edX, with the provider slug ``okta``. The identity provider is the
 independent pysaml2 IdP in ``tests.saml.idp``. Nothing here is autouse: other SAML tests
 in this folder are not affected.
 """

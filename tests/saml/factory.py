@@ -91,7 +91,8 @@ def okta_metadata(cert_pem: str | None = None) -> str:
 
 
 def forum_document(**provider: Any) -> dict[str, Any]:
-    """The forum answer's provider (seed 000) as an Open edX rows dump."""
+    """The provider of the forum answer (the Open edX forum thread "Cross-Origin Resource
+    Sharing error: Preflight Missing Allow Origin Header") as an Open edX rows dump."""
     doc = json.loads((DATA / "provider_forum.json").read_text())
     doc = copy.deepcopy(doc)
     doc["provider"].update(provider)

@@ -30,7 +30,7 @@ FORUM_SITE = {**F.SITE_SETTINGS, "SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED": Tru
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, str]:
-    """The forum's configuration (seed 000) and what Okta gives for it, as files."""
+    """The forum answer's configuration and what Okta gives for it, as files."""
     metadata = tmp_path / "metadata.xml"
     metadata.write_text(F.okta_metadata())
     response = tmp_path / "response.b64"

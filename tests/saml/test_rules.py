@@ -1,5 +1,7 @@
 """Every rule: triggered by one misconfiguration of the working Okta set-up, and silent for
-the working set-up itself (the forum answer, with the SP's security settings hardened)."""
+the working set-up itself (the answer in the Open edX forum thread "Cross-Origin Resource
+Sharing error: Preflight Missing Allow Origin Header", with the SP's security settings
+hardened)."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from cors_gate.audit.rules.common import LIST_THEM, REGISTRY, by_credentials, ro
     Severity.ERROR,
     "allow-all with credentials",
 )
-def allow_all_credentials(inp: AuditInput) -> Iterator[Problem]:
-    allow_all, cred = inp.settings.allow_all, inp.settings.credentials
+def allow_all_credentials(config: AuditInput) -> Iterator[Problem]:
+    allow_all, cred = config.settings.allow_all, config.settings.credentials
     if allow_all.value and cred.value:
         yield Problem(
             Severity.ERROR,
@@ -37,9 +37,9 @@ def allow_all_credentials(inp: AuditInput) -> Iterator[Problem]:
     Severity.WARNING,
     "allow-all without credentials",
 )
-def allow_all(inp: AuditInput) -> Iterator[Problem]:
-    named = inp.settings.allow_all
-    if named.value and not inp.settings.credentials.value:
+def allow_all(config: AuditInput) -> Iterator[Problem]:
+    named = config.settings.allow_all
+    if named.value and not config.settings.credentials.value:
         yield Problem(
             Severity.WARNING,
             "every web site may read the API's uncredentialed answers",
@@ -56,12 +56,12 @@ def allow_all(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "an entry or regex that allows any origin",
 )
-def any_origin_pattern(inp: AuditInput) -> Iterator[Problem]:
-    regexes = inp.settings.origin_regexes
-    for analysis in inp.regex_analyses:
+def any_origin_pattern(config: AuditInput) -> Iterator[Problem]:
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
         if analysis.any_origin:
             yield Problem(
-                by_credentials(inp.corsheaders_credentials),
+                by_credentials(config.corsheaders_credentials),
                 "the regex allows any origin",
                 f"{regexes.name} entry {analysis.text!r} accepts "
                 f"{', '.join(repr(o) for o in analysis.any_origin)} (re.match, as "
@@ -70,13 +70,13 @@ def any_origin_pattern(inp: AuditInput) -> Iterator[Problem]:
                 f"{LIST_THEM}.",
                 analysis.text,
             )
-    for gp in inp.live_patterns:
-        if gp.pattern.matches_any_origin:
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin:
             yield Problem(
-                by_credentials(inp.gate_credentials),
+                by_credentials(config.gate_credentials),
                 "a cors_gate entry allows any origin",
-                f"{gp.pattern.text!r} matches every host"
-                + (" and the policy sends credentials" if inp.gate_credentials else ""),
+                f"{gate_pattern.pattern.text!r} matches every host"
+                + (" and the policy sends credentials" if config.gate_credentials else ""),
                 "Replace it with one entry per front end, e.g. https://apps.example.com.",
-                row_subject(gp.row),
+                row_subject(gate_pattern.row),
             )

@@ -24,18 +24,18 @@ CORS_CSRF_MIDDLEWARE = {
     Severity.WARNING,
     "Open edX's cors_csrf checks accept plain http",
 )
-def allow_insecure(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
-    if not s.get("CORS_ALLOW_INSECURE", False):
+def allow_insecure(config: AuditInput) -> Iterator[Problem]:
+    settings = config.settings
+    if not settings.get("CORS_ALLOW_INSECURE", False):
         return
     active = [
         path.rsplit(".", 1)[-1]
         for path, flag in CORS_CSRF_MIDDLEWARE.items()
-        if path in s.middleware and s.feature(flag)
+        if path in settings.middleware and settings.feature(flag)
     ]
     if not active:
         return  # only the platform's cors_csrf middleware reads it
-    anyone = bool(s.allow_all.value)
+    anyone = bool(settings.allow_all.value)
     yield Problem(
         Severity.WARNING,
         "the platform's cross-domain CSRF checks accept plain http",

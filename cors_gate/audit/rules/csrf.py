@@ -24,25 +24,29 @@ def _csrf_trusted(origin: str, trusted: Iterable[str]) -> bool:
         if entry == origin:
             return True
         if "*" in entry:
-            t = origin_facts.split(entry)
-            same_scheme = t is not None and t.scheme == parts.scheme
-            if same_scheme and t is not None and is_same_domain(parts.netloc, t.netloc.lstrip("*")):
+            pattern_parts = origin_facts.split(entry)
+            same_scheme = pattern_parts is not None and pattern_parts.scheme == parts.scheme
+            if (
+                same_scheme
+                and pattern_parts is not None
+                and is_same_domain(parts.netloc, pattern_parts.netloc.lstrip("*"))
+            ):
                 return True
     return False
 
 
-def _own_origins(inp: AuditInput) -> set[str]:
+def _own_origins(config: AuditInput) -> set[str]:
     """The LMS/Studio origins: same-origin requests pass Django's CSRF check anyway."""
     own: set[str] = set()
     for name in ("LMS_ROOT_URL", "CMS_ROOT_URL"):
-        value = inp.settings.get(name)
+        value = config.settings.get(name)
         if isinstance(value, str) and (good := canonical(value)):
             own.add(good)
     return own
 
 
-def _gate_csrf_on(inp: AuditInput) -> bool:
-    return any(m.startswith("cors_gate.csrf.") for m in inp.settings.middleware)
+def _gate_csrf_on(config: AuditInput) -> bool:
+    return any(m.startswith("cors_gate.csrf.") for m in config.settings.middleware)
 
 
 @REGISTRY.rule(
@@ -51,18 +55,18 @@ def _gate_csrf_on(inp: AuditInput) -> bool:
     Severity.WARNING,
     "an allowed origin fails Django's CSRF check",
 )
-def allowed_not_trusted(inp: AuditInput) -> Iterator[Problem]:
-    trusted = inp.settings.csrf_trusted_origins
-    own = _own_origins(inp)
-    gate_csrf = _gate_csrf_on(inp)
+def allowed_not_trusted(config: AuditInput) -> Iterator[Problem]:
+    trusted = config.settings.csrf_trusted_origins
+    own = _own_origins(config)
+    gate_csrf = _gate_csrf_on(config)
     missing: list[str] = []
-    for a in inp.allowed_samples:
-        if not a.credentials or a.sample in own:
+    for allowed in config.allowed_samples:
+        if not allowed.credentials or allowed.sample in own:
             continue
-        gate_trusts = gate_csrf and a.gate_trusted and csrf_trust_shape_ok(a.shown)
-        if _csrf_trusted(a.sample, trusted) or gate_trusts:
+        gate_trusts = gate_csrf and allowed.gate_trusted and csrf_trust_shape_ok(allowed.shown)
+        if _csrf_trusted(allowed.sample, trusted) or gate_trusts:
             continue
-        missing.append(a.shown)
+        missing.append(allowed.shown)
     missing = list(dict.fromkeys(missing))  # each entry once, in first-seen order
     if missing:
         yield Problem(
@@ -83,20 +87,20 @@ def allowed_not_trusted(inp: AuditInput) -> Iterator[Problem]:
     Severity.INFO,
     "a CSRF-trusted origin CORS does not allow",
 )
-def trusted_not_allowed(inp: AuditInput) -> Iterator[Problem]:
-    if inp.settings.allow_all.value:
+def trusted_not_allowed(config: AuditInput) -> Iterator[Problem]:
+    if config.settings.allow_all.value:
         return
-    allowed = [a.sample for a in inp.allowed_samples]
-    patterns = [gp.pattern for gp in inp.live_patterns]
-    own = _own_origins(inp)
+    allowed = [a.sample for a in config.allowed_samples]
+    patterns = [gate_pattern.pattern for gate_pattern in config.live_patterns]
+    own = _own_origins(config)
     orphans: list[str] = []
-    for entry in inp.settings.csrf_trusted_origins:
+    for entry in config.settings.csrf_trusted_origins:
         if "*" in entry or entry in own:
             continue
         good = canonical(entry)
         if good is None or good in allowed:
             continue
-        if any(regex_probe.accepts_any(r, good) for r in inp.settings.origin_regexes.value):
+        if any(regex_probe.accepts_any(r, good) for r in config.settings.origin_regexes.value):
             continue
         request_origin = parse_request_origin(good)
         if request_origin is not None and any(p.matches(request_origin) for p in patterns):
@@ -124,11 +128,11 @@ def _samesite(value: object) -> str:
     Severity.WARNING,
     "cookie settings that break cross-site front ends",
 )
-def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
+def cookie_samesite(config: AuditInput) -> Iterator[Problem]:
+    settings = config.settings
     for prefix in ("SESSION", "CSRF"):
-        samesite = s.get(f"{prefix}_COOKIE_SAMESITE", "Lax")
-        secure = bool(s.get(f"{prefix}_COOKIE_SECURE", False))
+        samesite = settings.get(f"{prefix}_COOKIE_SAMESITE", "Lax")
+        secure = bool(settings.get(f"{prefix}_COOKIE_SECURE", False))
         if str(samesite).lower() == "none" and not secure:
             yield Problem(
                 Severity.WARNING,  # a lost cookie, not an unsafe answer: no error
@@ -138,7 +142,7 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
                 f"Set {prefix}_COOKIE_SECURE = True (and serve the site over https).",
                 f"{prefix}_COOKIE_SECURE",
             )
-    lms = s.get("LMS_ROOT_URL")
+    lms = settings.get("LMS_ROOT_URL")
     lms_site = origin_facts.site_of(lms) if isinstance(lms, str) else None
     if lms_site is None:
         return  # without the site's own URL, same-site and cross-site cannot be told apart
@@ -146,16 +150,16 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
     cross = list(
         dict.fromkeys(
             a.shown
-            for a in inp.allowed_samples
+            for a in config.allowed_samples
             if a.credentials and origin_facts.site_of(a.sample) != lms_site
         )
     )
     if not cross:
         return
     lax = [
-        f"{prefix}_COOKIE_SAMESITE = {_samesite(s.get(f'{prefix}_COOKIE_SAMESITE', 'Lax'))}"
+        f"{prefix}_COOKIE_SAMESITE = {_samesite(settings.get(f'{prefix}_COOKIE_SAMESITE', 'Lax'))}"
         for prefix in ("SESSION", "CSRF")
-        if str(s.get(f"{prefix}_COOKIE_SAMESITE", "Lax")).lower() != "none"
+        if str(settings.get(f"{prefix}_COOKIE_SAMESITE", "Lax")).lower() != "none"
     ]
     if lax:
         yield Problem(
@@ -176,12 +180,12 @@ def cookie_samesite(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "Open edX cross-domain CSRF cookie settings",
 )
-def cross_domain_cookie(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
-    if not s.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
+def cross_domain_cookie(config: AuditInput) -> Iterator[Problem]:
+    settings = config.settings
+    if not settings.feature("ENABLE_CROSS_DOMAIN_CSRF_COOKIE"):
         return
-    name = s.get("CROSS_DOMAIN_CSRF_COOKIE_NAME", "")
-    domain = s.get("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", "")
+    name = settings.get("CROSS_DOMAIN_CSRF_COOKIE_NAME", "")
+    domain = settings.get("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", "")
     for setting, value, example in (
         ("CROSS_DOMAIN_CSRF_COOKIE_NAME", name, "'example-csrftoken'"),
         ("CROSS_DOMAIN_CSRF_COOKIE_DOMAIN", domain, "'.example.com'"),
@@ -197,7 +201,7 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Problem]:
                 f"Set {setting} (e.g. {example}).",
                 setting,
             )
-    if name and name == s.get("CSRF_COOKIE_NAME", "csrftoken"):
+    if name and name == settings.get("CSRF_COOKIE_NAME", "csrftoken"):
         yield Problem(
             Severity.WARNING,
             "the cross-domain CSRF cookie has the regular CSRF cookie's name",
@@ -206,15 +210,18 @@ def cross_domain_cookie(inp: AuditInput) -> Iterator[Problem]:
             "Give the cross-domain cookie its own name, e.g. 'example-csrftoken'.",
             "CROSS_DOMAIN_CSRF_COOKIE_NAME",
         )
-    if s.allow_all.value:
+    if settings.allow_all.value:
         return
     # openedx-platform's CsrfCrossDomainCookieMiddleware (cors_csrf) sets the cookie only for
     # a Referer whose origin is in CORS_ORIGIN_WHITELIST, whatever cors_gate allows.
-    listed = {c for e in s.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))}
+    listed = {
+        c for e in settings.get("CORS_ORIGIN_WHITELIST", ()) or () if (c := canonical(str(e)))
+    }
     missing = [
-        gp.pattern.text
-        for gp in inp.live_patterns
-        if not gp.pattern.is_wildcard and canonical(gp.pattern.text) not in listed
+        gate_pattern.pattern.text
+        for gate_pattern in config.live_patterns
+        if not gate_pattern.pattern.is_wildcard
+        and canonical(gate_pattern.pattern.text) not in listed
     ]
     if missing:
         yield Problem(

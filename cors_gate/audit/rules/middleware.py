@@ -44,14 +44,14 @@ EARLY_ANSWERS: dict[str, tuple[str, str | None]] = {
 }
 
 
-def _gate_decides_before(inp: AuditInput, cors: str) -> bool:
+def _gate_decides_before(config: AuditInput, cors: str) -> bool:
     """Whether CorsGateMiddleware runs ahead of `cors` and enforces: then it overwrites or
     strips whatever `cors` answered, and `cors`'s place in MIDDLEWARE changes nothing."""
-    chain = inp.settings.middleware
+    chain = config.settings.middleware
     if CORS_GATE_MIDDLEWARE not in chain or cors not in chain:
         return False
     ahead = chain.index(CORS_GATE_MIDDLEWARE) < chain.index(cors)
-    return ahead and inp.database is not None and inp.policy.mode == "enforce"
+    return ahead and config.database is not None and config.policy.mode == "enforce"
 
 
 # A deploy check, and a warning: the platform's stock MIDDLEWARE lists CommonMiddleware and
@@ -64,12 +64,12 @@ def _gate_decides_before(inp: AuditInput, cors: str) -> bool:
     Severity.WARNING,
     "CORS middleware placed after early answers",
 )
-def middleware_order(inp: AuditInput) -> Iterator[Problem]:
-    chain = inp.settings.middleware
+def middleware_order(config: AuditInput) -> Iterator[Problem]:
+    chain = config.settings.middleware
     for cors in (CORS_GATE_MIDDLEWARE, CORSHEADERS_MIDDLEWARE):
         if cors not in chain:
             continue
-        if cors == CORSHEADERS_MIDDLEWARE and _gate_decides_before(inp, cors):
+        if cors == CORSHEADERS_MIDDLEWARE and _gate_decides_before(config, cors):
             continue
         position = chain.index(cors)
         for earlier in chain[:position]:
@@ -77,10 +77,10 @@ def middleware_order(inp: AuditInput) -> Iterator[Problem]:
             if known is None:
                 continue
             why, needs = known
-            if needs is not None and not inp.settings.get(needs, False):
+            if needs is not None and not config.settings.get(needs, False):
                 continue
             fix = f"Move {cors} above {earlier} (first in MIDDLEWARE is safest)."
-            if cors == CORSHEADERS_MIDDLEWARE and inp.settings.cors_gate_active:
+            if cors == CORSHEADERS_MIDDLEWARE and config.settings.cors_gate_active:
                 fix = (
                     f"Switch cors_gate's policy to 'enforce' once its allow-list is complete "
                     f"(CorsGateMiddleware comes first and then decides alone), or move {cors} "
@@ -102,15 +102,17 @@ def middleware_order(inp: AuditInput) -> Iterator[Problem]:
     Severity.WARNING,
     "cors_gate installed but its middleware is not active",
 )
-def middleware_missing(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
-    if "cors_gate" not in s.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
-        s.installed_apps
+def middleware_missing(config: AuditInput) -> Iterator[Problem]:
+    settings = config.settings
+    if "cors_gate" not in settings.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
+        settings.installed_apps
     ):
         return
-    if s.cors_gate_active:
+    if settings.cors_gate_active:
         return
-    via_signal = s.corsheaders_active and bool(s.get("CORS_GATE_CORSHEADERS_SIGNAL", False))
+    via_signal = settings.corsheaders_active and bool(
+        settings.get("CORS_GATE_CORSHEADERS_SIGNAL", False)
+    )
     if via_signal:
         return
     yield Problem(
@@ -130,15 +132,15 @@ def middleware_missing(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "cors_gate and django-cors-headers both active",
 )
-def two_cors_middlewares(inp: AuditInput) -> Iterator[Problem]:
-    s = inp.settings
-    if not (s.cors_gate_active and s.corsheaders_active):
+def two_cors_middlewares(config: AuditInput) -> Iterator[Problem]:
+    settings = config.settings
+    if not (settings.cors_gate_active and settings.corsheaders_active):
         return
-    theirs = {c for e in s.allowed_origins.value if (c := canonical(str(e)))}
-    theirs |= {regex_probe.regex_text(r) for r in s.origin_regexes.value}
-    if s.allow_all.value:
+    theirs = {c for e in settings.allowed_origins.value if (c := canonical(str(e)))}
+    theirs |= {regex_probe.regex_text(r) for r in settings.origin_regexes.value}
+    if settings.allow_all.value:
         theirs.add("*")
-    mine = {gp.pattern.text for gp in inp.live_patterns}
+    mine = {gate_pattern.pattern.text for gate_pattern in config.live_patterns}
     if theirs == mine:
         yield Problem(
             Severity.INFO,
@@ -154,8 +156,8 @@ def two_cors_middlewares(inp: AuditInput) -> Iterator[Problem]:
         return ", ".join("any origin (allow-all)" if o == "*" else o for o in sorted(origins))
 
     only_theirs, only_mine = theirs - mine, mine - theirs
-    chain = s.middleware
-    mode = inp.policy.mode
+    chain = settings.middleware
+    mode = config.policy.mode
     lost: set[str] = set()
     if chain.index(CORS_GATE_MIDDLEWARE) < chain.index(CORSHEADERS_MIDDLEWARE):
         if mode == "enforce":

@@ -23,9 +23,9 @@ def _matches_null(entry: str) -> bool:
     Severity.ERROR,
     "Origin: null allowed",
 )
-def null_origin(inp: AuditInput) -> Iterator[Problem]:
-    exact = inp.settings.allowed_origins
-    severity = by_credentials(inp.corsheaders_credentials)
+def null_origin(config: AuditInput) -> Iterator[Problem]:
+    exact = config.settings.allowed_origins
+    severity = by_credentials(config.corsheaders_credentials)
     why = (
         "sandboxed iframes, file: and data: pages and requests after a cross-origin redirect "
         "all send Origin: null, so any site can"
@@ -38,14 +38,14 @@ def null_origin(inp: AuditInput) -> Iterator[Problem]:
                 severity,
                 "Origin: null is allowed",
                 f"{exact.name} entry {text!r} {how}: {why} get an allowed answer"
-                + (" with credentials" if inp.corsheaders_credentials else ""),
+                + (" with credentials" if config.corsheaders_credentials else ""),
                 f"Remove {text!r} from {exact.name}"
                 + ("" if text == "null" else f"; write it with its scheme, e.g. 'https://{text}'")
                 + ".",
                 text,
             )
-    regexes = inp.settings.origin_regexes
-    for analysis in inp.regex_analyses:
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
         if analysis.error or analysis.any_origin:
             continue  # reported by cors.invalid-regex / cors.any-origin-pattern
         if analysis.accepts_null:
@@ -57,8 +57,8 @@ def null_origin(inp: AuditInput) -> Iterator[Problem]:
                 "Remove the 'null' alternative from the regex.",
                 analysis.text,
             )
-    policy = inp.policy
-    if inp.gate_on and policy.allow_null_origin:
+    policy = config.policy
+    if config.gate_on and policy.allow_null_origin:
         yield Problem(
             by_credentials(policy.allow_credentials),
             "cors_gate's policy allows Origin: null",
@@ -75,42 +75,54 @@ def null_origin(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "http:// origin with credentials",
 )
-def http_origin(inp: AuditInput) -> Iterator[Problem]:
-    def finding(text: str, host: str, where: str, subject: str) -> Problem:
-        loopback = origin_facts.is_loopback(host)
-        return Problem(
-            Severity.WARNING if loopback else Severity.ERROR,
-            "a plain-http origin may read credentialed answers",
-            f"{where} {text!r} is http://: anyone on the network path can inject script into "
-            "that page and read users' data with their cookies"
-            + (" (a loopback address: a development setting)" if loopback else ""),
-            "Allow only the https:// origin"
-            + (" in production; keep loopback origins to development settings" if loopback else "")
-            + ".",
-            subject,
-        )
-
-    if inp.corsheaders_credentials:
-        exact = inp.settings.allowed_origins
+def http_origin(config: AuditInput) -> Iterator[Problem]:
+    if config.corsheaders_credentials:
+        exact = config.settings.allowed_origins
         for entry in exact.value:
             parts = origin_facts.split(str(entry))
             if parts is not None and parts.scheme == "http" and parts.hostname:
-                yield finding(str(entry), parts.hostname, f"{exact.name} entry", str(entry))
-        regexes = inp.settings.origin_regexes
-        for analysis in inp.regex_analyses:
-            for example in analysis.examples:
-                parts = origin_facts.split(example)
-                if parts is not None and parts.scheme == "http" and parts.hostname:
-                    yield finding(
-                        example,
-                        parts.hostname,
-                        f"{regexes.name} entry {analysis.text!r} allows",
-                        analysis.text,
-                    )
-                    break
-    if inp.gate_credentials:
-        for gp in inp.live_patterns:
-            if gp.pattern.scheme in ("http", "*") and not gp.pattern.matches_any_origin:
-                yield finding(
-                    gp.pattern.text, gp.pattern.host, "cors_gate entry", row_subject(gp.row)
+                yield _plain_http(str(entry), parts.hostname, f"{exact.name} entry", str(entry))
+        yield from _plain_http_regexes(config)
+    if config.gate_credentials:
+        for gate_pattern in config.live_patterns:
+            if (
+                gate_pattern.pattern.scheme in ("http", "*")
+                and not gate_pattern.pattern.matches_any_origin
+            ):
+                yield _plain_http(
+                    gate_pattern.pattern.text,
+                    gate_pattern.pattern.host,
+                    "cors_gate entry",
+                    row_subject(gate_pattern.row),
                 )
+
+
+def _plain_http_regexes(config: AuditInput) -> Iterator[Problem]:
+    """The origin regexes that accept an http:// origin (one example each)."""
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
+        for example in analysis.examples:
+            parts = origin_facts.split(example)
+            if parts is not None and parts.scheme == "http" and parts.hostname:
+                yield _plain_http(
+                    example,
+                    parts.hostname,
+                    f"{regexes.name} entry {analysis.text!r} allows",
+                    analysis.text,
+                )
+                break
+
+
+def _plain_http(text: str, host: str, where: str, subject: str) -> Problem:
+    loopback = origin_facts.is_loopback(host)
+    return Problem(
+        Severity.WARNING if loopback else Severity.ERROR,
+        "a plain-http origin may read credentialed answers",
+        f"{where} {text!r} is http://: anyone on the network path can inject script into "
+        "that page and read users' data with their cookies"
+        + (" (a loopback address: a development setting)" if loopback else ""),
+        "Allow only the https:// origin"
+        + (" in production; keep loopback origins to development settings" if loopback else "")
+        + ".",
+        subject,
+    )

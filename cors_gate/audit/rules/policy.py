@@ -31,11 +31,11 @@ FRONT_END_API_PATHS = (
     Severity.WARNING,
     "preflight max age above Chromium's cap",
 )
-def max_age(inp: AuditInput) -> Iterator[Problem]:
+def max_age(config: AuditInput) -> Iterator[Problem]:
     found: list[tuple[str, int]] = []
-    if inp.gate_on and (inp.policy.max_age or 0) > CHROMIUM_MAX_AGE_CAP:
-        found.append(("CorsPolicy.max_age", int(inp.policy.max_age or 0)))
-    value = inp.settings.get("CORS_PREFLIGHT_MAX_AGE")
+    if config.gate_on and (config.policy.max_age or 0) > CHROMIUM_MAX_AGE_CAP:
+        found.append(("CorsPolicy.max_age", int(config.policy.max_age or 0)))
+    value = config.settings.get("CORS_PREFLIGHT_MAX_AGE")
     if isinstance(value, int) and value > CHROMIUM_MAX_AGE_CAP:
         found.append(("CORS_PREFLIGHT_MAX_AGE", value))
     for where, seconds in found:
@@ -56,8 +56,8 @@ def max_age(inp: AuditInput) -> Iterator[Problem]:
     Severity.WARNING,
     "the policy is still in report-only mode",
 )
-def report_only(inp: AuditInput) -> Iterator[Problem]:
-    if inp.database is not None and inp.policy.mode == "report-only":
+def report_only(config: AuditInput) -> Iterator[Problem]:
+    if config.database is not None and config.policy.mode == "report-only":
         yield Problem(
             Severity.WARNING,
             "cors_gate is in report-only mode",
@@ -74,8 +74,12 @@ def report_only(inp: AuditInput) -> Iterator[Problem]:
     Severity.WARNING,
     "the policy is off",
 )
-def policy_off(inp: AuditInput) -> Iterator[Problem]:
-    if inp.database is not None and inp.policy.mode == "off" and inp.settings.cors_gate_active:
+def policy_off(config: AuditInput) -> Iterator[Problem]:
+    if (
+        config.database is not None
+        and config.policy.mode == "off"
+        and config.settings.cors_gate_active
+    ):
         yield Problem(
             Severity.WARNING,
             "cors_gate is switched off",
@@ -92,13 +96,13 @@ def policy_off(inp: AuditInput) -> Iterator[Problem]:
     Severity.WARNING,
     "expired or soon-expiring rules",
 )
-def expired_rule(inp: AuditInput) -> Iterator[Problem]:
-    soon = inp.now + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
-    for row in inp.rows:
+def expired_rule(config: AuditInput) -> Iterator[Problem]:
+    soon = config.now + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
+    for row in config.rows:
         if not row.enabled or row.expires_at is None:
             continue
         when = row.expires_at.isoformat(timespec="minutes")
-        if row.expires_at <= inp.now:
+        if row.expires_at <= config.now:
             yield Problem(
                 Severity.WARNING,
                 "an allowed origin has expired",
@@ -108,7 +112,7 @@ def expired_rule(inp: AuditInput) -> Iterator[Problem]:
                 row_subject(row),
             )
         elif row.expires_at <= soon:
-            days = max((row.expires_at - inp.now).days, 0)
+            days = max((row.expires_at - config.now).days, 0)
             yield Problem(
                 Severity.WARNING,
                 "an allowed origin expires soon",
@@ -124,8 +128,8 @@ def expired_rule(inp: AuditInput) -> Iterator[Problem]:
     Severity.INFO,
     "disabled rules",
 )
-def disabled_rule(inp: AuditInput) -> Iterator[Problem]:
-    for row in inp.rows:
+def disabled_rule(config: AuditInput) -> Iterator[Problem]:
+    for row in config.rows:
         if not row.enabled:
             yield Problem(
                 Severity.INFO,
@@ -151,12 +155,12 @@ def _missed_paths(regex: str) -> list[str] | None:
     Severity.ERROR,
     "urls regex misses front-end API paths",
 )
-def urls_regex(inp: AuditInput) -> Iterator[Problem]:
+def urls_regex(config: AuditInput) -> Iterator[Problem]:
     candidates: list[tuple[str, str]] = []
-    if inp.database is not None and inp.gate_on and inp.policy.urls_regex:
-        candidates.append(("CorsPolicy.urls_regex", inp.policy.urls_regex))
-    theirs = inp.settings.corsheaders_urls_regex
-    if inp.settings.has("CORS_URLS_REGEX") and theirs != CORSHEADERS_DEFAULT_URLS_REGEX:
+    if config.database is not None and config.gate_on and config.policy.urls_regex:
+        candidates.append(("CorsPolicy.urls_regex", config.policy.urls_regex))
+    theirs = config.settings.corsheaders_urls_regex
+    if config.settings.has("CORS_URLS_REGEX") and theirs != CORSHEADERS_DEFAULT_URLS_REGEX:
         candidates.append(("CORS_URLS_REGEX", theirs))
     for where, regex in candidates:
         missed = _missed_paths(regex)

@@ -36,7 +36,7 @@ def _over_public_suffix(host: str) -> str | None:
     Severity.ERROR,
     "wildcard directly over a public suffix",
 )
-def public_suffix_wildcard(inp: AuditInput) -> Iterator[Problem]:
+def public_suffix_wildcard(config: AuditInput) -> Iterator[Problem]:
     def finding(text: str, suffix: str, where: str, credentials: bool, subject: str) -> Problem:
         anyone = "any top-level domain" if suffix == "*" else f"{suffix!r} is a public suffix"
         return Problem(
@@ -48,20 +48,20 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Problem]:
             subject,
         )
 
-    for gp in inp.live_patterns:
-        if gp.pattern.matches_any_origin:
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin:
             continue
-        suffix = _over_public_suffix(gp.pattern.host)
+        suffix = _over_public_suffix(gate_pattern.pattern.host)
         if suffix:
             yield finding(
-                gp.pattern.text,
+                gate_pattern.pattern.text,
                 suffix,
                 "cors_gate entry",
-                inp.gate_credentials,
-                row_subject(gp.row),
+                config.gate_credentials,
+                row_subject(gate_pattern.row),
             )
-    regexes = inp.settings.origin_regexes
-    for analysis in inp.regex_analyses:
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
         for suggestion in analysis.suggestions:
             host = suggestion.split("://", 1)[-1].rsplit(":", 1)[0]
             suffix = _over_public_suffix(host)
@@ -70,7 +70,7 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Problem]:
                     analysis.text,
                     suffix,
                     f"{regexes.name} entry (the same as cors_gate's {suggestion!r})",
-                    inp.corsheaders_credentials,
+                    config.corsheaders_credentials,
                     analysis.text,
                 )
                 break
@@ -82,55 +82,71 @@ def public_suffix_wildcard(inp: AuditInput) -> Iterator[Problem]:
     Severity.ERROR,
     "third-party code-hosting origin",
 )
-def code_host_origin(inp: AuditInput) -> Iterator[Problem]:
-    def shared(host: str) -> str | None:
-        service = origin_facts.code_host(host)
-        if service is None:
-            return None
-        # myorg.github.io belongs to one tenant (github.io is a public suffix): not shared.
-        if host != service and origin_facts.is_public_suffix(service):
-            return None
-        return service
-
-    def finding(text: str, service: str, where: str, credentials: bool, subject: str) -> Problem:
-        return Problem(
-            by_credentials(credentials),
-            "a code-hosting site is allowed",
-            f"{where} {text!r} is {service}, where anyone can publish a page that runs script "
-            "on that origin",
-            "Remove it; demos there should call a sandbox API without credentials.",
-            subject,
-        )
-
-    exact = inp.settings.allowed_origins
+def code_host_origin(config: AuditInput) -> Iterator[Problem]:
+    exact = config.settings.allowed_origins
     for entry in exact.value:
         host = origin_facts.host_of(str(entry))
-        service = shared(host) if host else None
+        service = _shared_code_host(host) if host else None
         if service:
-            yield finding(
-                str(entry), service, f"{exact.name} entry", inp.corsheaders_credentials, str(entry)
+            yield _code_host(
+                str(entry),
+                service,
+                f"{exact.name} entry",
+                config.corsheaders_credentials,
+                str(entry),
             )
-    regexes = inp.settings.origin_regexes
-    for analysis in inp.regex_analyses:
+    yield from _code_host_regexes(config)
+    for gate_pattern in config.live_patterns:
+        if gate_pattern.pattern.matches_any_origin or _over_public_suffix(
+            gate_pattern.pattern.host
+        ):
+            continue  # reported by the two rules above
+        host = ".".join(label for label in gate_pattern.pattern.labels if label != "*")
+        service = _shared_code_host(host)
+        if service:
+            yield _code_host(
+                gate_pattern.pattern.text,
+                service,
+                "cors_gate entry",
+                config.gate_credentials,
+                row_subject(gate_pattern.row),
+            )
+
+
+def _code_host_regexes(config: AuditInput) -> Iterator[Problem]:
+    """The origin regexes that accept a shared code host (one example each)."""
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
         if analysis.any_origin:
             continue  # reported by cors.any-origin-pattern
         for example in analysis.examples:
             host = origin_facts.host_of(example)
-            service = shared(host) if host else None
+            service = _shared_code_host(host) if host else None
             if service:
                 where = f"{regexes.name} entry {analysis.text!r} allows"
-                yield finding(example, service, where, inp.corsheaders_credentials, analysis.text)
+                yield _code_host(
+                    example, service, where, config.corsheaders_credentials, analysis.text
+                )
                 break
-    for gp in inp.live_patterns:
-        if gp.pattern.matches_any_origin or _over_public_suffix(gp.pattern.host):
-            continue  # reported by the two rules above
-        host = ".".join(label for label in gp.pattern.labels if label != "*")
-        service = shared(host)
-        if service:
-            yield finding(
-                gp.pattern.text,
-                service,
-                "cors_gate entry",
-                inp.gate_credentials,
-                row_subject(gp.row),
-            )
+
+
+def _shared_code_host(host: str) -> str | None:
+    """The code-hosting service whose pages anyone may publish on `host`, if any."""
+    service = origin_facts.code_host(host)
+    if service is None:
+        return None
+    # myorg.github.io belongs to one tenant (github.io is a public suffix): not shared.
+    if host != service and origin_facts.is_public_suffix(service):
+        return None
+    return service
+
+
+def _code_host(text: str, service: str, where: str, credentials: bool, subject: str) -> Problem:
+    return Problem(
+        by_credentials(credentials),
+        "a code-hosting site is allowed",
+        f"{where} {text!r} is {service}, where anyone can publish a page that runs script "
+        "on that origin",
+        "Remove it; demos there should call a sandbox API without credentials.",
+        subject,
+    )

@@ -19,13 +19,13 @@ from cors_gate.origins import OriginError, parse_pattern
     Severity.ERROR,
     "a regex accepts hostile origins",
 )
-def regex_hostile_origin(inp: AuditInput) -> Iterator[Problem]:
-    regexes = inp.settings.origin_regexes
-    for analysis in inp.regex_analyses:
+def regex_hostile_origin(config: AuditInput) -> Iterator[Problem]:
+    regexes = config.settings.origin_regexes
+    for analysis in config.regex_analyses:
         worst = analysis.worst
         if analysis.error or analysis.any_origin or worst is None:
             continue
-        if not inp.corsheaders_credentials and worst is Severity.ERROR:
+        if not config.corsheaders_credentials and worst is Severity.ERROR:
             worst = Severity.WARNING  # readable without cookies only
         kinds = ", ".join(p.kind for p in analysis.accepted)
         accepted = "; ".join(f"{p.kind}: {p.origin!r} ({p.why})" for p in analysis.accepted)
@@ -46,8 +46,8 @@ def regex_hostile_origin(inp: AuditInput) -> Iterator[Problem]:
 
 
 @REGISTRY.rule("cors.invalid-regex", 9, Severity.ERROR, "a regex does not compile", deploy=False)
-def invalid_regex(inp: AuditInput) -> Iterator[Problem]:
-    regexes = inp.settings.origin_regexes
+def invalid_regex(config: AuditInput) -> Iterator[Problem]:
+    regexes = config.settings.origin_regexes
     for regex in regexes.value:
         error = regex_probe.compile_error(regex)  # not analyse(): this runs at start-up
         if error:
@@ -70,10 +70,10 @@ def invalid_regex(inp: AuditInput) -> Iterator[Problem]:
 @REGISTRY.rule(
     "cors.invalid-pattern", 10, Severity.ERROR, "a cors_gate entry does not parse", deploy=False
 )
-def invalid_pattern(inp: AuditInput) -> Iterator[Problem]:
+def invalid_pattern(config: AuditInput) -> Iterator[Problem]:
     from cors_gate.models import credentials_refusal, too_broad
 
-    for row in inp.rows:
+    for row in config.rows:
         try:
             parsed = parse_pattern(row.pattern)
         except OriginError as exc:
@@ -86,7 +86,7 @@ def invalid_pattern(inp: AuditInput) -> Iterator[Problem]:
             )
             continue
         broad = too_broad(parsed) if row.source == PINNED_SETTING else None
-        if broad and inp.gate_credentials:
+        if broad and config.gate_credentials:
             yield Problem(
                 Severity.ERROR,
                 "a cors_gate entry is refused while credentials are on",

@@ -16,16 +16,9 @@ from cors_gate.audit.docs import severity_text
 from cors_gate.audit.findings import Report, Severity
 from cors_gate.audit.registry import all_rules
 from cors_gate.audit.report import run_cors_audit
+from cors_gate.management.saml_options import add_saml_options, saml_inputs, saml_options_given
 
 FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "never": None}
-SAML_OPTIONS = (
-    "okta_app",
-    "idp_metadata",
-    "saml_response",
-    "relay_state",
-    "lms_url",
-    "provider",
-)
 
 
 class Command(BaseCommand):
@@ -51,27 +44,14 @@ class Command(BaseCommand):
             help="Exit 1 when a finding of this severity or worse exists (default: error).",
         )
         saml = parser.add_argument_group("SAML inputs (as for `cors_gate_saml check`)")
-        saml.add_argument("--okta-app", help="Okta Apps API JSON of the SAML app (a file).")
-        saml.add_argument("--idp-metadata", help="IdP metadata: a file or an https:// URL.")
-        saml.add_argument("--saml-response", help="A base64 or XML SAMLResponse (a file).")
-        saml.add_argument("--relay-state", help="The RelayState that came with the response.")
-        saml.add_argument("--lms-url", help="The LMS root URL, e.g. https://lms.example.com.")
-        saml.add_argument("--provider", help="Only this provider slug.")
-        saml.add_argument(
-            "--provider-json",
-            action="append",
-            default=[],
-            help='A {"provider": {...}, "saml_configuration": {...}} file (repeatable).',
-        )
+        add_saml_options(saml)
 
     def handle(self, *args: Any, **options: Any) -> None:
         only = options["only"]
         if options["list_rules"]:
             self._list_rules(only, options["format"])
             return
-        saml_given = [f"--{n.replace('_', '-')}" for n in SAML_OPTIONS if options.get(n)]
-        if options["provider_json"]:
-            saml_given.append("--provider-json")
+        saml_given = saml_options_given(options)
         if only == "cors" and saml_given:
             raise CommandError(
                 f"{saml_given[0]}: is a SAML input, but --only cors skips SAML", returncode=2
@@ -98,10 +78,7 @@ class Command(BaseCommand):
                 f"SAML: the SAML validator is not available ({exc})", returncode=2
             ) from None
         try:
-            inputs = build_inputs(
-                **{name: options.get(name) for name in SAML_OPTIONS},
-                provider_json=tuple(options["provider_json"]),
-            )
+            inputs = build_inputs(**saml_inputs(options))
         except SamlInputError as exc:
             raise CommandError(str(exc), returncode=2) from None
         return validate(inputs)
@@ -112,11 +89,13 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps([r.as_dict() for r in listed], indent=2))
             return
         width = max(len(r.id) for r in listed)
-        for r in listed:
-            number = "-" if r.number is None else f"{r.number:03d}"
-            when = "-" if r.number is None else ("deploy" if r.deploy else "always")
-            severity = severity_text(r)
-            self.stdout.write(f"{r.id:<{width}}  {number:>3}  {when:<6}  {severity:<18}  {r.title}")
+        for rule in listed:
+            number = "-" if rule.number is None else f"{rule.number:03d}"
+            when = "-" if rule.number is None else ("deploy" if rule.deploy else "always")
+            severity = severity_text(rule)
+            self.stdout.write(
+                f"{rule.id:<{width}}  {number:>3}  {when:<6}  {severity:<18}  {rule.title}"
+            )
 
     def _print(self, report: Report, options: dict[str, Any]) -> None:
         if options["format"] == "json":

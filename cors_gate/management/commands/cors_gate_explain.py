@@ -43,7 +43,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = explain(
+            explanation = explain(
                 options["origin"],
                 options["method"],
                 options["header"],
@@ -55,6 +55,6 @@ class Command(BaseCommand):
         except ExplainError as exc:
             raise CommandError(str(exc).splitlines()[0]) from None
         if options["format"] == "json":
-            self.stdout.write(json.dumps(report, indent=2))
+            self.stdout.write(json.dumps(explanation.as_dict(), indent=2))
         else:
-            self.stdout.write(render_text(report))
+            self.stdout.write(render_text(explanation))

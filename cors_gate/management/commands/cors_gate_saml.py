@@ -11,6 +11,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cors_gate.audit.findings import Severity
+from cors_gate.management.saml_options import add_saml_options, saml_inputs
 from cors_gate.saml import SamlInputError, build_inputs, validate
 from cors_gate.saml.checklist import build_checklist
 from cors_gate.saml.inputs import default_lms_url, load_providers
@@ -30,26 +31,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="subcommand", required=True, metavar="{check,checklist}")
         check = sub.add_parser("check", help="report findings; exit 1 when any error is found")
-        check.add_argument("--provider", metavar="SLUG", help="check only this provider")
-        check.add_argument("--okta-app", metavar="FILE", help="Okta Apps API JSON of the app")
-        check.add_argument("--idp-metadata", metavar="FILE|URL", help="IdP metadata XML")
-        check.add_argument(
-            "--saml-response", metavar="FILE", help="captured SAMLResponse (base64 or XML)"
-        )
-        check.add_argument("--relay-state", metavar="VALUE", help="RelayState posted with it")
-        check.add_argument("--lms-url", metavar="URL", help="https://<lms> (default LMS_ROOT_URL)")
-        check.add_argument(
-            "--provider-json",
-            metavar="FILE",
-            action="append",
-            default=[],
-            help="a provider as Open edX rows (repeatable); replaces database/settings",
-        )
+        add_saml_options(check)
         check.add_argument("--format", choices=("text", "json"), default="text")
         checklist = sub.add_parser("checklist", help="what to enter in the Okta app")
         checklist.add_argument("slug", metavar="SLUG")
-        checklist.add_argument("--lms-url", metavar="URL")
-        checklist.add_argument("--provider-json", metavar="FILE", action="append", default=[])
+        add_saml_options(checklist, "--lms-url", "--provider-json")
         checklist.add_argument("--format", choices=("text", "json"), default="text")
         # Django 4.2 does not pass this on to subparsers: without it a bad option on the
         # command line would be a CommandError (exit 1) instead of argparse's usage (exit 2).
@@ -68,15 +54,7 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _check(self, options: dict[str, Any]) -> bool:
-        inputs = build_inputs(
-            provider=options.get("provider"),
-            okta_app=options.get("okta_app"),
-            idp_metadata=options.get("idp_metadata"),
-            saml_response=options.get("saml_response"),
-            relay_state=options.get("relay_state"),
-            lms_url=options.get("lms_url"),
-            provider_json=options.get("provider_json") or [],
-        )
+        inputs = build_inputs(**saml_inputs(options))
         report = validate(inputs)
         if options["format"] == "json":
             self.stdout.write(report.to_json())

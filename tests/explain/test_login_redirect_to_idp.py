@@ -1,4 +1,6 @@
-"""The forum thread's case, over real HTTP: LMS login answers 302 to an IdP without CORS."""
+"""The case of the Open edX forum thread "Cross-Origin Resource Sharing error: Preflight
+Missing Allow Origin Header", over real HTTP: the LMS login answers 302 to an IdP that
+sends no CORS headers."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def test_credentialed_post_with_csrf_header_fails_on_the_idp(lms: Any) -> None:
         ["X-CSRFToken: token", "Content-Type: application/x-www-form-urlencoded"],
         credentials="include",
         url=lms_url + LOGIN,
-    )
+    ).as_dict()
     browser = report["browser"]
     assert browser["chrome_error"] == "PreflightMissingAllowOriginHeader"
     assert browser["firefox_error"] == "CORSMissingAllowOrigin"
@@ -70,7 +72,7 @@ def test_without_custom_header_the_get_to_the_idp_fails(lms: Any) -> None:
         "POST",
         ["Content-Type: application/x-www-form-urlencoded"],
         url=lms_url + LOGIN,
-    )
+    ).as_dict()
     assert report["kind"] == "simple"
     browser = report["browser"]
     assert browser["chrome_error"] == "MissingAllowOriginHeader"
@@ -88,7 +90,7 @@ def test_origin_not_allowed_is_blamed_on_the_allow_list(lms: Any) -> None:
         "POST",
         ["X-CSRFToken: token"],
         url=lms_url + LOGIN,
-    )
+    ).as_dict()
     assert report["browser"]["chrome_error"] == "PreflightMissingAllowOriginHeader"
     assert report["browser"]["url"].startswith(lms_url)
     assert "no allowed-origin rule matches" in report["browser"]["fix"]
