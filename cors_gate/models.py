@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cors_gate import conf
+from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP, FIREFOX_MAX_AGE_CAP
 from cors_gate.http_tokens import is_token
 from cors_gate.origins import OriginError, OriginPattern, parse_pattern
 
@@ -24,7 +25,6 @@ from cors_gate.origins import OriginError, OriginPattern, parse_pattern
 # InnoDB's 3072-byte key limit on MariaDB/MySQL. The longest valid entry is 267 characters.
 PATTERN_MAX_LENGTH = 300
 OBSERVED_ORIGIN_MAX_LENGTH = 512
-CHROMIUM_MAX_AGE_CAP = 7200
 # The largest max_age any channel accepts (a signed 32-bit integer, on every database).
 MAX_AGE_LIMIT = 2**31 - 1
 
@@ -369,8 +369,9 @@ class CorsPolicy(models.Model):
     def max_age_warning(self) -> str | None:
         if self.max_age > CHROMIUM_MAX_AGE_CAP:
             return (
-                f"max_age {self.max_age} s is above 7200 s: Chromium caps preflight caching "
-                "at 7200 s (Firefox at 86400 s)"
+                f"max_age {self.max_age} s is above {CHROMIUM_MAX_AGE_CAP} s: Chromium caps "
+                f"preflight caching at {CHROMIUM_MAX_AGE_CAP} s (Firefox at "
+                f"{FIREFOX_MAX_AGE_CAP} s)"
             )
         return None
 

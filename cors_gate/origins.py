@@ -96,10 +96,6 @@ class OriginPattern:
         return tuple(self.host.split("."))
 
     @property
-    def matches_any_host(self) -> bool:
-        return self.host == "*"
-
-    @property
     def matches_any_origin(self) -> bool:
         """True for entries that let every site in (`*`, `https://*`, `*://*:*` ...)."""
         return self.host == "*"
@@ -311,11 +307,6 @@ def parse_pattern(text: str) -> OriginPattern:
         port_text = port_text.lower()
     port, any_port = _parse_port(scheme, port_text)
     return OriginPattern(scheme=scheme, host=host, port=port, any_port=any_port)
-
-
-def normalise_pattern(text: str) -> str:
-    """The canonical text of an entry (raises OriginError)."""
-    return parse_pattern(text).text
 
 
 def _valid_literal(host: str) -> bool:

@@ -1,7 +1,8 @@
 """Import and export of the allow-list: from Django settings, from and to Cloud Gate's payload.
 
-Settings import reads django-cors-headers' lists (CORS_ALLOWED_ORIGINS and its old name
-CORS_ORIGIN_WHITELIST; CORS_ALLOWED_ORIGIN_REGEXES and CORS_ORIGIN_REGEX_WHITELIST) and plans
+Settings import reads django-cors-headers' lists as the library does (CORS_ALLOWED_ORIGINS,
+else its old name CORS_ORIGIN_WHITELIST; CORS_ALLOWED_ORIGIN_REGEXES, else
+CORS_ORIGIN_REGEX_WHITELIST) and plans
 what to add, what is already a rule and what is skipped and why; nothing is written until
 `apply_settings_plan`. A regex becomes patterns only when it matches exactly the same browser
 origins (see `convert_regex`); otherwise it is skipped with the reason and, where one exists,
@@ -24,6 +25,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
+from cors_gate import conf
 from cors_gate.api.cloud_gate import (
     CloudGateSettings,
     build_payload,
@@ -43,9 +45,6 @@ from cors_gate.services import (
     upsert_origins,
 )
 
-ORIGIN_SETTINGS = ("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST")
-REGEX_SETTINGS = ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST")
-ALLOW_ALL_SETTINGS = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -260,17 +259,6 @@ class SettingsPlan:
         }
 
 
-def _entries(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        return [value]
-
-
 def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Skipped:
     if not isinstance(entry, str):
         return Skipped(repr(entry), source, f"is a {type(entry).__name__}, not an origin string")
@@ -297,52 +285,71 @@ def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Ski
     return Planned(pattern.text, source, entry)
 
 
-def plan_from_settings(settings: Any = None) -> SettingsPlan:
-    """What importing django-cors-headers' settings would do (reads the database once)."""
-    conf = django_settings if settings is None else settings
+def _plan_regex(entry: Any, source: str) -> list[Planned] | Skipped:
+    if not isinstance(entry, str):
+        return Skipped(repr(entry), source, "is not a regex string")
+    conversion = convert_regex(entry)
+    if not conversion.exact:
+        return Skipped(
+            entry, source, f"not exactly a pattern: {conversion.reason}", conversion.patterns
+        )
+    return [Planned(text, source, entry) for text in conversion.patterns]
+
+
+def _read_setting(names: tuple[str, ...], plan: SettingsPlan) -> tuple[str, list[Any]]:
+    """The list django-cors-headers itself uses (the first of `names` that is set), with a
+    note for each other name that is set too: the library ignores it, so no rule comes
+    from it."""
+    name, value = conf.first_set(names)
+    for other in names:
+        if other != name and hasattr(django_settings, other):
+            plan.notes.append(
+                f"{other} is ignored: django-cors-headers reads {name}, which is set, "
+                f"so nothing is imported from {other}"
+            )
+    return name, conf.setting_list(value)
+
+
+class _PlanBuilder:
+    """Sorts planned rules into new ones and ones that are already rules, once each."""
+
+    def __init__(self, plan: SettingsPlan) -> None:
+        self.plan = plan
+        self.existing = set(AllowedOrigin.objects.values_list("pattern", flat=True))
+        self.chosen: set[str] = set()
+
+    def take(self, item: Planned | Skipped) -> None:
+        if isinstance(item, Skipped):
+            self.plan.skipped.append(item)
+        elif item.pattern in self.existing:
+            self.plan.present.append(item)
+        elif item.pattern not in self.chosen:
+            self.chosen.add(item.pattern)
+            self.plan.add.append(item)
+
+
+def plan_from_settings() -> SettingsPlan:
+    """What importing django-cors-headers' settings would do (reads the database once).
+
+    Each list is read the way django-cors-headers reads it: its current name when that is
+    set at all, else its old name, so nothing the library ignores becomes a rule."""
     plan = SettingsPlan()
     credentials_on = CorsPolicy.credentials_on()
-    existing = set(AllowedOrigin.objects.values_list("pattern", flat=True))
-    chosen: set[str] = set()
-
-    def take(item: Planned) -> None:
-        if item.pattern in existing:
-            plan.present.append(item)
-        elif item.pattern not in chosen:
-            chosen.add(item.pattern)
-            plan.add.append(item)
-
-    for name in ORIGIN_SETTINGS:
-        for entry in _entries(getattr(conf, name, None)):
-            result = _plan_origin(entry, name, credentials_on)
-            if isinstance(result, Skipped):
-                plan.skipped.append(result)
-            else:
-                take(result)
-    for name in REGEX_SETTINGS:
-        for entry in _entries(getattr(conf, name, None)):
-            if not isinstance(entry, str):
-                plan.skipped.append(Skipped(repr(entry), name, "is not a regex string"))
-                continue
-            conversion = convert_regex(entry)
-            if not conversion.exact:
-                plan.skipped.append(
-                    Skipped(
-                        entry,
-                        name,
-                        f"not exactly a pattern: {conversion.reason}",
-                        conversion.patterns,
-                    )
-                )
-                continue
-            for text in conversion.patterns:
-                take(Planned(text, name, entry))
-    for name in ALLOW_ALL_SETTINGS:
-        if getattr(conf, name, False) is True:
-            plan.notes.append(
-                f"{name} is True: every origin is allowed today. Set cors_gate to report-only "
-                "and review the observed origins before enforcing."
-            )
+    builder = _PlanBuilder(plan)
+    name, entries = _read_setting(conf.CORSHEADERS_ALLOWED_ORIGINS, plan)
+    for entry in entries:
+        builder.take(_plan_origin(entry, name, credentials_on))
+    name, entries = _read_setting(conf.CORSHEADERS_ORIGIN_REGEXES, plan)
+    for entry in entries:
+        result = _plan_regex(entry, name)
+        for item in result if isinstance(result, list) else (result,):
+            builder.take(item)
+    name, allow_all = conf.first_set(conf.CORSHEADERS_ALLOW_ALL, False)
+    if allow_all is True:
+        plan.notes.append(
+            f"{name} is True: every origin is allowed today. Set cors_gate to report-only "
+            "and review the observed origins before enforcing."
+        )
     return plan
 
 

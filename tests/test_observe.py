@@ -45,11 +45,13 @@ def rows() -> dict[str, ObservedOrigin]:
     return {o.origin: o for o in ObservedOrigin.objects.all()}
 
 
-def test_column_lengths_match_the_model() -> None:
+def test_sightings_are_cut_to_the_model_column_lengths(recorder: observe.Recorder) -> None:
     field = ObservedOrigin._meta.get_field
-    assert field("origin").max_length == observe.ORIGIN_MAX
-    assert field("last_path").max_length == observe.PATH_MAX
-    assert field("last_method").max_length == observe.METHOD_MAX
+    recorder.record("https://" + "a" * 600 + ".example", False, "/" + "p" * 900, "M" * 40)
+    [(origin, sighting)] = recorder.buffer.items()
+    assert len(origin) == field("origin").max_length
+    assert len(sighting.last_path) == field("last_path").max_length
+    assert len(sighting.last_method) == field("last_method").max_length
 
 
 def test_report_only_counts_each_origin_and_what_the_rules_say(
