@@ -164,19 +164,9 @@ def convert_regex(regex: str) -> RegexConversion:
     except (re.error, TypeError) as exc:
         return RegexConversion(str(regex), [], False, [f"not a valid regular expression ({exc})"])
     reasons: list[str] = []
-    body = regex[1:] if regex.startswith("^") else regex
-    body = body[2:] if body.startswith(r"\A") else body
-    body, anchored = _split_end_anchor(body)
-    if not anchored:
-        reasons.append(
-            "it has no '$' at the end, and django-cors-headers uses re.match, so it also "
-            "matches longer origins (e.g. the same host followed by '.evil.example')"
-        )
-    for separator in ("://", r":\/\/"):
-        scheme_text, found, rest = body.partition(separator)
-        if found:
-            break
-    else:
+    body = _unanchored_body(regex, reasons)
+    scheme_text, rest = _split_scheme_part(body)
+    if rest is None:
         return RegexConversion(regex, [], False, [*reasons, "no '://' after a scheme"])
     scheme = _SCHEMES.get(scheme_text)
     if scheme is None:
@@ -186,40 +176,74 @@ def convert_regex(regex: str) -> RegexConversion:
             False,
             [*reasons, f"scheme part {scheme_text!r} is not http, https or https?"],
         )
-    port = ""
+    rest, port = _take_port(rest, reasons)
+    hosts = _host_forms(rest, reasons)
+    if hosts is None:
+        return RegexConversion(regex, [], False, reasons)
+    patterns: list[str] = []
+    for host in hosts:
+        try:
+            text = parse_pattern(f"{scheme}://{host}{port}").text
+        except OriginError as exc:
+            return RegexConversion(regex, [], False, [*reasons, str(exc)])
+        if text not in patterns:
+            patterns.append(text)
+    return RegexConversion(regex, patterns, not reasons, reasons)
+
+
+def _unanchored_body(regex: str, reasons: list[str]) -> str:
+    """The regex without its anchors; a missing end anchor is a reason it is not exact."""
+    body = regex[1:] if regex.startswith("^") else regex
+    body = body[2:] if body.startswith(r"\A") else body
+    body, anchored = _split_end_anchor(body)
+    if not anchored:
+        reasons.append(
+            "it has no '$' at the end, and django-cors-headers uses re.match, so it also "
+            "matches longer origins (e.g. the same host followed by '.evil.example')"
+        )
+    return body
+
+
+def _split_scheme_part(body: str) -> tuple[str, str | None]:
+    """The scheme part and what follows its "://" (None when there is no "://")."""
+    for separator in ("://", r":\/\/"):
+        scheme_text, found, rest = body.partition(separator)
+        if found:
+            return scheme_text, rest
+    return body, None
+
+
+def _take_port(rest: str, reasons: list[str]) -> tuple[str, str]:
+    """The host part and the pattern's port (":*", ":N" or "") from the regex's tail."""
     for form in _LOOSE_PORT:
         if rest.endswith(form):
-            rest, port = rest[: -len(form)], ":*"
             reasons.append(f"{form!r}: {_PORT_ANY}")
-            break
-    else:
-        literal = re.search(r":([0-9]+)$", rest)
-        if literal:
-            rest, port = rest[: literal.start()], literal.group(0)
+            return rest[: -len(form)], ":*"
+    literal = re.search(r":([0-9]+)$", rest)
+    if literal:
+        return rest[: literal.start()], literal.group(0)
+    return rest, ""
+
+
+def _host_forms(rest: str, reasons: list[str]) -> list[str] | None:
+    """The pattern hosts the regex's host part stands for (an optional leading label gives
+    two), or None when a label cannot be expressed."""
     prefixes = [""]
     optional = _OPTIONAL_LABEL.match(rest)
     if optional:
         label = _convert_label(optional.group("label"), reasons)
         if label is None:
-            return RegexConversion(regex, [], False, reasons)
+            return None
         prefixes = ["", f"{label}."]  # an optional subdomain is two patterns
         rest = rest[optional.end() :]
     labels: list[str] = []
     for token in rest.split(r"\."):
         label = _convert_label(token, reasons)
         if label is None:
-            return RegexConversion(regex, [], False, reasons)
+            return None
         labels.append(label)
     host = ".".join(labels)
-    patterns: list[str] = []
-    for prefix in prefixes:
-        try:
-            text = parse_pattern(f"{scheme}://{prefix}{host}{port}").text
-        except OriginError as exc:
-            return RegexConversion(regex, [], False, [*reasons, str(exc)])
-        if text not in patterns:
-            patterns.append(text)
-    return RegexConversion(regex, patterns, not reasons, reasons)
+    return [f"{prefix}{host}" for prefix in prefixes]
 
 
 # --- settings import ----------------------------------------------------------------------
@@ -249,11 +273,16 @@ class SettingsPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "add": [vars(p) for p in self.add],
-            "present": [vars(p) for p in self.present],
+            "add": [vars(item) for item in self.add],
+            "present": [vars(item) for item in self.present],
             "skipped": [
-                {"entry": s.entry, "source": s.source, "reason": s.reason, "suggest": s.suggestion}
-                for s in self.skipped
+                {
+                    "entry": skipped.entry,
+                    "source": skipped.source,
+                    "reason": skipped.reason,
+                    "suggest": skipped.suggestion,
+                }
+                for skipped in self.skipped
             ],
             "notes": list(self.notes),
         }
@@ -432,7 +461,7 @@ def plan_cloud_gate(payload: CloudGateSettings) -> CloudGatePlan:
         plan.replaces_origins = True
         plan.add = replacement.add
         kept = {*replacement.enable, *replacement.keep}
-        plan.keep = [p for p in payload.allowed_origins if p in kept]
+        plan.keep = [pattern for pattern in payload.allowed_origins if pattern in kept]
         plan.remove = replacement.delete
     return plan
 
@@ -461,7 +490,7 @@ def export_json() -> dict[str, Any]:
         "format": "cors_gate/1",
         "exported_at": timezone.now().isoformat(),
         "policy": policy_as_dict(),
-        "origins": [origin_as_dict(o) for o in AllowedOrigin.objects.order_by("pattern")],
+        "origins": [origin_as_dict(rule) for rule in AllowedOrigin.objects.order_by("pattern")],
     }
 
 

@@ -229,7 +229,7 @@ def test_cloud_gate_import_replaces_the_list_and_sets_the_policy(tmp_path: Path)
     assert "add https://app.my-server.com:8080" in out.splitlines()
 
 
-def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
+def test_the_documented_sample_is_refused_with_its_position(tmp_path: Path) -> None:
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:
         run("import", "--cloud-gate", write(tmp_path, cloud_gate_sample_payload()))
@@ -240,7 +240,7 @@ def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
     assert set(patterns()) == {"https://apps.example.com"}
 
 
-def test_the_repaired_seed_sample_is_refused_for_its_any_origin_entry(tmp_path: Path) -> None:
+def test_the_repaired_documented_sample_is_refused_for_its_any_origin_entry(tmp_path: Path) -> None:
     repaired = repaired_cloud_gate_sample_payload()
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:

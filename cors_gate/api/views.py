@@ -86,8 +86,9 @@ class Pagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-class ApiMixin(APIView):
-    """Authentication, permissions and parsers shared by every endpoint."""
+class CorsGateAPIView(APIView):
+    """The base of every cors_gate endpoint: authentication, permissions, parsers, and the
+    one place a refused input becomes an HTTP answer."""
 
     permission_classes = [StaffWithModelPermissions]
     parser_classes = [JSONParser, ScimJSONParser]
@@ -110,7 +111,7 @@ class ApiMixin(APIView):
         return super().handle_exception(as_api_error(exc))
 
 
-class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
+class OriginViewSet(CorsGateAPIView, viewsets.ModelViewSet[AllowedOrigin]):
     """Allowed-origin rules: list (?enabled=, ?search=), create, retrieve, update, delete."""
 
     serializer_class = OriginSerializer
@@ -154,7 +155,7 @@ class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
         remove_origins([instance.pattern], actor=self.actor)
 
 
-class PolicyView(ApiMixin):
+class PolicyView(CorsGateAPIView):
     """GET the policy (?as=cloud-gate for Cloud Gate's payload); PATCH its fields, or apply
     a Cloud Gate settings PatchOp (policy values and the whole allow-list, all or nothing)."""
 
@@ -208,7 +209,7 @@ class PolicyView(ApiMixin):
         return Response(body)
 
 
-class ExplainView(ApiMixin):
+class ExplainView(CorsGateAPIView):
     """POST the explain inputs; answers the explain feature's JSON (policy mode)."""
 
     def required_permissions(self, request: Request) -> list[str]:
@@ -232,7 +233,7 @@ class ExplainView(ApiMixin):
         return Response(result)
 
 
-class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):
+class ObservedOriginViewSet(CorsGateAPIView, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):
     """What the middleware saw (?would_allow=false for the would-be-blocked, ?search=), and
     POST allow/ {"ids": [...]} to turn observed origins into rules."""
 
