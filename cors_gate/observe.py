@@ -35,7 +35,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cors_gate import conf
-from cors_gate.origins import parse_request_origin, url_origin
+from cors_gate.origins import url_origin
 from cors_gate.policy import Decision, PolicySnapshot
 
 logger = logging.getLogger("cors_gate.observe")
@@ -79,15 +79,6 @@ def column_lengths() -> tuple[int, int, int]:
         meta.get_field("last_path").max_length or 0,
         meta.get_field("last_method").max_length or 0,
     )
-
-
-def is_usable(origin: str) -> bool:
-    """Whether an observed value is exactly what a browser sends, so it may become a rule.
-
-    Non-canonical values (upper case, default port, paths, several origins, truncated or
-    escaped hostile input) are stored as seen, but can never be turned into rules.
-    """
-    return parse_request_origin(origin) is not None  # None for 'null' too
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from django.test import Client
 
 from cors_gate import observe
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
+from cors_gate.services import may_become_rule
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.middleware_urls")]
 
@@ -157,7 +158,7 @@ def test_hostile_values_are_stored_safely_and_flagged_unusable(
     assert "https://apps.example.com\\x00\\nX-Injected: 1" in seen
     assert "HTTPS://APPS.EXAMPLE.COM" in seen  # as seen
     assert len(seen[MFE].last_path) == 500
-    usable = {origin: observe.is_usable(origin) for origin in seen}
+    usable = {origin: may_become_rule(origin) for origin in seen}
     assert usable == {
         stored_long: False,
         "https://apps.example.com\\x00\\nX-Injected: 1": False,

@@ -25,14 +25,14 @@ from django.core.exceptions import ValidationError
 from cors_gate import jsontext
 from cors_gate.models import (
     MAX_AGE_LIMIT,
+    clean_names,
     credentials_refusal,
     shown,
     text_problem,
     too_broad,
-    validate_token_list,
 )
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import InvalidInput, first_message
+from cors_gate.services import InvalidInput
 
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SETTINGS_PATH = "cloudGateCorsSettings"
@@ -146,9 +146,9 @@ def _headers(member: str, value: Any) -> list[str]:
     if not isinstance(value, list):
         raise CloudGateError(member, "must be an array of header names")
     try:
-        return validate_token_list("exposed_headers", value)
+        return clean_names(value)
     except ValidationError as exc:
-        raise CloudGateError(member, first_message(exc, "exposed_headers")) from None
+        raise CloudGateError(member, exc.messages[0]) from None
 
 
 def _operation_value(index: int, operation: Any) -> tuple[str, Mapping[str, Any]]:

@@ -31,15 +31,15 @@ from cors_gate.api.serializers import (
 )
 from cors_gate.exceptions import CorsGateError, NotPermitted
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
-from cors_gate.observe import is_usable
 from cors_gate.services import (
     OPERATIONS,
     Actor,
+    add_origin,
     allow_observed,
     change_origin,
+    observed_origin_refusal,
     remove_origins,
     update_policy,
-    upsert_origins,
 )
 
 _TRUE = {"true", "1", "yes"}
@@ -133,8 +133,8 @@ class OriginViewSet(CorsGateAPIView, viewsets.ModelViewSet[AllowedOrigin]):
 
     def perform_create(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         data = serializer.validated_data
-        [outcome] = upsert_origins(
-            [data["pattern"]],
+        outcome = add_origin(
+            data["pattern"],
             note=data.get("note"),
             paths=data.get("paths"),
             expires_at=data.get("expires_at"),
@@ -269,7 +269,7 @@ class ObservedOriginViewSet(CorsGateAPIView, viewsets.ReadOnlyModelViewSet[Obser
                 raise ValidationError(
                     {"ids": [gettext("no observed origin has id %(id)s") % {"id": pk}]}
                 )
-            if not is_usable(found[pk]):
+            if observed_origin_refusal(found[pk]) is not None:
                 raise ValidationError(
                     {
                         "ids": [
@@ -281,11 +281,15 @@ class ObservedOriginViewSet(CorsGateAPIView, viewsets.ReadOnlyModelViewSet[Obser
                         ]
                     }
                 )
-        patterns = [found[pk] for pk in ids]  # usable values are already canonical
+        patterns = [found[pk] for pk in ids]  # admitted values are already canonical
         outcomes = allow_observed(
             patterns, note=serializer.validated_data["note"], actor=self.actor
         )
         return Response(
-            {"results": [{"pattern": o.pattern, "action": o.action} for o in outcomes]},
+            {
+                "results": [
+                    {"pattern": outcome.pattern, "action": outcome.action} for outcome in outcomes
+                ]
+            },
             status=status.HTTP_200_OK,
         )
