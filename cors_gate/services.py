@@ -296,11 +296,10 @@ def check_origin(origin: AllowedOrigin) -> None:
     Raises ValidationError keyed by the field (a form shows it there)."""
     try:
         parsed = parse_pattern(origin.pattern)
-        paths = clean_paths(origin.paths)
-    except (OriginError, ValidationError):
-        return  # the field's own validator names the problem
+    except OriginError:
+        return  # the pattern field's own validator names the problem
     origin.pattern = parsed.text
-    origin.paths = paths
+    origin.paths = _normalised(clean_paths, origin.paths)
     broad = too_broad(parsed) if origin.enabled else None
     if broad and CorsPolicy.credentials_on():
         raise ValidationError({"pattern": credentials_refusal(parsed.text, broad)})
@@ -311,12 +310,8 @@ def check_origin(origin: AllowedOrigin) -> None:
 def check_policy(policy: CorsPolicy) -> None:
     """Normalise the policy's lists and refuse credentials while an enabled rule lets any
     site in. Raises ValidationError keyed by the field."""
-    try:
-        for name in _POLICY_LISTS:
-            kind = "method" if name == "allowed_methods" else "header name"
-            setattr(policy, name, clean_names(getattr(policy, name), kind=kind))
-    except ValidationError:
-        return  # the field's own validator names the problem
+    for name in _POLICY_LISTS:
+        setattr(policy, name, _normalised(_LIST_CLEANERS[name], getattr(policy, name)))
     if policy.allow_credentials:
         broad = _broad_enabled_rule()
         if broad:
@@ -329,6 +324,21 @@ def check_policy(policy: CorsPolicy) -> None:
                     % {"pattern": repr(broad[0]), "why": broad[1]}
                 }
             )
+
+
+_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
+    "exposed_headers": clean_names,
+    "allowed_headers": clean_names,
+    "allowed_methods": lambda names: clean_names(names, kind="method"),
+}
+
+
+def _normalised(clean: Callable[[Any], Any], value: Any) -> Any:
+    """`clean(value)`, or `value` as it is when its field's own validator will refuse it."""
+    try:
+        return clean(value)
+    except ValidationError:
+        return value
 
 
 def _broad_enabled_rule() -> tuple[str, str] | None:
@@ -877,8 +887,7 @@ def _policy_value(name: str, value: Any) -> Any:
     if name in _POLICY_LISTS:
         if value is not None and not isinstance(value, str | list | tuple):
             raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
-        kind = "method" if name == "allowed_methods" else "header name"
-        return _field_value(name, lambda names: clean_names(names, kind=kind), value)
+        return _field_value(name, _LIST_CLEANERS[name], value)
     if name == "urls_regex":
         if not isinstance(value, str):
             raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")

@@ -236,3 +236,14 @@ def test_observed_origins_become_rules_only_as_a_browser_sends_them() -> None:
         )
     assert refused.value.field == "origin"
     assert not AllowedOrigin.objects.exists()
+
+
+def test_a_stored_row_with_bad_paths_still_cannot_come_back_on_too_broad() -> None:
+    """Rows written before today's checks (here without save()) still meet every rule."""
+    AllowedOrigin.objects.bulk_create(
+        [AllowedOrigin(pattern="https://*.com", enabled=False, paths=["no-slash"])]
+    )
+    with pytest.raises(InvalidInput, match="public suffix") as refused:
+        set_enabled(["https://*.com"], True, actor=COMMAND)
+    assert refused.value.field == "pattern"
+    assert not AllowedOrigin.objects.get().enabled
