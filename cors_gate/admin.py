@@ -20,17 +20,14 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cors_gate.models import (
-    MAX_AGE_LIMIT,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
     ObservedOrigin,
+    clean_names,
+    clean_paths,
     safe_text,
-    validate_paths,
-    validate_token_list,
 )
-from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
-from cors_gate.policy import REASONS
 from cors_gate.services import (
     ORIGIN_FIELDS,
     POLICY_FIELDS,
@@ -38,7 +35,7 @@ from cors_gate.services import (
     InvalidInput,
     allow_observed,
     change_origin,
-    first_message,
+    observed_origin_refusal,
     parse_expiry,
     permitted,
     pinned_entries,
@@ -46,7 +43,6 @@ from cors_gate.services import (
     set_enabled_ids,
     update_policy,
     upsert_origins,
-    validate_note,
 )
 
 LIST_FIELDS = ("exposed_headers", "allowed_methods", "allowed_headers")
@@ -58,11 +54,6 @@ def _actor(request: HttpRequest) -> Actor:
 
 def _comma_text(values: Any) -> str:
     return ", ".join(values) if isinstance(values, list | tuple) else str(values or "")
-
-
-def _field_error(exc: ValidationError, field: str) -> ValidationError:
-    """The message of a model-level {field: message} error, for a form field's clean_*."""
-    return ValidationError(first_message(exc, field))
 
 
 # --- allowed origins ---------------------------------------------------------------------
@@ -86,17 +77,12 @@ class AllowedOriginForm(forms.ModelForm):
         if self.instance.pk is not None:
             self.initial["paths"] = safe_text(_comma_text(self.instance.paths))
 
-    def clean_paths(self) -> list[str]:
-        try:
-            return validate_paths(self.cleaned_data.get("paths", ""))
-        except ValidationError as exc:
-            raise _field_error(exc, "paths") from None
+    # The fields' own checks are the model fields' validators (run by full_clean) and the
+    # rules beyond one field are services.check_origin (run by the model's clean()); the
+    # form only turns its comma-separated text into the list the model field holds.
 
-    def clean_note(self) -> str:
-        try:
-            return validate_note(self.cleaned_data.get("note", ""))
-        except InvalidInput as exc:
-            raise ValidationError(exc.message) from None
+    def clean_paths(self) -> list[str]:
+        return clean_paths(self.cleaned_data.get("paths", ""))
 
     def clean_expires_at(self) -> Any:
         value = self.cleaned_data.get("expires_at")
@@ -264,7 +250,7 @@ class AllowedOriginAdmin(RefusalsAsMessages):
                 request, gettext("Nothing changed: %(error)s") % {"error": exc}, messages.ERROR
             )
             return
-        done = [o.pattern for o in outcomes if o.action != "unchanged"]
+        done = [outcome.pattern for outcome in outcomes if outcome.action != "unchanged"]
         same = len(outcomes) - len(done)
         counts = {"done": len(done), "same": same}
         if enabled:
@@ -355,19 +341,7 @@ class CorsPolicyForm(forms.ModelForm):
         )
 
     def _list(self, name: str, kind: str = "header name") -> list[str]:
-        try:
-            return validate_token_list(name, self.cleaned_data.get(name, ""), kind=kind)
-        except ValidationError as exc:
-            raise _field_error(exc, name) from None
-
-    def clean_max_age(self) -> int:
-        value = self.cleaned_data["max_age"]
-        if value > MAX_AGE_LIMIT:
-            raise ValidationError(
-                gettext("%(value)s is too large (at most %(limit)s)")
-                % {"value": value, "limit": MAX_AGE_LIMIT}
-            )
-        return int(value)
+        return clean_names(self.cleaned_data.get(name, ""), kind=kind)
 
     def clean_exposed_headers(self) -> list[str]:
         return self._list("exposed_headers")
@@ -482,21 +456,6 @@ class WouldBeBlockedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def refusal(origin: str) -> str | None:
-    """Why an observed Origin value cannot become a rule, or None when it can.
-
-    Only a browser's exact serialisation of a real origin qualifies: wildcards, 'null',
-    upper case, default ports and anything the pattern engine refuses are skipped.
-    """
-    try:
-        parse_pattern(origin)
-    except OriginError as exc:
-        return str(exc)
-    if parse_request_origin(origin) is None:
-        return REASONS["non-canonical"].summary
-    return None
-
-
 @admin.register(ObservedOrigin)
 class ObservedOriginAdmin(admin.ModelAdmin):
     list_display = (
@@ -526,7 +485,7 @@ class ObservedOriginAdmin(admin.ModelAdmin):
     def allow_selected(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         candidates: list[str] = []
         for origin in queryset.values_list("origin", flat=True):
-            reason = refusal(origin)
+            reason = observed_origin_refusal(origin)
             if reason is None:
                 candidates.append(origin)
             else:
@@ -547,9 +506,9 @@ class ObservedOriginAdmin(admin.ModelAdmin):
                 request, gettext("Nothing changed: %(error)s") % {"error": exc}, messages.ERROR
             )
             return
-        added = [o.pattern for o in outcomes if o.action == "add"]
-        changed = [o.pattern for o in outcomes if o.action == "enable"]
-        same = [o.pattern for o in outcomes if o.action == "unchanged"]
+        added = [outcome.pattern for outcome in outcomes if outcome.action == "add"]
+        changed = [outcome.pattern for outcome in outcomes if outcome.action == "enable"]
+        same = [outcome.pattern for outcome in outcomes if outcome.action == "unchanged"]
         parts = [gettext("%(count)d rule(s) created") % {"count": len(added)}]
         if changed:
             parts.append(gettext("%(count)d existing rule(s) enabled") % {"count": len(changed)})

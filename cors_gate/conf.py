@@ -6,13 +6,44 @@ are both honoured. The request path reads them once per snapshot build, never pe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
+
+# django-cors-headers' settings under their current name and the name before 3.5; its conf
+# reads the current name when it is set at all, and only otherwise the old one.
+CORSHEADERS_ALLOWED_ORIGINS = ("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST")
+CORSHEADERS_ORIGIN_REGEXES = ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST")
+CORSHEADERS_ALLOW_ALL = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 
 
 def _get(name: str, default: object) -> object:
     return getattr(settings, name, default)
+
+
+def setting_list(value: object) -> list[Any]:
+    """A list setting as a list: None is empty, one text (or compiled regex) is one entry,
+    any other iterable its items, anything else one entry (for the caller to refuse)."""
+    if value is None:
+        return []
+    if isinstance(value, str | re.Pattern):
+        return [value]
+    try:
+        return list(value)  # type: ignore[call-overload]
+    except TypeError:
+        return [value]
+
+
+def first_set(names: Sequence[str], default: object = None) -> tuple[str, object]:
+    """The first of `names` that is set, and its value, the way django-cors-headers' conf
+    falls back from a setting's current name to its old one (so a list under the old name
+    is ignored whenever the current name is set, even to an empty list)."""
+    for name in names:
+        if hasattr(settings, name):
+            return name, getattr(settings, name)
+    return names[0], default
 
 
 def refresh_seconds() -> float:
@@ -23,14 +54,12 @@ def refresh_seconds() -> float:
 
 def pinned_origins() -> Sequence[str]:
     """Allow-list entries pinned in settings (CORS_GATE_ALLOWED_ORIGINS)."""
-    value = _get("CORS_GATE_ALLOWED_ORIGINS", ())
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value) if isinstance(value, list | tuple) else ()
+    return tuple(setting_list(_get("CORS_GATE_ALLOWED_ORIGINS", ())))
 
 
 def preflight_passthrough() -> bool:
-    """Let preflights reach the view and complete headers after it (seed steps 5.1-5.9)."""
+    """Let preflights reach the view and complete headers after it (Oracle Cloud Gate CORS
+    documentation, steps 5.1-5.9)."""
     return bool(_get("CORS_GATE_PREFLIGHT_PASSTHROUGH", False))
 
 
@@ -48,11 +77,6 @@ def observed_max_rows() -> int:
     )
 
 
-def auto_middleware() -> bool:
-    """Whether the Open edX plugin settings insert CorsGateMiddleware automatically."""
-    return bool(_get("CORS_GATE_AUTO_MIDDLEWARE", True))
-
-
 def plugin_middleware_withdrawn() -> bool:
     """The plugin inserted the middleware, and CORS_GATE_AUTO_MIDDLEWARE was turned off
     after it did (e.g. in a Tutor settings patch): the middleware then steps out."""
@@ -61,9 +85,16 @@ def plugin_middleware_withdrawn() -> bool:
     middleware = _get("MIDDLEWARE", ())
     return plugin_middleware_withdrawn(
         middleware if isinstance(middleware, list | tuple) else (),
-        auto_middleware(),
+        bool(_get("CORS_GATE_AUTO_MIDDLEWARE", True)),
         _get(INSERTED_SETTING, False),
     )
+
+
+def site_url() -> str:
+    """The URL this site is served at, as configured (CORS_GATE_SITE_URL; "" when unset):
+    what the explain feature's in-process and URL modes call this site."""
+    value = _get("CORS_GATE_SITE_URL", "")
+    return str(value).rstrip("/") if value else ""
 
 
 def cache_alias() -> str:

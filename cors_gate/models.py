@@ -1,7 +1,9 @@
 """The allow-list, the policy, what the middleware observed, and who changed what.
 
-Validation lives on the models (`clean()` and `save()`), so the admin, the commands, the API
-and the Django shell all refuse the same bad input with the same one-line messages.
+Each field's check is a validator on the field; the rules that look beyond one field are in
+cors_gate.services, which every channel writes through. `clean()` and a direct `save()` hand
+over to the same services, so the admin, the commands, the API and the Django shell all refuse
+the same bad input with the same one-line messages, and every change is recorded.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cors_gate import conf
+from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP, FIREFOX_MAX_AGE_CAP
 from cors_gate.http_tokens import is_token
 from cors_gate.origins import OriginError, OriginPattern, parse_pattern
 
@@ -24,7 +27,6 @@ from cors_gate.origins import OriginError, OriginPattern, parse_pattern
 # InnoDB's 3072-byte key limit on MariaDB/MySQL. The longest valid entry is 267 characters.
 PATTERN_MAX_LENGTH = 300
 OBSERVED_ORIGIN_MAX_LENGTH = 512
-CHROMIUM_MAX_AGE_CAP = 7200
 # The largest max_age any channel accepts (a signed 32-bit integer, on every database).
 MAX_AGE_LIMIT = 2**31 - 1
 
@@ -37,6 +39,8 @@ MAX_LIST_CHARS = 2048  # the header value: the names joined with ", "
 MAX_PATHS = 100
 MAX_PATH_LENGTH = 500
 URLS_REGEX_MAX_LENGTH = 500
+NOTE_MAX_LENGTH = 255
+MODE_NAMES = ("enforce", "report-only", "off")
 
 
 def text_problem(value: str, *, one_line: bool = True) -> str | None:
@@ -98,121 +102,166 @@ def too_broad(pattern: OriginPattern) -> str | None:
     return None
 
 
-def too_broad_text(text: str) -> str | None:
-    try:
-        return too_broad(parse_pattern(text))
-    except OriginError:
-        return None
-
-
 def initial_mode() -> str:
     """Default for CorsPolicy.mode: see cors_gate.conf.initial_mode."""
     return conf.initial_mode()
 
 
-def validate_paths(paths: Any) -> list[str]:
-    """Path prefixes a rule may reach: a list of strings starting with '/'."""
-    if paths in (None, ""):
-        return []
-    if isinstance(paths, str):
-        paths = [p.strip() for p in paths.split(",") if p.strip()]
-    if not isinstance(paths, list | tuple):
-        raise ValidationError({"paths": "must be a list of URL path prefixes such as /api/"})
-    if len(paths) > MAX_PATHS:
-        raise ValidationError(
-            {
-                "paths": gettext("has %(n)d entries (at most %(max)d)")
-                % {"n": len(paths), "max": MAX_PATHS}
-            }
-        )
-    cleaned: list[str] = []
-    for p in paths:
-        if not isinstance(p, str) or not p.startswith("/"):
-            raise ValidationError({"paths": f"{shown(p)} must be a URL path starting with '/'"})
-        problem = text_problem(p)
-        if problem:
-            raise ValidationError({"paths": f"{shown(p)} {problem}"})
-        if len(p) > MAX_PATH_LENGTH:
-            raise ValidationError(
-                {
-                    "paths": gettext("%(path)s is longer than %(max)d characters")
-                    % {"path": shown(p), "max": MAX_PATH_LENGTH}
-                }
-            )
-        if any(ch.isspace() or ch in "?#" for ch in p):
-            raise ValidationError({"paths": f"{shown(p)} must be a plain path (no spaces, ? or #)"})
-        if p not in cleaned:
-            cleaned.append(p)
-    return cleaned
+# --- field validators ---------------------------------------------------------------------
+#
+# One check per field, attached to the model field: the admin's forms run it (full_clean), the
+# API's serializers list it as a field validator, and cors_gate.services runs it for every
+# channel. Each raises a ValidationError with one message; the caller names the field. The
+# `clean_*` forms also return the value normalised (lists from comma-separated text,
+# duplicates dropped). Rules that look beyond one field live in cors_gate.services.
 
 
-def validate_token_list(field: str, values: Any, *, kind: str = "header name") -> list[str]:
-    """A list of HTTP tokens (header names or methods), de-duplicated case-insensitively."""
-    if values in (None, ""):
-        return []
-    if isinstance(values, str):
-        values = [v.strip() for v in values.split(",") if v.strip()]
-    if not isinstance(values, list | tuple):
-        raise ValidationError({field: f"must be a list of {kind}s"})
-    if len(values) > MAX_LIST_NAMES:
-        raise ValidationError(
-            {
-                field: gettext("has %(n)d names (at most %(max)d)")
-                % {"n": len(values), "max": MAX_LIST_NAMES}
-            }
-        )
-    cleaned: list[str] = []
-    seen: set[str] = set()
-    for v in values:
-        if not isinstance(v, str) or not is_token(v):
-            raise ValidationError(
-                {
-                    field: gettext("%(value)s is not a valid %(kind)s (an RFC 9110 token)")
-                    % {"value": shown(v), "kind": kind}
-                }
-            )
-        if v == "*":
-            raise ValidationError(
-                {field: "'*' is a literal name for credentialed requests; list the names"}
-            )
-        key = v.lower()
-        if key not in seen:
-            seen.add(key)
-            cleaned.append(v.upper() if kind == "method" else v)
-    size = len(", ".join(cleaned))
-    if size > MAX_LIST_CHARS:
-        raise ValidationError(
-            {
-                field: gettext(
-                    "is %(size)d characters as a header value (at most %(max)d: the whole "
-                    "list is sent on every preflight answer)"
-                )
-                % {"size": size, "max": MAX_LIST_CHARS}
-            }
-        )
-    return cleaned
+def validate_pattern(value: Any) -> None:
+    """An allow-list entry in the grammar of cors_gate.origins."""
+    try:
+        parse_pattern(value)
+    except OriginError as exc:
+        raise ValidationError(str(exc)) from None
 
 
-def validate_urls_regex(value: str) -> str:
+def validate_note(value: Any) -> None:
+    """A rule's note: one line of text within the column's length."""
     if not isinstance(value, str):
-        raise ValidationError({"urls_regex": gettext("must be a regular expression (text)")})
+        raise ValidationError(f"must be text, not {type(value).__name__}")
+    if len(value) > NOTE_MAX_LENGTH:
+        raise ValidationError(f"is {len(value)} characters long (at most {NOTE_MAX_LENGTH})")
     problem = text_problem(value)
     if problem:
-        raise ValidationError({"urls_regex": problem})
+        raise ValidationError(problem)
+
+
+def _as_items(value: Any) -> Any:
+    """A list field's value with comma-separated text split into its items."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+def clean_paths(paths: Any) -> list[str]:
+    """Path prefixes a rule may reach: a list of strings starting with '/', duplicates
+    dropped (comma-separated text is split)."""
+    if paths in (None, ""):
+        return []
+    paths = _as_items(paths)
+    if not isinstance(paths, list | tuple):
+        raise ValidationError("must be a list of URL path prefixes such as /api/")
+    if len(paths) > MAX_PATHS:
+        raise ValidationError(
+            gettext("has %(n)d entries (at most %(max)d)") % {"n": len(paths), "max": MAX_PATHS}
+        )
+    cleaned: list[str] = []
+    for path in paths:
+        _check_path(path)
+        if path not in cleaned:
+            cleaned.append(path)
+    return cleaned
+
+
+def _check_path(path: Any) -> None:
+    if not isinstance(path, str) or not path.startswith("/"):
+        raise ValidationError(f"{shown(path)} must be a URL path starting with '/'")
+    problem = text_problem(path)
+    if problem:
+        raise ValidationError(f"{shown(path)} {problem}")
+    if len(path) > MAX_PATH_LENGTH:
+        raise ValidationError(
+            gettext("%(path)s is longer than %(max)d characters")
+            % {"path": shown(path), "max": MAX_PATH_LENGTH}
+        )
+    if any(ch.isspace() or ch in "?#" for ch in path):
+        raise ValidationError(f"{shown(path)} must be a plain path (no spaces, ? or #)")
+
+
+def validate_paths(value: Any) -> None:
+    clean_paths(value)
+
+
+def clean_names(values: Any, *, kind: str = "header name") -> list[str]:
+    """A list of HTTP tokens (header names or methods, methods upper-cased), de-duplicated
+    case-insensitively (comma-separated text is split)."""
+    if values in (None, ""):
+        return []
+    values = _as_items(values)
+    if not isinstance(values, list | tuple):
+        raise ValidationError(f"must be a list of {kind}s")
+    if len(values) > MAX_LIST_NAMES:
+        raise ValidationError(
+            gettext("has %(n)d names (at most %(max)d)") % {"n": len(values), "max": MAX_LIST_NAMES}
+        )
+    cleaned: dict[str, str] = {}  # lower-case name -> the name as kept
+    for value in values:
+        _check_name(value, kind)
+        cleaned.setdefault(value.lower(), value.upper() if kind == "method" else value)
+    names = list(cleaned.values())
+    size = len(", ".join(names))
+    if size > MAX_LIST_CHARS:
+        raise ValidationError(
+            gettext(
+                "is %(size)d characters as a header value (at most %(max)d: the whole "
+                "list is sent on every preflight answer)"
+            )
+            % {"size": size, "max": MAX_LIST_CHARS}
+        )
+    return names
+
+
+def _check_name(value: Any, kind: str) -> None:
+    if not isinstance(value, str) or not is_token(value):
+        raise ValidationError(
+            gettext("%(value)s is not a valid %(kind)s (an RFC 9110 token)")
+            % {"value": shown(value), "kind": kind}
+        )
+    if value == "*":
+        raise ValidationError("'*' is a literal name for credentialed requests; list the names")
+
+
+def validate_header_names(value: Any) -> None:
+    clean_names(value)
+
+
+def validate_methods(value: Any) -> None:
+    clean_names(value, kind="method")
+
+
+def validate_urls_regex(value: Any) -> None:
+    """Which request paths are CORS-handled: a regular expression Python can compile."""
+    if not isinstance(value, str):
+        raise ValidationError(gettext("must be a regular expression (text)"))
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(problem)
     if len(value) > URLS_REGEX_MAX_LENGTH:
         raise ValidationError(
-            {
-                "urls_regex": gettext("is %(n)d characters long (at most %(max)d)")
-                % {"n": len(value), "max": URLS_REGEX_MAX_LENGTH}
-            }
+            gettext("is %(n)d characters long (at most %(max)d)")
+            % {"n": len(value), "max": URLS_REGEX_MAX_LENGTH}
         )
     try:
         re.compile(value)
     except (re.error, RecursionError, OverflowError) as exc:
+        raise ValidationError(f"is not a valid regular expression ({exc})") from None
+
+
+def validate_max_age(value: Any) -> None:
+    """Seconds a browser may cache a preflight: a whole number, 0 (no header) or more."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"must be a whole number of seconds, not {shown(value)}")
+    if value < 0:
+        raise ValidationError("is negative (0 sends no header)")
+    if value > MAX_AGE_LIMIT:
         raise ValidationError(
-            {"urls_regex": f"is not a valid regular expression ({exc})"}
-        ) from None
-    return value
+            gettext("is too large (at most %(max)d seconds)") % {"max": MAX_AGE_LIMIT}
+        )
+
+
+def validate_mode(value: Any) -> None:
+    """The policy's mode (the field's choices, with cors_gate's message for services)."""
+    if value not in MODE_NAMES:
+        raise ValidationError(f"{shown(value)} is not one of enforce, report-only, off")
 
 
 class AllowedOrigin(models.Model):
@@ -222,16 +271,20 @@ class AllowedOrigin(models.Model):
         _("pattern"),
         max_length=PATTERN_MAX_LENGTH,
         unique=True,
+        validators=[validate_pattern],
         help_text=_(
             "PROTOCOL://HOST[:PORT], e.g. https://apps.example.com or https://*.example.com"
         ),
     )
     enabled = models.BooleanField(_("enabled"), default=True)
-    note = models.CharField(_("note"), max_length=255, blank=True, default="")
+    note = models.CharField(
+        _("note"), max_length=NOTE_MAX_LENGTH, blank=True, default="", validators=[validate_note]
+    )
     paths = models.JSONField(
         _("paths"),
         default=list,
         blank=True,
+        validators=[validate_paths],
         help_text=_("URL path prefixes this origin may reach; empty means every CORS path."),
     )
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
@@ -272,21 +325,19 @@ class AllowedOrigin(models.Model):
         return self.expires_at is not None and self.expires_at <= timezone.now()
 
     def clean(self) -> None:
-        try:
-            parsed = parse_pattern(self.pattern)
-        except OriginError as exc:
-            raise ValidationError({"pattern": str(exc)}) from None
-        self.pattern = parsed.text
-        self.paths = validate_paths(self.paths)
-        broad = too_broad(parsed) if self.enabled else None
-        if broad and CorsPolicy.credentials_on():
-            raise ValidationError({"pattern": credentials_refusal(parsed.text, broad)})
-        if self.csrf_trusted and parsed.scheme != "https":
-            raise ValidationError({"csrf_trusted": "only https origins can be CSRF-trusted"})
+        """Normalise the pattern and paths, and apply the rules beyond one field (kept in
+        cors_gate.services, which every channel's writes go through)."""
+        from cors_gate.services import check_origin
+
+        check_origin(self)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        self.clean()  # nothing invalid reaches the table, whoever saves
-        super().save(*args, **kwargs)
+        """A save outside cors_gate.services (the Django shell, another app's code): checked
+        like every channel's, and recorded in the change record as the "shell" channel, so
+        nothing invalid reaches the table and no change goes unrecorded."""
+        from cors_gate.services import save_directly
+
+        save_directly(self, *args, **kwargs)
 
 
 class CorsPolicy(models.Model):
@@ -315,25 +366,31 @@ class CorsPolicy(models.Model):
     max_age = models.PositiveIntegerField(
         _("max age"),
         default=0,
+        validators=[validate_max_age],
         help_text=_("Seconds a browser may cache a preflight; 0 sends no header."),
     )
-    exposed_headers = models.JSONField(_("exposed headers"), default=list, blank=True)
+    exposed_headers = models.JSONField(
+        _("exposed headers"), default=list, blank=True, validators=[validate_header_names]
+    )
     allowed_methods = models.JSONField(
         _("allowed methods"),
         default=list,
         blank=True,
+        validators=[validate_methods],
         help_text=_("Empty: mirror Access-Control-Request-Method."),
     )
     allowed_headers = models.JSONField(
         _("allowed headers"),
         default=list,
         blank=True,
+        validators=[validate_header_names],
         help_text=_("Empty: mirror Access-Control-Request-Headers."),
     )
     urls_regex = models.CharField(
         _("urls regex"),
-        max_length=500,
+        max_length=URLS_REGEX_MAX_LENGTH,
         default=r"^.*$",
+        validators=[validate_urls_regex],
         help_text=_("Which request paths are CORS-handled."),
     )
     allow_private_network = models.BooleanField(_("allow private network"), default=False)
@@ -369,46 +426,26 @@ class CorsPolicy(models.Model):
     def max_age_warning(self) -> str | None:
         if self.max_age > CHROMIUM_MAX_AGE_CAP:
             return (
-                f"max_age {self.max_age} s is above 7200 s: Chromium caps preflight caching "
-                "at 7200 s (Firefox at 86400 s)"
+                f"max_age {self.max_age} s is above {CHROMIUM_MAX_AGE_CAP} s: Chromium caps "
+                f"preflight caching at {CHROMIUM_MAX_AGE_CAP} s (Firefox at "
+                f"{FIREFOX_MAX_AGE_CAP} s)"
             )
         return None
 
     def clean(self) -> None:
-        if self.mode not in dict(self.MODES):
-            raise ValidationError(
-                {"mode": f"{shown(self.mode)} is not one of enforce, report-only, off"}
-            )
-        self.exposed_headers = validate_token_list("exposed_headers", self.exposed_headers)
-        self.allowed_headers = validate_token_list("allowed_headers", self.allowed_headers)
-        self.allowed_methods = validate_token_list(
-            "allowed_methods", self.allowed_methods, kind="method"
-        )
-        self.urls_regex = validate_urls_regex(self.urls_regex)
-        if self.allow_credentials:
-            for text in (
-                AllowedOrigin.objects.filter(enabled=True)
-                .filter(pattern__contains="*")  # stored patterns are normalised
-                .order_by("pattern")
-                .values_list("pattern", flat=True)
-                .iterator()
-            ):
-                broad = too_broad_text(text)
-                if broad:
-                    raise ValidationError(
-                        {
-                            "allow_credentials": gettext(
-                                "cannot be on while %(pattern)s is enabled: it %(why)s; "
-                                "disable or narrow that rule first"
-                            )
-                            % {"pattern": repr(text), "why": broad}
-                        }
-                    )
+        """Normalise the lists and apply the rules beyond one field (kept in
+        cors_gate.services, which every channel's writes go through)."""
+        from cors_gate.services import check_policy
+
+        check_policy(self)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        """A save outside cors_gate.services: checked, and recorded as the "shell" channel
+        when it changes anything (see AllowedOrigin.save)."""
+        from cors_gate.services import save_directly
+
         self.pk = 1  # one row, always
-        self.clean()
-        super().save(*args, **kwargs)
+        save_directly(self, *args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValidationError("the CORS policy cannot be deleted; set mode to 'off' instead")

@@ -19,6 +19,7 @@ process exits. Observations are a migration aid, never a reason to fail or slow 
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import threading
 import time
@@ -34,7 +35,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cors_gate import conf
-from cors_gate.origins import parse_request_origin, url_origin
+from cors_gate.origins import url_origin
 from cors_gate.policy import Decision, PolicySnapshot
 
 logger = logging.getLogger("cors_gate.observe")
@@ -45,11 +46,6 @@ MAX_ORIGINS = 10_000
 # thread: one is started when DRAIN_AT wait; past PENDING_MAX (a few MB) they are dropped.
 DRAIN_AT = 2_000
 PENDING_MAX = 20_000
-# ObservedOrigin's column lengths (this module is imported before the models are ready;
-# tests/test_observe.py checks these against the model).
-ORIGIN_MAX = 512
-PATH_MAX = 500
-METHOD_MAX = 16
 _WRITE_CHUNK = 500
 # A locked database (SQLite writers in other processes, a MariaDB lock wait) is retried after
 # these pauses before the batch goes back into the buffer.
@@ -71,13 +67,18 @@ def safe_text(value: str, limit: int) -> str:
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
 
 
-def is_usable(origin: str) -> bool:
-    """Whether an observed value is exactly what a browser sends, so it may become a rule.
+@functools.cache
+def column_lengths() -> tuple[int, int, int]:
+    """ObservedOrigin's origin, last_path and last_method lengths, read from the model
+    when first needed (this module is imported before the models are ready)."""
+    from cors_gate.models import ObservedOrigin
 
-    Non-canonical values (upper case, default port, paths, several origins, truncated or
-    escaped hostile input) are stored as seen, but can never be turned into rules.
-    """
-    return parse_request_origin(origin) is not None  # None for 'null' too
+    meta = ObservedOrigin._meta
+    return (
+        meta.get_field("origin").max_length or 0,
+        meta.get_field("last_path").max_length or 0,
+        meta.get_field("last_method").max_length or 0,
+    )
 
 
 @dataclass(slots=True)
@@ -141,6 +142,7 @@ class Recorder:
     def drain(self) -> None:
         """Fold the queued sightings into the buffer (bounded to max_origins origins)."""
         pending = self.pending
+        origin_max, path_max, method_max = column_lengths()
         with self.lock:
             buffer = self._buffer
             while pending:
@@ -148,25 +150,25 @@ class Recorder:
                     origin, would_allow, path, method, now = pending.popleft()
                 except IndexError:  # another thread emptied it meanwhile
                     break
-                if len(origin) <= ORIGIN_MAX and origin.isprintable():
+                if len(origin) <= origin_max and origin.isprintable():
                     key = origin
                 else:
-                    key = safe_text(origin, ORIGIN_MAX)
+                    key = safe_text(origin, origin_max)
                 entry = buffer.get(key)
                 if entry is None:
                     if len(buffer) >= self.max_origins:
                         self.overflow += 1
                         continue
                     buffer[key] = Sighting(
-                        would_allow, 1, now, now, path[:PATH_MAX], method[:METHOD_MAX]
+                        would_allow, 1, now, now, path[:path_max], method[:method_max]
                     )
                     continue
                 entry.count += 1
                 if now >= entry.last_seen:  # threads may queue a little out of order
                     entry.would_allow = would_allow
                     entry.last_seen = now
-                    entry.last_path = path[:PATH_MAX]
-                    entry.last_method = method[:METHOD_MAX]
+                    entry.last_path = path[:path_max]
+                    entry.last_method = method[:method_max]
                 else:
                     entry.first_seen = min(entry.first_seen, now)
 

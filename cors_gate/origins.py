@@ -96,10 +96,6 @@ class OriginPattern:
         return tuple(self.host.split("."))
 
     @property
-    def matches_any_host(self) -> bool:
-        return self.host == "*"
-
-    @property
     def matches_any_origin(self) -> bool:
         """True for entries that let every site in (`*`, `https://*`, `*://*:*` ...)."""
         return self.host == "*"
@@ -226,10 +222,26 @@ def _normalise_label(label: str, host: str) -> str:
             "host", f"partial-label wildcard {label!r}: a '*' must stand for a whole label"
         )
     if not label.isascii():
+        label = _idn_to_ascii(label)
+    _check_host_label(label)
+    if label.startswith("xn--"):
         try:
-            label = idna.encode(label, uts46=True).decode("ascii")
-        except idna.IDNAError as exc:
-            raise OriginError("host", f"label {label!r} is not a valid IDN label ({exc})") from None
+            idna.decode(label)
+        except idna.IDNAError:
+            raise OriginError("host", f"label {label!r} is not valid punycode") from None
+    return label
+
+
+def _idn_to_ascii(label: str) -> str:
+    """An internationalised label in its punycode form (UTS #46 mapping, as browsers do)."""
+    try:
+        return idna.encode(label, uts46=True).decode("ascii")
+    except idna.IDNAError as exc:
+        raise OriginError("host", f"label {label!r} is not a valid IDN label ({exc})") from None
+
+
+def _check_host_label(label: str) -> None:
+    """An ASCII label is RFC 1123: at most 63 letters, digits and inner hyphens."""
     if len(label) > MAX_LABEL_LENGTH:
         raise OriginError("host", f"label {label[:20]!r}... is longer than 63 characters")
     if "_" in label:
@@ -239,12 +251,6 @@ def _normalise_label(label: str, host: str) -> str:
             raise OriginError("host", f"label {label!r} starts or ends with '-'")
         bad = next(ch for ch in label if not (ch.isalnum() and ch.isascii()) and ch != "-")
         raise OriginError("host", f"label {label!r} contains {bad!r}, not allowed in a host name")
-    if label.startswith("xn--"):
-        try:
-            idna.decode(label)
-        except idna.IDNAError:
-            raise OriginError("host", f"label {label!r} is not valid punycode") from None
-    return label
 
 
 def _normalise_host(host: str) -> str:
@@ -275,6 +281,22 @@ def _normalise_host(host: str) -> str:
 
 def parse_pattern(text: str) -> OriginPattern:
     """Parse and normalise one allow-list entry, or raise OriginError."""
+    _check_entry_text(text)
+    if text == "*":
+        return ANY_ORIGIN
+    scheme, rest = _split_scheme(text)
+    host_text, port_text = _split_host_port(_host_and_port(rest))
+    if not host_text.startswith("["):
+        host_text = host_text.lower()
+    host = _normalise_host(host_text)
+    if port_text is not None:
+        port_text = port_text.lower()
+    port, any_port = _parse_port(scheme, port_text)
+    return OriginPattern(scheme=scheme, host=host, port=port, any_port=any_port)
+
+
+def _check_entry_text(text: object) -> None:
+    """Refuse what cannot be an entry at all: not text, empty, too long, odd characters."""
     if not isinstance(text, str):
         raise OriginError("entry", f"must be text, not {type(text).__name__}")
     if text == "":
@@ -282,8 +304,10 @@ def parse_pattern(text: str) -> OriginPattern:
     if len(text) > MAX_ORIGIN_LENGTH:
         raise OriginError("entry", f"is {len(text)} characters long (at most 512)")
     _refuse_characters(text)
-    if text == "*":
-        return ANY_ORIGIN
+
+
+def _split_scheme(text: str) -> tuple[str, str]:
+    """The entry's protocol (lower case) and what follows "://"."""
     if text.lower() == NULL_ORIGIN:
         raise OriginError(
             "entry", "'null' is not an entry: turn on the policy's allow-null-origin flag instead"
@@ -296,26 +320,20 @@ def parse_pattern(text: str) -> OriginPattern:
     scheme = scheme.lower()
     if scheme not in ("*", *SCHEMES):
         raise OriginError("protocol", f"{scheme!r} is not one of *, http, https")
+    return scheme, rest
+
+
+def _host_and_port(rest: str) -> str:
+    """HOST[:PORT] after the protocol: no user info, query, fragment or path (one trailing
+    "/" is dropped: a common copy-paste from the address bar)."""
     if "@" in rest:
         raise OriginError("user info", "is not allowed in an origin (found '@')")
     if rest.endswith("/"):
-        rest = rest[:-1]  # one trailing slash is a common copy-paste from the address bar
+        rest = rest[:-1]
     for ch, part in (("?", "query"), ("#", "fragment"), ("/", "path")):
         if ch in rest:
             raise OriginError(part, "is not allowed: an origin is only PROTOCOL://HOST[:PORT]")
-    host_text, port_text = _split_host_port(rest)
-    if not host_text.startswith("["):
-        host_text = host_text.lower()
-    host = _normalise_host(host_text)
-    if port_text is not None:
-        port_text = port_text.lower()
-    port, any_port = _parse_port(scheme, port_text)
-    return OriginPattern(scheme=scheme, host=host, port=port, any_port=any_port)
-
-
-def normalise_pattern(text: str) -> str:
-    """The canonical text of an entry (raises OriginError)."""
-    return parse_pattern(text).text
+    return rest
 
 
 def _valid_literal(host: str) -> bool:
@@ -338,10 +356,10 @@ def parse_request_origin(value: object) -> RequestOrigin | None:
     values would only churn it), one regular-expression match for the common case."""
     if not isinstance(value, str) or len(value) > MAX_ORIGIN_LENGTH:
         return None
-    m = _REQUEST_ORIGIN.fullmatch(value)
-    if m is None:
+    match = _REQUEST_ORIGIN.fullmatch(value)
+    if match is None:
         return None
-    scheme, host, port_text = m.groups()
+    scheme, host, port_text = match.groups()
     if len(host) > MAX_HOST_LENGTH:
         return None
     if host[-1].isdigit() or host[0] == "[":

@@ -10,37 +10,36 @@ Keyword arguments that are `None` mean "leave as it is"; an empty value ("" or [
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
 
 from cors_gate import conf
+from cors_gate import models as cors_models
 from cors_gate.exceptions import InvalidInput, NotPermitted, OriginError
 from cors_gate.models import (
-    MAX_AGE_LIMIT,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
+    clean_names,
+    clean_paths,
     credentials_refusal,
     shown,
-    text_problem,
     too_broad,
-    validate_paths,
 )
-from cors_gate.origins import parse_pattern
+from cors_gate.origins import parse_pattern, parse_request_origin
 from cors_gate.policy import bump_revision
 
 Channel = Literal["admin", "command", "api", "shell"]
 CHANNELS: tuple[str, ...] = ("admin", "command", "api", "shell")
 
-NOTE_MAX_LENGTH = AllowedOrigin._meta.get_field("note").max_length or 255
 
 # The policy fields a caller may change, and how each is checked before anything is saved.
 POLICY_FIELDS: tuple[str, ...] = (
@@ -188,7 +187,7 @@ def _jsonable(value: Any) -> Any:
 # --- validation helpers -----------------------------------------------------------------
 
 
-def first_message(exc: ValidationError, field: str) -> str:
+def _first_message(exc: ValidationError, field: str) -> str:
     """The first message a model ValidationError gives for `field` (else its first message)."""
     if hasattr(exc, "error_dict"):
         return exc.message_dict.get(field, exc.messages)[0]
@@ -198,7 +197,7 @@ def first_message(exc: ValidationError, field: str) -> str:
 def _first_error(exc: ValidationError, default_field: str) -> InvalidInput:
     """The first message of a model ValidationError, naming its field, as an InvalidInput."""
     name = next(iter(exc.error_dict), "__all__") if hasattr(exc, "error_dict") else "__all__"
-    return InvalidInput(default_field if name == "__all__" else name, first_message(exc, name))
+    return InvalidInput(default_field if name == "__all__" else name, _first_message(exc, name))
 
 
 def normalise_patterns(patterns: Iterable[str] | str) -> list[str]:
@@ -243,23 +242,23 @@ def parse_expiry(value: datetime | str | None) -> datetime | None:
     return value
 
 
+def _field_value(name: str, check: Callable[[Any], Any], value: Any) -> Any:
+    """`value` as the model field's own check leaves it (a validator leaves it as it is, a
+    `clean_*` normalises it); its refusal as an InvalidInput naming the field."""
+    try:
+        cleaned = check(value)
+    except ValidationError as exc:
+        raise InvalidInput(name, exc.messages[0]) from None
+    return value if cleaned is None else cleaned
+
+
 def validate_note(note: Any) -> str:
     """A rule's note: one line of text within the column's length."""
-    if not isinstance(note, str):
-        raise InvalidInput("note", f"must be text, not {type(note).__name__}")
-    if len(note) > NOTE_MAX_LENGTH:
-        raise InvalidInput("note", f"is {len(note)} characters long (at most {NOTE_MAX_LENGTH})")
-    problem = text_problem(note)
-    if problem:
-        raise InvalidInput("note", problem)
-    return note
+    return str(_field_value("note", cors_models.validate_note, note))
 
 
 def _clean_paths(paths: Any) -> list[str]:
-    try:
-        return validate_paths(paths)
-    except ValidationError as exc:
-        raise _first_error(exc, "paths") from None
+    return list(_field_value("paths", clean_paths, paths))
 
 
 def _clean_bool(name: str, value: Any) -> bool:
@@ -283,12 +282,162 @@ def _diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def _check(origin: AllowedOrigin) -> None:
-    """The model's own validation (wildcard-any with credentials, csrf on http ...)."""
+# --- the rules beyond one field ------------------------------------------------------------
+#
+# Every channel's checks: the services below run them before they write, the admin's forms
+# through Model.clean(), and a direct Model.save() through `save_directly`. A field's own
+# check is its validator (cors_gate.models), run first; when it failed, these rules have
+# nothing to add and leave the error to it.
+
+
+def check_origin(origin: AllowedOrigin) -> None:
+    """Normalise a rule's pattern and paths and refuse what its fields alone cannot show:
+    a pattern too broad while the policy sends credentials, CSRF trust for plain http.
+    Raises ValidationError keyed by the field (a form shows it there)."""
     try:
-        origin.clean()
+        parsed = parse_pattern(origin.pattern)
+    except OriginError:
+        return  # the pattern field's own validator names the problem
+    origin.pattern = parsed.text
+    origin.paths = _normalised(clean_paths, origin.paths)
+    broad = too_broad(parsed) if origin.enabled else None
+    if broad and CorsPolicy.credentials_on():
+        raise ValidationError({"pattern": credentials_refusal(parsed.text, broad)})
+    if origin.csrf_trusted and parsed.scheme != "https":
+        raise ValidationError({"csrf_trusted": "only https origins can be CSRF-trusted"})
+
+
+def check_policy(policy: CorsPolicy) -> None:
+    """Normalise the policy's lists and refuse credentials while an enabled rule lets any
+    site in. Raises ValidationError keyed by the field."""
+    for name in _POLICY_LISTS:
+        setattr(policy, name, _normalised(_LIST_CLEANERS[name], getattr(policy, name)))
+    if policy.allow_credentials:
+        broad = _broad_enabled_rule()
+        if broad:
+            raise ValidationError(
+                {
+                    "allow_credentials": gettext(
+                        "cannot be on while %(pattern)s is enabled: it %(why)s; "
+                        "disable or narrow that rule first"
+                    )
+                    % {"pattern": repr(broad[0]), "why": broad[1]}
+                }
+            )
+
+
+_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
+    "exposed_headers": clean_names,
+    "allowed_headers": clean_names,
+    "allowed_methods": lambda names: clean_names(names, kind="method"),
+}
+
+
+def _normalised(clean: Callable[[Any], Any], value: Any) -> Any:
+    """`clean(value)`, or `value` as it is when its field's own validator will refuse it."""
+    try:
+        return clean(value)
+    except ValidationError:
+        return value
+
+
+def _broad_enabled_rule() -> tuple[str, str] | None:
+    """The first enabled rule that lets any site in, and why (stored patterns are
+    normalised: only one with a '*' can be broad)."""
+    rules = (
+        AllowedOrigin.objects.filter(enabled=True, pattern__contains="*")
+        .order_by("pattern")
+        .values_list("pattern", flat=True)
+    )
+    for text in rules.iterator():
+        try:
+            why = too_broad(parse_pattern(text))
+        except OriginError:
+            continue
+        if why:
+            return text, why
+    return None
+
+
+def _check(origin: AllowedOrigin) -> None:
+    """`check_origin` for the services below, its refusal as an InvalidInput."""
+    try:
+        check_origin(origin)
     except ValidationError as exc:
         raise _first_error(exc, "pattern") from None
+
+
+def _write(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: Any) -> None:
+    """Write a row these services have checked (not again) and will record themselves."""
+    models.Model.save(instance, *args, **kwargs)
+
+
+def _validate(instance: AllowedOrigin | CorsPolicy) -> None:
+    """Every field's validator, then the rules beyond one field (as a ModelForm does)."""
+    meta = instance._meta
+    instance.clean_fields(
+        exclude=[field.name for field in meta.fields if not field.editable or field.is_relation]
+    )
+    instance.clean()
+
+
+def save_directly(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: Any) -> None:
+    """Model.save() called outside these services (the Django shell, another app's code):
+    the same checks as every channel, and a ChangeRecord (channel "shell") for what changed,
+    in one transaction. Refusals are Django's ValidationError, as from any model."""
+    actor = Actor("shell")
+    with transaction.atomic():
+        if isinstance(instance, CorsPolicy):
+            before = _stored(CorsPolicy, instance.pk, _policy_state, CorsPolicy())
+            _validate(instance)
+            _write(instance, *args, **kwargs)
+            changes = _diff(before or {}, _policy_state(instance))
+            if changes:
+                record_change(actor, "change", "policy", "CORS policy", changes)
+            return
+        before = _stored(AllowedOrigin, instance.pk, _origin_state, None)
+        _validate(instance)
+        _write(instance, *args, **kwargs)
+        after = _origin_state(instance)
+        if before is None:
+            record_change(actor, "add", "origin", instance.pattern, after)
+        elif changes := _diff(before, after):
+            record_change(actor, "change", "origin", instance.pattern, changes)
+
+
+def _stored(
+    model: type[Any], pk: Any, state: Callable[[Any], dict[str, Any]], default: Any
+) -> dict[str, Any] | None:
+    """The stored row's state, or `default`'s when there is no such row (None: no state)."""
+    row = model.objects.filter(pk=pk).first() if pk is not None else None
+    if row is not None:
+        return state(row)
+    return None if default is None else state(default)
+
+
+# --- which observed origins may become rules -----------------------------------------------
+
+NOT_AS_SENT = "the Origin header is not a browser's canonical serialisation"
+
+
+def observed_origin_refusal(origin: str) -> str | None:
+    """Why an origin seen in traffic cannot become a rule, or None when it can.
+
+    The one rule for the admin action, the API and `allow_observed`: only an entry the
+    pattern grammar accepts that is also exactly a browser's serialisation of a real origin
+    (so no wildcard, 'null', upper case, default port or invalid punycode) qualifies.
+    """
+    try:
+        parse_pattern(origin)
+    except OriginError as exc:
+        return str(exc)
+    if parse_request_origin(origin) is None:
+        return gettext(NOT_AS_SENT)
+    return None
+
+
+def may_become_rule(origin: str) -> bool:
+    return observed_origin_refusal(origin) is None
 
 
 # --- rules --------------------------------------------------------------------------------
@@ -309,6 +458,45 @@ def upsert_origins(
     New rules are enabled unless `enabled=False`. Returns one Outcome per distinct pattern.
     """
     texts = normalise_patterns(patterns)
+    values = _rule_values(
+        note=note, paths=paths, expires_at=expires_at, enabled=enabled, csrf_trusted=csrf_trusted
+    )
+    with transaction.atomic():
+        planned = _plan_upsert(texts, values, actor)
+        return [_save_planned(origin, before, actor) for origin, before in planned]
+
+
+def add_origin(
+    pattern: str,
+    *,
+    note: str | None = None,
+    paths: Iterable[str] | str | None = None,
+    expires_at: datetime | str | None = None,
+    enabled: bool | None = None,
+    csrf_trusted: bool | None = None,
+    actor: Actor,
+) -> Outcome:
+    """Add one new rule; a pattern that already has a rule is refused (`upsert_origins`
+    would update that rule instead)."""
+    [text] = normalise_patterns([pattern])
+    values = _rule_values(
+        note=note, paths=paths, expires_at=expires_at, enabled=enabled, csrf_trusted=csrf_trusted
+    )
+    with transaction.atomic():
+        _refuse_duplicate(text)
+        [(origin, before)] = _plan_upsert([text], values, actor)
+        return _save_planned(origin, before, actor)
+
+
+def _rule_values(
+    *,
+    note: str | None,
+    paths: Iterable[str] | str | None,
+    expires_at: datetime | str | None,
+    enabled: bool | None,
+    csrf_trusted: bool | None,
+) -> dict[str, Any]:
+    """The given (not None) rule fields, each checked and normalised."""
     values: dict[str, Any] = {}
     if note is not None:
         values["note"] = validate_note(note)
@@ -320,45 +508,60 @@ def upsert_origins(
         values["enabled"] = _clean_bool("enabled", enabled)
     if csrf_trusted is not None:
         values["csrf_trusted"] = _clean_bool("csrf_trusted", csrf_trusted)
+    return values
 
-    with transaction.atomic():
-        existing = {
-            o.pattern: o
-            for o in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
-        }
-        planned: list[tuple[str, AllowedOrigin, dict[str, Any] | None]] = []
-        # Validate every rule before saving any.
-        for text in texts:
-            origin = existing.get(text)
-            before = _origin_state(origin) if origin is not None else None
-            if origin is None:
-                origin = AllowedOrigin(pattern=text, created_by_id=actor.user_id)
-            for name, value in values.items():
-                setattr(origin, name, value)
-            _check(origin)
-            planned.append((text, origin, before))
-        if any(b is None for _t, _o, b in planned):
-            require(actor, "add_origin")
-        if any(b is not None and _diff(b, _origin_state(o)) for _t, o, b in planned):
-            require(actor, "change_origin")
-        outcomes: list[Outcome] = []
-        for text, origin, before in planned:
-            after = _origin_state(origin)
-            if before is None:
-                origin.updated_by_id = actor.user_id
-                origin.save()
-                record_change(actor, "add", "origin", text, after)
-                outcomes.append(Outcome(text, "add", origin))
-                continue
-            changes = _diff(before, after)
-            if not changes:
-                outcomes.append(Outcome(text, "unchanged", origin))
-                continue
-            origin.updated_by_id = actor.user_id
-            origin.save()
-            record_change(actor, "change", "origin", text, changes)
-            outcomes.append(Outcome(text, "change", origin))
-    return outcomes
+
+def _plan_upsert(
+    texts: list[str], values: Mapping[str, Any], actor: Actor
+) -> list[tuple[AllowedOrigin, dict[str, Any] | None]]:
+    """Each rule with `values` applied and checked, with its state before (None: new), and
+    the actor's permission for what that means; nothing is saved until every rule passes."""
+    existing = {
+        rule.pattern: rule
+        for rule in AllowedOrigin.objects.select_for_update().filter(pattern__in=texts)
+    }
+    planned: list[tuple[AllowedOrigin, dict[str, Any] | None]] = []
+    for text in texts:
+        origin = existing.get(text)
+        before = _origin_state(origin) if origin is not None else None
+        if origin is None:
+            origin = AllowedOrigin(pattern=text, created_by_id=actor.user_id)
+        for name, value in values.items():
+            setattr(origin, name, value)
+        _check(origin)
+        planned.append((origin, before))
+    if any(before is None for _origin, before in planned):
+        require(actor, "add_origin")
+    if any(before is not None and _diff(before, _origin_state(o)) for o, before in planned):
+        require(actor, "change_origin")
+    return planned
+
+
+def _save_planned(origin: AllowedOrigin, before: dict[str, Any] | None, actor: Actor) -> Outcome:
+    after = _origin_state(origin)
+    if before is None:
+        origin.updated_by_id = actor.user_id
+        _write(origin)
+        record_change(actor, "add", "origin", origin.pattern, after)
+        return Outcome(origin.pattern, "add", origin)
+    changes = _diff(before, after)
+    if not changes:
+        return Outcome(origin.pattern, "unchanged", origin)
+    origin.updated_by_id = actor.user_id
+    _write(origin)
+    record_change(actor, "change", "origin", origin.pattern, changes)
+    return Outcome(origin.pattern, "change", origin)
+
+
+def _refuse_duplicate(text: str, pk: int | None = None) -> None:
+    """Refuse a pattern that another rule (not `pk`) already has."""
+    others = AllowedOrigin.objects.filter(pattern=text)
+    if pk is not None:
+        others = others.exclude(pk=pk)
+    if others.exists():
+        raise InvalidInput(
+            "pattern", gettext("%(pattern)s already has a rule") % {"pattern": repr(text)}
+        )
 
 
 def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor) -> Outcome:
@@ -385,18 +588,13 @@ def change_origin(target: int | str, changes: Mapping[str, Any], *, actor: Actor
         for name, value in values.items():
             setattr(origin, name, value)
         _check(origin)
-        if origin.pattern != before["pattern"] and (
-            AllowedOrigin.objects.filter(pattern=origin.pattern).exclude(pk=origin.pk).exists()
-        ):
-            raise InvalidInput(
-                "pattern",
-                gettext("%(pattern)s already has a rule") % {"pattern": repr(origin.pattern)},
-            )
+        if origin.pattern != before["pattern"]:
+            _refuse_duplicate(origin.pattern, origin.pk)
         diff = _diff(before, _origin_state(origin))
         if not diff:
             return Outcome(origin.pattern, "unchanged", origin)
         origin.updated_by_id = actor.user_id
-        origin.save()
+        _write(origin)
         record_change(actor, "change", "origin", origin.pattern, diff)
     return Outcome(origin.pattern, "change", origin)
 
@@ -479,20 +677,28 @@ def set_enabled_ids(ids: Iterable[int], enabled: bool, *, actor: Actor) -> list[
 
 
 def allow_observed(patterns: list[str], *, note: str, actor: Actor) -> list[Outcome]:
-    """Allow origins seen in traffic (the caller has checked each is a browser's exact
-    serialisation): existing rules are enabled and keep their note, paths and expiry; the
-    others become new enabled rules with `note`. Outcomes: the existing rules', then the new."""
+    """Allow origins seen in traffic, each of which must pass `observed_origin_refusal`:
+    existing rules are enabled and keep their note, paths and expiry; the others become new
+    enabled rules with `note`. Outcomes: the existing rules', then the new."""
+    for origin in patterns:
+        reason = observed_origin_refusal(origin)
+        if reason is not None:
+            raise InvalidInput(
+                "origin",
+                gettext("%(origin)s cannot become a rule: %(reason)s")
+                % {"origin": shown(origin, 90), "reason": reason},
+            )
     require(actor, "allow_observed")
     with transaction.atomic():
         existing = set(
             AllowedOrigin.objects.filter(pattern__in=patterns).values_list("pattern", flat=True)
         )
         outcomes = (
-            set_enabled([p for p in patterns if p in existing], True, actor=actor)
+            set_enabled([origin for origin in patterns if origin in existing], True, actor=actor)
             if existing
             else []
         )
-        new = [p for p in patterns if p not in existing]
+        new = [origin for origin in patterns if origin not in existing]
         if new:
             outcomes += upsert_origins(new, enabled=True, note=note, actor=actor)
     return outcomes
@@ -650,37 +856,7 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
         raise InvalidInput(
             unknown[0], f"is not a policy setting (one of {', '.join(POLICY_FIELDS)})"
         )
-    values: dict[str, Any] = {}
-    for name, value in changes.items():
-        if name in _POLICY_BOOLEANS:
-            values[name] = _clean_bool(name, value)
-        elif name == "max_age":
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise InvalidInput(
-                    "max_age", f"must be a whole number of seconds, not {shown(value)}"
-                )
-            if value < 0:
-                raise InvalidInput("max_age", "is negative (0 sends no header)")
-            if value > MAX_AGE_LIMIT:
-                raise InvalidInput(
-                    "max_age",
-                    gettext("is too large (at most %(max)d seconds)") % {"max": MAX_AGE_LIMIT},
-                )
-            values[name] = value
-        elif name in _POLICY_LISTS:
-            if value is not None and not isinstance(value, str | list | tuple):
-                raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
-            values[name] = value
-        elif name == "urls_regex":
-            if not isinstance(value, str):
-                raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")
-            values[name] = value
-        elif name == "mode":
-            if not isinstance(value, str):
-                raise InvalidInput(
-                    name, f"must be one of enforce, report-only, off, not {shown(value)}"
-                )
-            values[name] = value
+    values = {name: _policy_value(name, value) for name, value in changes.items()}
     with transaction.atomic():
         CorsPolicy.objects.get_or_create(pk=1)
         policy = CorsPolicy.objects.select_for_update().get(pk=1)
@@ -688,7 +864,7 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
         for name, value in values.items():
             setattr(policy, name, value)
         try:
-            policy.clean()  # normalises lists; refuses credentials with a wildcard-any rule
+            check_policy(policy)  # refuses credentials with a rule that lets any site in
         except ValidationError as exc:
             raise _first_error(exc, "policy") from None
         diff = _diff(before, _policy_state(policy))
@@ -696,9 +872,29 @@ def update_policy(changes: Mapping[str, Any], *, actor: Actor) -> PolicyUpdate:
         warnings = [warning] if warning and "max_age" in diff else []
         if diff:
             policy.updated_by_id = actor.user_id
-            policy.save()  # post_save bumps the revision
+            _write(policy)  # post_save bumps the revision
             record_change(actor, "change", "policy", "CORS policy", diff)
     return PolicyUpdate(policy=policy, changed=diff, warnings=warnings)
+
+
+def _policy_value(name: str, value: Any) -> Any:
+    """One policy field's new value, checked (and normalised) by that field's own check; the
+    Python type is checked first, since commands and the shell pass Python values."""
+    if name in _POLICY_BOOLEANS:
+        return _clean_bool(name, value)
+    if name == "max_age":
+        return _field_value(name, cors_models.validate_max_age, value)
+    if name in _POLICY_LISTS:
+        if value is not None and not isinstance(value, str | list | tuple):
+            raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
+        return _field_value(name, _LIST_CLEANERS[name], value)
+    if name == "urls_regex":
+        if not isinstance(value, str):
+            raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")
+        return _field_value(name, cors_models.validate_urls_regex, value)
+    if not isinstance(value, str):  # mode
+        raise InvalidInput(name, f"must be one of enforce, report-only, off, not {shown(value)}")
+    return _field_value(name, cors_models.validate_mode, value)
 
 
 def policy_as_dict(policy: CorsPolicy | None = None) -> dict[str, Any]:

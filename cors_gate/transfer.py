@@ -1,7 +1,8 @@
 """Import and export of the allow-list: from Django settings, from and to Cloud Gate's payload.
 
-Settings import reads django-cors-headers' lists (CORS_ALLOWED_ORIGINS and its old name
-CORS_ORIGIN_WHITELIST; CORS_ALLOWED_ORIGIN_REGEXES and CORS_ORIGIN_REGEX_WHITELIST) and plans
+Settings import reads django-cors-headers' lists as the library does (CORS_ALLOWED_ORIGINS,
+else its old name CORS_ORIGIN_WHITELIST; CORS_ALLOWED_ORIGIN_REGEXES, else
+CORS_ORIGIN_REGEX_WHITELIST) and plans
 what to add, what is already a rule and what is skipped and why; nothing is written until
 `apply_settings_plan`. A regex becomes patterns only when it matches exactly the same browser
 origins (see `convert_regex`); otherwise it is skipped with the reason and, where one exists,
@@ -24,6 +25,7 @@ from django.conf import settings as django_settings
 from django.db import transaction
 from django.utils import timezone
 
+from cors_gate import conf
 from cors_gate.api.cloud_gate import (
     CloudGateSettings,
     build_payload,
@@ -43,9 +45,6 @@ from cors_gate.services import (
     upsert_origins,
 )
 
-ORIGIN_SETTINGS = ("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST")
-REGEX_SETTINGS = ("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST")
-ALLOW_ALL_SETTINGS = ("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
@@ -165,19 +164,9 @@ def convert_regex(regex: str) -> RegexConversion:
     except (re.error, TypeError) as exc:
         return RegexConversion(str(regex), [], False, [f"not a valid regular expression ({exc})"])
     reasons: list[str] = []
-    body = regex[1:] if regex.startswith("^") else regex
-    body = body[2:] if body.startswith(r"\A") else body
-    body, anchored = _split_end_anchor(body)
-    if not anchored:
-        reasons.append(
-            "it has no '$' at the end, and django-cors-headers uses re.match, so it also "
-            "matches longer origins (e.g. the same host followed by '.evil.example')"
-        )
-    for separator in ("://", r":\/\/"):
-        scheme_text, found, rest = body.partition(separator)
-        if found:
-            break
-    else:
+    body = _unanchored_body(regex, reasons)
+    scheme_text, rest = _split_scheme_part(body)
+    if rest is None:
         return RegexConversion(regex, [], False, [*reasons, "no '://' after a scheme"])
     scheme = _SCHEMES.get(scheme_text)
     if scheme is None:
@@ -187,40 +176,74 @@ def convert_regex(regex: str) -> RegexConversion:
             False,
             [*reasons, f"scheme part {scheme_text!r} is not http, https or https?"],
         )
-    port = ""
+    rest, port = _take_port(rest, reasons)
+    hosts = _host_forms(rest, reasons)
+    if hosts is None:
+        return RegexConversion(regex, [], False, reasons)
+    patterns: list[str] = []
+    for host in hosts:
+        try:
+            text = parse_pattern(f"{scheme}://{host}{port}").text
+        except OriginError as exc:
+            return RegexConversion(regex, [], False, [*reasons, str(exc)])
+        if text not in patterns:
+            patterns.append(text)
+    return RegexConversion(regex, patterns, not reasons, reasons)
+
+
+def _unanchored_body(regex: str, reasons: list[str]) -> str:
+    """The regex without its anchors; a missing end anchor is a reason it is not exact."""
+    body = regex[1:] if regex.startswith("^") else regex
+    body = body[2:] if body.startswith(r"\A") else body
+    body, anchored = _split_end_anchor(body)
+    if not anchored:
+        reasons.append(
+            "it has no '$' at the end, and django-cors-headers uses re.match, so it also "
+            "matches longer origins (e.g. the same host followed by '.evil.example')"
+        )
+    return body
+
+
+def _split_scheme_part(body: str) -> tuple[str, str | None]:
+    """The scheme part and what follows its "://" (None when there is no "://")."""
+    for separator in ("://", r":\/\/"):
+        scheme_text, found, rest = body.partition(separator)
+        if found:
+            return scheme_text, rest
+    return body, None
+
+
+def _take_port(rest: str, reasons: list[str]) -> tuple[str, str]:
+    """The host part and the pattern's port (":*", ":N" or "") from the regex's tail."""
     for form in _LOOSE_PORT:
         if rest.endswith(form):
-            rest, port = rest[: -len(form)], ":*"
             reasons.append(f"{form!r}: {_PORT_ANY}")
-            break
-    else:
-        literal = re.search(r":([0-9]+)$", rest)
-        if literal:
-            rest, port = rest[: literal.start()], literal.group(0)
+            return rest[: -len(form)], ":*"
+    literal = re.search(r":([0-9]+)$", rest)
+    if literal:
+        return rest[: literal.start()], literal.group(0)
+    return rest, ""
+
+
+def _host_forms(rest: str, reasons: list[str]) -> list[str] | None:
+    """The pattern hosts the regex's host part stands for (an optional leading label gives
+    two), or None when a label cannot be expressed."""
     prefixes = [""]
     optional = _OPTIONAL_LABEL.match(rest)
     if optional:
         label = _convert_label(optional.group("label"), reasons)
         if label is None:
-            return RegexConversion(regex, [], False, reasons)
+            return None
         prefixes = ["", f"{label}."]  # an optional subdomain is two patterns
         rest = rest[optional.end() :]
     labels: list[str] = []
     for token in rest.split(r"\."):
         label = _convert_label(token, reasons)
         if label is None:
-            return RegexConversion(regex, [], False, reasons)
+            return None
         labels.append(label)
     host = ".".join(labels)
-    patterns: list[str] = []
-    for prefix in prefixes:
-        try:
-            text = parse_pattern(f"{scheme}://{prefix}{host}{port}").text
-        except OriginError as exc:
-            return RegexConversion(regex, [], False, [*reasons, str(exc)])
-        if text not in patterns:
-            patterns.append(text)
-    return RegexConversion(regex, patterns, not reasons, reasons)
+    return [f"{prefix}{host}" for prefix in prefixes]
 
 
 # --- settings import ----------------------------------------------------------------------
@@ -250,25 +273,19 @@ class SettingsPlan:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "add": [vars(p) for p in self.add],
-            "present": [vars(p) for p in self.present],
+            "add": [vars(item) for item in self.add],
+            "present": [vars(item) for item in self.present],
             "skipped": [
-                {"entry": s.entry, "source": s.source, "reason": s.reason, "suggest": s.suggestion}
-                for s in self.skipped
+                {
+                    "entry": skipped.entry,
+                    "source": skipped.source,
+                    "reason": skipped.reason,
+                    "suggest": skipped.suggestion,
+                }
+                for skipped in self.skipped
             ],
             "notes": list(self.notes),
         }
-
-
-def _entries(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        return [value]
 
 
 def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Skipped:
@@ -297,52 +314,71 @@ def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Ski
     return Planned(pattern.text, source, entry)
 
 
-def plan_from_settings(settings: Any = None) -> SettingsPlan:
-    """What importing django-cors-headers' settings would do (reads the database once)."""
-    conf = django_settings if settings is None else settings
+def _plan_regex(entry: Any, source: str) -> list[Planned] | Skipped:
+    if not isinstance(entry, str):
+        return Skipped(repr(entry), source, "is not a regex string")
+    conversion = convert_regex(entry)
+    if not conversion.exact:
+        return Skipped(
+            entry, source, f"not exactly a pattern: {conversion.reason}", conversion.patterns
+        )
+    return [Planned(text, source, entry) for text in conversion.patterns]
+
+
+def _read_setting(names: tuple[str, ...], plan: SettingsPlan) -> tuple[str, list[Any]]:
+    """The list django-cors-headers itself uses (the first of `names` that is set), with a
+    note for each other name that is set too: the library ignores it, so no rule comes
+    from it."""
+    name, value = conf.first_set(names)
+    for other in names:
+        if other != name and hasattr(django_settings, other):
+            plan.notes.append(
+                f"{other} is ignored: django-cors-headers reads {name}, which is set, "
+                f"so nothing is imported from {other}"
+            )
+    return name, conf.setting_list(value)
+
+
+class _PlanBuilder:
+    """Sorts planned rules into new ones and ones that are already rules, once each."""
+
+    def __init__(self, plan: SettingsPlan) -> None:
+        self.plan = plan
+        self.existing = set(AllowedOrigin.objects.values_list("pattern", flat=True))
+        self.chosen: set[str] = set()
+
+    def take(self, item: Planned | Skipped) -> None:
+        if isinstance(item, Skipped):
+            self.plan.skipped.append(item)
+        elif item.pattern in self.existing:
+            self.plan.present.append(item)
+        elif item.pattern not in self.chosen:
+            self.chosen.add(item.pattern)
+            self.plan.add.append(item)
+
+
+def plan_from_settings() -> SettingsPlan:
+    """What importing django-cors-headers' settings would do (reads the database once).
+
+    Each list is read the way django-cors-headers reads it: its current name when that is
+    set at all, else its old name, so nothing the library ignores becomes a rule."""
     plan = SettingsPlan()
     credentials_on = CorsPolicy.credentials_on()
-    existing = set(AllowedOrigin.objects.values_list("pattern", flat=True))
-    chosen: set[str] = set()
-
-    def take(item: Planned) -> None:
-        if item.pattern in existing:
-            plan.present.append(item)
-        elif item.pattern not in chosen:
-            chosen.add(item.pattern)
-            plan.add.append(item)
-
-    for name in ORIGIN_SETTINGS:
-        for entry in _entries(getattr(conf, name, None)):
-            result = _plan_origin(entry, name, credentials_on)
-            if isinstance(result, Skipped):
-                plan.skipped.append(result)
-            else:
-                take(result)
-    for name in REGEX_SETTINGS:
-        for entry in _entries(getattr(conf, name, None)):
-            if not isinstance(entry, str):
-                plan.skipped.append(Skipped(repr(entry), name, "is not a regex string"))
-                continue
-            conversion = convert_regex(entry)
-            if not conversion.exact:
-                plan.skipped.append(
-                    Skipped(
-                        entry,
-                        name,
-                        f"not exactly a pattern: {conversion.reason}",
-                        conversion.patterns,
-                    )
-                )
-                continue
-            for text in conversion.patterns:
-                take(Planned(text, name, entry))
-    for name in ALLOW_ALL_SETTINGS:
-        if getattr(conf, name, False) is True:
-            plan.notes.append(
-                f"{name} is True: every origin is allowed today. Set cors_gate to report-only "
-                "and review the observed origins before enforcing."
-            )
+    builder = _PlanBuilder(plan)
+    name, entries = _read_setting(conf.CORSHEADERS_ALLOWED_ORIGINS, plan)
+    for entry in entries:
+        builder.take(_plan_origin(entry, name, credentials_on))
+    name, entries = _read_setting(conf.CORSHEADERS_ORIGIN_REGEXES, plan)
+    for entry in entries:
+        result = _plan_regex(entry, name)
+        for item in result if isinstance(result, list) else (result,):
+            builder.take(item)
+    name, allow_all = conf.first_set(conf.CORSHEADERS_ALLOW_ALL, False)
+    if allow_all is True:
+        plan.notes.append(
+            f"{name} is True: every origin is allowed today. Set cors_gate to report-only "
+            "and review the observed origins before enforcing."
+        )
     return plan
 
 
@@ -425,7 +461,7 @@ def plan_cloud_gate(payload: CloudGateSettings) -> CloudGatePlan:
         plan.replaces_origins = True
         plan.add = replacement.add
         kept = {*replacement.enable, *replacement.keep}
-        plan.keep = [p for p in payload.allowed_origins if p in kept]
+        plan.keep = [pattern for pattern in payload.allowed_origins if pattern in kept]
         plan.remove = replacement.delete
     return plan
 
@@ -454,7 +490,7 @@ def export_json() -> dict[str, Any]:
         "format": "cors_gate/1",
         "exported_at": timezone.now().isoformat(),
         "policy": policy_as_dict(),
-        "origins": [origin_as_dict(o) for o in AllowedOrigin.objects.order_by("pattern")],
+        "origins": [origin_as_dict(rule) for rule in AllowedOrigin.objects.order_by("pattern")],
     }
 
 

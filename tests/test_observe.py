@@ -19,6 +19,7 @@ from django.test import Client
 
 from cors_gate import observe
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
+from cors_gate.services import may_become_rule
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.middleware_urls")]
 
@@ -45,11 +46,13 @@ def rows() -> dict[str, ObservedOrigin]:
     return {o.origin: o for o in ObservedOrigin.objects.all()}
 
 
-def test_column_lengths_match_the_model() -> None:
+def test_sightings_are_cut_to_the_model_column_lengths(recorder: observe.Recorder) -> None:
     field = ObservedOrigin._meta.get_field
-    assert field("origin").max_length == observe.ORIGIN_MAX
-    assert field("last_path").max_length == observe.PATH_MAX
-    assert field("last_method").max_length == observe.METHOD_MAX
+    recorder.record("https://" + "a" * 600 + ".example", False, "/" + "p" * 900, "M" * 40)
+    [(origin, sighting)] = recorder.buffer.items()
+    assert len(origin) == field("origin").max_length
+    assert len(sighting.last_path) == field("last_path").max_length
+    assert len(sighting.last_method) == field("last_method").max_length
 
 
 def test_report_only_counts_each_origin_and_what_the_rules_say(
@@ -155,7 +158,7 @@ def test_hostile_values_are_stored_safely_and_flagged_unusable(
     assert "https://apps.example.com\\x00\\nX-Injected: 1" in seen
     assert "HTTPS://APPS.EXAMPLE.COM" in seen  # as seen
     assert len(seen[MFE].last_path) == 500
-    usable = {origin: observe.is_usable(origin) for origin in seen}
+    usable = {origin: may_become_rule(origin) for origin in seen}
     assert usable == {
         stored_long: False,
         "https://apps.example.com\\x00\\nX-Injected: 1": False,

@@ -1,4 +1,5 @@
-"""The origin-pattern grammar (seed 004's "Allowed CORS values", made exact) and Origin parsing."""
+"""The origin-pattern grammar (the "Allowed CORS values" of Oracle Cloud Gate's CORS
+documentation, made exact) and Origin parsing."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from hypothesis import strategies as st
 from cors_gate.origins import (
     OriginError,
     RequestOrigin,
-    normalise_pattern,
     parse_pattern,
     parse_request_origin,
 )
 
-# Every example the seed's "Allowed CORS values" section gives, with its verdict.
-SEED_VALID = [
+# Every example the "Allowed CORS values" section of Oracle Cloud Gate's CORS documentation
+# gives, with its verdict.
+CLOUD_GATE_VALID = [
     ("*", "*"),  # Match everything
     ("https://www.acme.com", "https://www.acme.com"),  # Exact match
     ("https://www.acme.com:4443", "https://www.acme.com:4443"),
@@ -28,7 +29,7 @@ SEED_VALID = [
     ("https://app.my-server.com:8080", "https://app.my-server.com:8080"),  # sample payload
     ("https://*:*", "https://*:*"),  # sample payload
 ]
-SEED_INVALID = [
+CLOUD_GATE_INVALID = [
     ("https://www.*racle.com", "host", "partial-label wildcard"),  # "www.*racle.com isn't"
     ("https://-acme.com", "host", "starts or ends with '-'"),  # a DOMAIN can't start with '-'
     ("https://acme-.com", "host", "starts or ends with '-'"),  # ... or end with '-'
@@ -39,13 +40,13 @@ SEED_INVALID = [
 ]
 
 
-@pytest.mark.parametrize(("entry", "canonical"), SEED_VALID)
-def test_seed_valid_examples_are_accepted(entry: str, canonical: str) -> None:
+@pytest.mark.parametrize(("entry", "canonical"), CLOUD_GATE_VALID)
+def test_cloud_gate_valid_examples_are_accepted(entry: str, canonical: str) -> None:
     assert parse_pattern(entry).text == canonical
 
 
-@pytest.mark.parametrize(("entry", "part", "reason"), SEED_INVALID)
-def test_seed_invalid_examples_are_refused_naming_the_part(
+@pytest.mark.parametrize(("entry", "part", "reason"), CLOUD_GATE_INVALID)
+def test_cloud_gate_invalid_examples_are_refused_naming_the_part(
     entry: str, part: str, reason: str
 ) -> None:
     with pytest.raises(OriginError) as info:
@@ -75,7 +76,7 @@ def test_seed_invalid_examples_are_refused_naming_the_part(
     ],
 )
 def test_normalisation(entry: str, canonical: str) -> None:
-    assert normalise_pattern(entry) == canonical
+    assert parse_pattern(entry).text == canonical
 
 
 @pytest.mark.parametrize(

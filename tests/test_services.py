@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from cors_gate import policy as policy_module
@@ -15,7 +16,9 @@ from cors_gate.models import AllowedOrigin, ChangeRecord, CorsPolicy
 from cors_gate.services import (
     Actor,
     InvalidInput,
+    allow_observed,
     change_origin,
+    observed_origin_refusal,
     remove_origins,
     set_enabled,
     update_policy,
@@ -187,3 +190,60 @@ def test_update_policy_all_or_nothing_and_warnings() -> None:
     policy = CorsPolicy.load()
     assert policy.max_age == 86400 and policy.mode == "report-only"
     assert update_policy({"max_age": 86400}, actor=COMMAND).changed == {}
+
+
+def test_a_direct_save_is_checked_and_recorded_as_the_shell_channel() -> None:
+    """Model.save() outside the services (the Django shell, another app) is no second,
+    unrecorded write path: the same checks, and one ChangeRecord per change."""
+    rule = AllowedOrigin(pattern="HTTPS://Apps.Example.com/")
+    rule.save()
+    assert AllowedOrigin.objects.get().pattern == "https://apps.example.com"
+    added = ChangeRecord.objects.get()
+    assert (added.channel, added.action, added.user) == ("shell", "add", None)
+    rule.note = "the learning MFE"
+    rule.save()
+    rule.save()  # nothing changed: nothing to record
+    changes = ChangeRecord.objects.filter(action="change")
+    assert [record.detail for record in changes] == [{"note": ["", "the learning MFE"]}]
+    with pytest.raises(ValidationError, match="allows every origin"):
+        AllowedOrigin(pattern="https://*").save()
+    with pytest.raises(ValidationError, match="must be a URL path"):
+        AllowedOrigin(pattern="https://b.example.com", paths=["api"]).save()
+    assert AllowedOrigin.objects.count() == 1 and ChangeRecord.objects.count() == 2
+
+
+def test_a_direct_policy_save_is_recorded_but_creating_the_row_is_not() -> None:
+    policy = CorsPolicy.load()  # the row with its defaults: no one changed anything
+    assert not ChangeRecord.objects.exists()
+    policy.max_age = 600
+    policy.save()
+    record = ChangeRecord.objects.get()
+    assert (record.channel, record.target, record.detail) == (
+        "shell",
+        "policy",
+        {"max_age": [0, 600]},
+    )
+
+
+def test_observed_origins_become_rules_only_as_a_browser_sends_them() -> None:
+    assert observed_origin_refusal("https://apps.example.com") is None
+    assert "punycode" in (observed_origin_refusal("https://xn--a.example.org") or "")
+    assert "canonical" in (observed_origin_refusal("HTTPS://APPS.EXAMPLE.COM") or "")
+    assert "allow-null-origin" in (observed_origin_refusal("null") or "")
+    with pytest.raises(InvalidInput, match="cannot become a rule") as refused:
+        allow_observed(
+            ["https://apps.example.com", "https://*.example.com"], note="", actor=COMMAND
+        )
+    assert refused.value.field == "origin"
+    assert not AllowedOrigin.objects.exists()
+
+
+def test_a_stored_row_with_bad_paths_still_cannot_come_back_on_too_broad() -> None:
+    """Rows written before today's checks (here without save()) still meet every rule."""
+    AllowedOrigin.objects.bulk_create(
+        [AllowedOrigin(pattern="https://*.com", enabled=False, paths=["no-slash"])]
+    )
+    with pytest.raises(InvalidInput, match="public suffix") as refused:
+        set_enabled(["https://*.com"], True, actor=COMMAND)
+    assert refused.value.field == "pattern"
+    assert not AllowedOrigin.objects.get().enabled

@@ -27,19 +27,22 @@ def patterns() -> dict[str, AllowedOrigin]:
     return {o.pattern: o for o in AllowedOrigin.objects.all()}
 
 
+OPENEDX_WHITELIST = [
+    "learning.example.com",
+    "localhost:2000",
+    "https://apps.example.com",
+    "https://studio.example.com/",
+    "https://APPS.example.com",
+    "null",
+]
+
+
 @pytest.fixture
 def openedx_settings(settings: Any) -> Any:
-    """A production-like LMS: the historical bare host names next to https:// entries."""
+    """A production-like LMS (openedx-platform's production settings use the old names): the
+    historical bare host names next to https:// entries."""
     settings.CORS_ORIGIN_ALLOW_ALL = False
-    settings.CORS_ORIGIN_WHITELIST = [
-        "learning.example.com",
-        "localhost:2000",
-        "https://apps.example.com",
-        "https://studio.example.com/",
-        "https://APPS.example.com",
-        "null",
-    ]
-    settings.CORS_ALLOWED_ORIGINS = ["https://discussions.example.com"]
+    settings.CORS_ORIGIN_WHITELIST = list(OPENEDX_WHITELIST)
     settings.CORS_ORIGIN_REGEX_WHITELIST = [
         r"^https://[\w-]+\.example\.com$",
         r"^https://([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)?partner\.org$",
@@ -55,10 +58,6 @@ def test_dry_run_shows_the_plan_and_changes_nothing(openedx_settings: Any) -> No
     out, _ = run("import", "--from-settings", "--dry-run")
     assert AllowedOrigin.objects.count() == 0
     lines = out.splitlines()
-    assert (
-        "would add https://discussions.example.com\t(CORS_ALLOWED_ORIGINS: https://discussions.example.com)"
-        in lines
-    )
     assert (
         "would add https://apps.example.com\t(CORS_ORIGIN_WHITELIST: https://apps.example.com)"
         in lines
@@ -80,7 +79,6 @@ def test_import_adds_the_exact_entries_and_explains_the_rest(openedx_settings: A
     out, _ = run("import", "--from-settings")
     rules = patterns()
     assert set(rules) == {
-        "https://discussions.example.com",
         "https://apps.example.com",  # listed twice (once in upper case): one rule
         "https://studio.example.com",
         "https://partner.org",  # the exact regex: an optional label is two patterns
@@ -98,7 +96,7 @@ def test_import_adds_the_exact_entries_and_explains_the_rest(openedx_settings: A
     assert skipped.endswith("nearest pattern: https://*.example.com")
     assert "no '$' at the end" in out  # the unanchored ecommerce regex
     records = ChangeRecord.objects.filter(channel="command", action="add", target="origin")
-    assert records.count() == 5
+    assert records.count() == 4
 
 
 def test_second_import_reports_present_and_adds_nothing(openedx_settings: Any) -> None:
@@ -108,7 +106,43 @@ def test_second_import_reports_present_and_adds_nothing(openedx_settings: Any) -
         "present https://apps.example.com\t(CORS_ORIGIN_WHITELIST: https://apps.example.com)" in out
     )
     assert "add " not in out.replace("would add", "")
-    assert AllowedOrigin.objects.count() == 5
+    assert AllowedOrigin.objects.count() == 4
+
+
+def test_the_current_setting_name_wins_as_in_django_cors_headers(openedx_settings: Any) -> None:
+    """django-cors-headers reads CORS_ALLOWED_ORIGINS whenever it is set and then ignores
+    CORS_ORIGIN_WHITELIST (the same for the regex lists): importing the ignored list would
+    allow origins the site does not allow today."""
+    openedx_settings.CORS_ALLOWED_ORIGINS = ["https://discussions.example.com"]
+    openedx_settings.CORS_ALLOWED_ORIGIN_REGEXES = []
+    out, _ = run("import", "--from-settings")
+    assert set(patterns()) == {"https://discussions.example.com"}
+    lines = out.splitlines()
+    assert (
+        "add https://discussions.example.com\t(CORS_ALLOWED_ORIGINS: https://discussions.example.com)"
+        in lines
+    )
+    assert (
+        "note: CORS_ORIGIN_WHITELIST is ignored: django-cors-headers reads CORS_ALLOWED_ORIGINS, "
+        "which is set, so nothing is imported from CORS_ORIGIN_WHITELIST"
+    ) in lines
+    assert any(line.startswith("note: CORS_ORIGIN_REGEX_WHITELIST is ignored") for line in lines)
+    assert "apps.example.com" not in out and "partner.org" not in out
+
+
+def test_an_empty_current_setting_still_wins(openedx_settings: Any) -> None:
+    """Set to an empty list, CORS_ALLOWED_ORIGINS still hides the old name from the library."""
+    openedx_settings.CORS_ALLOWED_ORIGINS = []
+    out, _ = run("import", "--from-settings", "--dry-run")
+    assert "would add https://apps.example.com" not in out
+    assert "would add https://partner.org" in out  # the regex list still uses its old name
+
+
+def test_allow_all_under_the_current_name_wins(settings: Any) -> None:
+    settings.CORS_ALLOW_ALL_ORIGINS = False
+    settings.CORS_ORIGIN_ALLOW_ALL = True
+    out, _ = run("import", "--from-settings", "--dry-run")
+    assert "is True: every origin is allowed" not in out
 
 
 def test_allow_all_is_noted(settings: Any) -> None:
@@ -195,7 +229,7 @@ def test_cloud_gate_import_replaces_the_list_and_sets_the_policy(tmp_path: Path)
     assert "add https://app.my-server.com:8080" in out.splitlines()
 
 
-def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
+def test_the_documented_sample_is_refused_with_its_position(tmp_path: Path) -> None:
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:
         run("import", "--cloud-gate", write(tmp_path, cloud_gate_sample_payload()))
@@ -206,7 +240,7 @@ def test_the_seed_sample_is_refused_with_its_position(tmp_path: Path) -> None:
     assert set(patterns()) == {"https://apps.example.com"}
 
 
-def test_the_repaired_seed_sample_is_refused_for_its_any_origin_entry(tmp_path: Path) -> None:
+def test_the_repaired_documented_sample_is_refused_for_its_any_origin_entry(tmp_path: Path) -> None:
     repaired = repaired_cloud_gate_sample_payload()
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     with pytest.raises(CommandError) as caught:

@@ -1,4 +1,5 @@
-"""Oracle Cloud Gate's CORS settings payload (seed 004): parse it, and build it back.
+"""Oracle Cloud Gate's CORS settings payload, as its CORS documentation gives it: parse it,
+and build it back.
 
 The payload is a SCIM PatchOp::
 
@@ -6,8 +7,8 @@ The payload is a SCIM PatchOp::
      "Operations": [{"op": "replace", "path": "cloudGateCorsSettings",
                      "value": {"cloudGateCorsEnabled": true, ...}}]}
 
-`parse_json` turns bad JSON (the seed's own sample lacks a quote) into one line with the line,
-column and position; `parse_payload` checks every operation and value before anything is
+`parse_json` turns bad JSON (the documentation's own sample lacks a quote) into one line with
+the line, column and position; `parse_payload` checks every operation and value before anything is
 applied and names the offending member, e.g.
 ``Operations[0].value.cloudGateCorsAllowedOrigins[1]``. Nothing here touches the database.
 """
@@ -24,14 +25,14 @@ from django.core.exceptions import ValidationError
 from cors_gate import jsontext
 from cors_gate.models import (
     MAX_AGE_LIMIT,
+    clean_names,
     credentials_refusal,
     shown,
     text_problem,
     too_broad,
-    validate_token_list,
 )
 from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import InvalidInput, first_message
+from cors_gate.services import InvalidInput
 
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 SETTINGS_PATH = "cloudGateCorsSettings"
@@ -41,7 +42,7 @@ ORIGINS = "cloudGateCorsAllowedOrigins"
 MAX_AGE = "cloudGateCorsMaxAge"
 EXPOSED = "cloudGateCorsExposedHeaders"
 KEYS = (ENABLED, NULL_ORIGIN, ORIGINS, MAX_AGE, EXPOSED)
-_KEYS_BY_LOWER = {k.lower(): k for k in KEYS}
+_KEYS_BY_LOWER = {key.lower(): key for key in KEYS}
 
 
 class CloudGateError(InvalidInput):
@@ -118,8 +119,8 @@ def _origins(member: str, value: Any, credentials_on: bool) -> list[str]:
     if not isinstance(value, list):
         raise CloudGateError(member, "must be an array of origin strings")
     result: dict[str, None] = {}  # ordered, duplicates dropped in O(1)
-    for i, entry in enumerate(value):
-        where = f"{member}[{i}]"
+    for index, entry in enumerate(value):
+        where = f"{member}[{index}]"
         if not isinstance(entry, str):
             raise CloudGateError(where, f"must be a string, not {json.dumps(entry)[:40]}")
         try:
@@ -145,20 +146,20 @@ def _headers(member: str, value: Any) -> list[str]:
     if not isinstance(value, list):
         raise CloudGateError(member, "must be an array of header names")
     try:
-        return validate_token_list("exposed_headers", value)
+        return clean_names(value)
     except ValidationError as exc:
-        raise CloudGateError(member, first_message(exc, "exposed_headers")) from None
+        raise CloudGateError(member, exc.messages[0]) from None
 
 
-def _operation_value(i: int, op: Any) -> tuple[str, Mapping[str, Any]]:
-    where = f"Operations[{i}]"
-    if not isinstance(op, Mapping):
+def _operation_value(index: int, operation: Any) -> tuple[str, Mapping[str, Any]]:
+    where = f"Operations[{index}]"
+    if not isinstance(operation, Mapping):
         raise CloudGateError(where, "must be an object with op, path and value")
-    kind = op.get("op")
+    kind = operation.get("op")
     if not isinstance(kind, str) or kind.lower() != "replace":
         raise CloudGateError(f"{where}.op", f"{kind!r} is not supported (only 'replace')")
-    path = op.get("path")
-    value = op.get("value")
+    path = operation.get("path")
+    value = operation.get("value")
     if path is None:
         # SCIM also allows the attribute inside the value: {"value": {"cloudGateCorsSettings": …}}
         if isinstance(value, Mapping) and len(value) == 1:
@@ -177,24 +178,41 @@ def _operation_value(i: int, op: Any) -> tuple[str, Mapping[str, Any]]:
     return f"{where}.value", value
 
 
-def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSettings:
-    """Check a decoded payload completely; raise CloudGateError at the first problem."""
+def _check_envelope(data: Any) -> list[Any]:
+    """The PatchOp around the settings: its schema, no unknown members, its operations."""
     if not isinstance(data, Mapping):
         raise CloudGateError("body", "must be a JSON object (a SCIM PatchOp)")
     schemas = data.get("schemas")
     if schemas is not None and (not isinstance(schemas, list) or PATCH_OP_SCHEMA not in schemas):
         raise CloudGateError("schemas", f"must contain {PATCH_OP_SCHEMA!r}")
-    unknown = sorted(str(k) for k in data if k not in ("schemas", "Operations"))
+    unknown = sorted(str(key) for key in data if key not in ("schemas", "Operations"))
     if unknown:
         name = unknown[0] if text_problem(unknown[0]) is None else shown(unknown[0])
         raise CloudGateError(name[:80], "is not a member of a SCIM PatchOp")
     operations = data.get("Operations")
     if not isinstance(operations, list) or not operations:
         raise CloudGateError("Operations", "must be a non-empty array")
+    return operations
+
+
+def _setting_value(key: str, member: str, item: Any, credentials_on: bool) -> Any:
+    """One Cloud Gate setting's value, checked for its key."""
+    if key in (ENABLED, NULL_ORIGIN):
+        return _bool(member, item)
+    if key == ORIGINS:
+        return _origins(member, item, credentials_on)
+    if key == MAX_AGE:
+        return _max_age(member, item)
+    return _headers(member, item)
+
+
+def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSettings:
+    """Check a decoded payload completely; raise CloudGateError at the first problem."""
+    operations = _check_envelope(data)
     found: dict[str, Any] = {}
     members: dict[str, str] = {}
-    for i, op in enumerate(operations):
-        where, value = _operation_value(i, op)
+    for index, operation in enumerate(operations):
+        where, value = _operation_value(index, operation)
         for raw_key, item in value.items():
             key = _KEYS_BY_LOWER.get(str(raw_key).lower())
             name = str(raw_key)
@@ -203,14 +221,7 @@ def parse_payload(data: Any, *, credentials_on: bool = True) -> CloudGateSetting
                 raise CloudGateError(
                     member, f"is not a Cloud Gate CORS setting (one of {', '.join(KEYS)})"
                 )
-            if key in (ENABLED, NULL_ORIGIN):
-                found[key] = _bool(member, item)
-            elif key == ORIGINS:
-                found[key] = _origins(member, item, credentials_on)
-            elif key == MAX_AGE:
-                found[key] = _max_age(member, item)
-            else:
-                found[key] = _headers(member, item)
+            found[key] = _setting_value(key, member, item, credentials_on)
             members[key] = member  # a later operation overrides an earlier one
     return CloudGateSettings(
         enabled=found.get(ENABLED),

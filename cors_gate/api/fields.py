@@ -110,19 +110,7 @@ class HeadersField(serializers.Field):
 
     def to_internal_value(self, data: Any) -> list[str]:
         if isinstance(data, Mapping):
-            lines = []
-            for name, value in data.items():
-                if not is_token(name):
-                    raise serializers.ValidationError(
-                        gettext("%(name)s is not a header name (an RFC 9110 token)")
-                        % {"name": shown(name)}
-                    )
-                if not isinstance(value, str):
-                    raise serializers.ValidationError(
-                        gettext("the value of %(name)s must be a string, not %(value)s")
-                        % {"name": name, "value": _type_name(value)}
-                    )
-                lines.append(f"{name}: {value}")
+            lines = self._lines_from_object(data)
         elif isinstance(data, list):
             lines = data
         else:
@@ -139,19 +127,41 @@ class HeadersField(serializers.Field):
                 % {"n": len(lines), "max": self.MAX_HEADERS}
             )
         for line in lines:
-            if not isinstance(line, str):
-                raise serializers.ValidationError(
-                    gettext('must hold "Name: value" strings, not %(value)s')
-                    % {"value": _type_name(line)}
-                )
-            problem = text_problem(line)
-            if problem:
-                raise serializers.ValidationError(f"{shown(line)} {problem}")
-            if len(line) > self.MAX_LINE:
-                raise serializers.ValidationError(
-                    gettext("a header is longer than %(max)d characters") % {"max": self.MAX_LINE}
-                )
+            self._check_line(line)
         return list(lines)
+
+    @staticmethod
+    def _lines_from_object(data: Mapping[Any, Any]) -> list[str]:
+        """{"Name": "value"} as "Name: value" lines."""
+        lines = []
+        for name, value in data.items():
+            if not is_token(name):
+                raise serializers.ValidationError(
+                    gettext("%(name)s is not a header name (an RFC 9110 token)")
+                    % {"name": shown(name)}
+                )
+            if not isinstance(value, str):
+                raise serializers.ValidationError(
+                    gettext("the value of %(name)s must be a string, not %(value)s")
+                    % {"name": name, "value": _type_name(value)}
+                )
+            lines.append(f"{name}: {value}")
+        return lines
+
+    def _check_line(self, line: Any) -> None:
+        """One "Name: value" line: text that can be shown again, within the length bound."""
+        if not isinstance(line, str):
+            raise serializers.ValidationError(
+                gettext('must hold "Name: value" strings, not %(value)s')
+                % {"value": _type_name(line)}
+            )
+        problem = text_problem(line)
+        if problem:
+            raise serializers.ValidationError(f"{shown(line)} {problem}")
+        if len(line) > self.MAX_LINE:
+            raise serializers.ValidationError(
+                gettext("a header is longer than %(max)d characters") % {"max": self.MAX_LINE}
+            )
 
     def to_representation(self, value: Any) -> Any:
         return value
@@ -162,7 +172,7 @@ def refuse_extra_members(fields: Mapping[str, serializers.Field], data: Any, wha
     both, so a typo or a stale `revision` would look accepted)."""
     if not isinstance(data, Mapping):
         return
-    writable = sorted(n for n, f in fields.items() if not f.read_only)
+    writable = sorted(name for name, field in fields.items() if not field.read_only)
     for name in data:
         field = fields.get(name)
         if field is None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext
 from rest_framework import serializers
 
@@ -22,22 +21,36 @@ from cors_gate.models import (
     AllowedOrigin,
     CorsPolicy,
     ObservedOrigin,
-    validate_paths,
 )
-from cors_gate.observe import is_usable
-from cors_gate.origins import OriginError, parse_pattern
-from cors_gate.services import ORIGIN_FIELDS, first_message
+from cors_gate.services import ORIGIN_FIELDS, may_become_rule
 
 
 def _username(user: Any) -> str | None:
     return None if user is None else str(user.get_username())
 
 
+def model_validators(model: type[Any], name: str) -> list[Any]:
+    """The validators cors_gate put on a model field (not Django's own length checks, which
+    the strict fields below already make with DRF's messages)."""
+    return [
+        check
+        for check in model._meta.get_field(name).validators
+        if getattr(check, "__module__", "") == "cors_gate.models"
+    ]
+
+
 class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
-    pattern = StrictCharField(max_length=512, trim_whitespace=False)
+    """A rule's fields, each checked by its model field's validator; whether the pattern
+    is free and the rules beyond one field are cors_gate.services' (a 400 from there)."""
+
+    pattern = StrictCharField(
+        max_length=512,
+        trim_whitespace=False,
+        validators=model_validators(AllowedOrigin, "pattern"),
+    )
     enabled = StrictBooleanField(required=False)
     note = StrictCharField(required=False, allow_blank=True, max_length=255, trim_whitespace=False)
-    paths = StrictJSONListField(required=False)
+    paths = StrictJSONListField(required=False, validators=model_validators(AllowedOrigin, "paths"))
     expires_at = StrictDateTimeField(required=False, allow_null=True)
     csrf_trusted = StrictBooleanField(required=False)
     expired = serializers.BooleanField(source="is_expired", read_only=True)
@@ -66,26 +79,6 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
 
     def get_updated_by(self, obj: AllowedOrigin) -> str | None:
         return _username(obj.updated_by)
-
-    def validate_pattern(self, value: str) -> str:
-        try:
-            text = parse_pattern(value).text
-        except OriginError as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        others = AllowedOrigin.objects.filter(pattern=text)
-        if self.instance is not None:
-            others = others.exclude(pk=self.instance.pk)
-        if others.exists():
-            raise serializers.ValidationError(
-                gettext("%(pattern)s already has a rule") % {"pattern": repr(text)}
-            )
-        return text
-
-    def validate_paths(self, value: Any) -> list[str]:
-        try:
-            return validate_paths(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(first_message(exc, "paths")) from None
 
 
 class PolicySerializer(serializers.Serializer[CorsPolicy]):
@@ -132,7 +125,7 @@ class ObservedOriginSerializer(serializers.ModelSerializer[ObservedOrigin]):
         read_only_fields = fields
 
     def get_usable(self, obj: ObservedOrigin) -> bool:
-        return is_usable(obj.origin)
+        return may_become_rule(obj.origin)
 
 
 class AllowObservedSerializer(serializers.Serializer[Any]):

@@ -31,15 +31,15 @@ from cors_gate.api.serializers import (
 )
 from cors_gate.exceptions import CorsGateError, NotPermitted
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
-from cors_gate.observe import is_usable
 from cors_gate.services import (
     OPERATIONS,
     Actor,
+    add_origin,
     allow_observed,
     change_origin,
+    observed_origin_refusal,
     remove_origins,
     update_policy,
-    upsert_origins,
 )
 
 _TRUE = {"true", "1", "yes"}
@@ -86,8 +86,9 @@ class Pagination(LimitOffsetPagination):
     max_limit = 1000
 
 
-class ApiMixin(APIView):
-    """Authentication, permissions and parsers shared by every endpoint."""
+class CorsGateAPIView(APIView):
+    """The base of every cors_gate endpoint: authentication, permissions, parsers, and the
+    one place a refused input becomes an HTTP answer."""
 
     permission_classes = [StaffWithModelPermissions]
     parser_classes = [JSONParser, ScimJSONParser]
@@ -110,7 +111,7 @@ class ApiMixin(APIView):
         return super().handle_exception(as_api_error(exc))
 
 
-class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
+class OriginViewSet(CorsGateAPIView, viewsets.ModelViewSet[AllowedOrigin]):
     """Allowed-origin rules: list (?enabled=, ?search=), create, retrieve, update, delete."""
 
     serializer_class = OriginSerializer
@@ -132,8 +133,8 @@ class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
 
     def perform_create(self, serializer: BaseSerializer[AllowedOrigin]) -> None:
         data = serializer.validated_data
-        [outcome] = upsert_origins(
-            [data["pattern"]],
+        outcome = add_origin(
+            data["pattern"],
             note=data.get("note"),
             paths=data.get("paths"),
             expires_at=data.get("expires_at"),
@@ -154,7 +155,7 @@ class OriginViewSet(ApiMixin, viewsets.ModelViewSet[AllowedOrigin]):
         remove_origins([instance.pattern], actor=self.actor)
 
 
-class PolicyView(ApiMixin):
+class PolicyView(CorsGateAPIView):
     """GET the policy (?as=cloud-gate for Cloud Gate's payload); PATCH its fields, or apply
     a Cloud Gate settings PatchOp (policy values and the whole allow-list, all or nothing)."""
 
@@ -208,7 +209,7 @@ class PolicyView(ApiMixin):
         return Response(body)
 
 
-class ExplainView(ApiMixin):
+class ExplainView(CorsGateAPIView):
     """POST the explain inputs; answers the explain feature's JSON (policy mode)."""
 
     def required_permissions(self, request: Request) -> list[str]:
@@ -232,7 +233,7 @@ class ExplainView(ApiMixin):
         return Response(result.as_dict())
 
 
-class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):
+class ObservedOriginViewSet(CorsGateAPIView, viewsets.ReadOnlyModelViewSet[ObservedOrigin]):
     """What the middleware saw (?would_allow=false for the would-be-blocked, ?search=), and
     POST allow/ {"ids": [...]} to turn observed origins into rules."""
 
@@ -268,7 +269,7 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
                 raise ValidationError(
                     {"ids": [gettext("no observed origin has id %(id)s") % {"id": pk}]}
                 )
-            if not is_usable(found[pk]):
+            if observed_origin_refusal(found[pk]) is not None:
                 raise ValidationError(
                     {
                         "ids": [
@@ -280,11 +281,15 @@ class ObservedOriginViewSet(ApiMixin, viewsets.ReadOnlyModelViewSet[ObservedOrig
                         ]
                     }
                 )
-        patterns = [found[pk] for pk in ids]  # usable values are already canonical
+        patterns = [found[pk] for pk in ids]  # admitted values are already canonical
         outcomes = allow_observed(
             patterns, note=serializer.validated_data["note"], actor=self.actor
         )
         return Response(
-            {"results": [{"pattern": o.pattern, "action": o.action} for o in outcomes]},
+            {
+                "results": [
+                    {"pattern": outcome.pattern, "action": outcome.action} for outcome in outcomes
+                ]
+            },
             status=status.HTTP_200_OK,
         )

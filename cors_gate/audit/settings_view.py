@@ -8,12 +8,12 @@ old name) and Open edX's rule that `ENABLE_CORS_HEADERS` forces credentials on.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from cors_gate.audit.regex_probe import regex_text
+from cors_gate.conf import setting_list
 from cors_gate.settings.common import (
     INSERTED_SETTING,
     MIDDLEWARE_PATH,
@@ -79,12 +79,12 @@ class SettingsView:
     @property
     def allowed_origins(self) -> Named:
         named = self.first(("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST"), ())
-        return Named(named.name, _as_list(named.value))
+        return Named(named.name, setting_list(named.value))
 
     @property
     def origin_regexes(self) -> Named:
         named = self.first(("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"), ())
-        return Named(named.name, _as_list(named.value))
+        return Named(named.name, setting_list(named.value))
 
     @property
     def credentials(self) -> Named:
@@ -110,7 +110,7 @@ class SettingsView:
     def middleware(self) -> list[str]:
         """MIDDLEWARE as Django will run it: without the plugin's CorsGateMiddleware entry
         when CORS_GATE_AUTO_MIDDLEWARE was turned off after the plugin inserted it."""
-        chain = [str(m) for m in _as_list(self.get("MIDDLEWARE", ()))]
+        chain = [str(m) for m in setting_list(self.get("MIDDLEWARE", ()))]
         auto = self.get("CORS_GATE_AUTO_MIDDLEWARE", True)
         if plugin_middleware_withdrawn(chain, auto, self.get(INSERTED_SETTING, False)):
             chain.remove(MIDDLEWARE_PATH)
@@ -118,7 +118,7 @@ class SettingsView:
 
     @property
     def installed_apps(self) -> list[str]:
-        return [str(a) for a in _as_list(self.get("INSTALLED_APPS", ()))]
+        return [str(a) for a in setting_list(self.get("INSTALLED_APPS", ()))]
 
     @property
     def corsheaders_active(self) -> bool:
@@ -130,11 +130,11 @@ class SettingsView:
 
     @property
     def pinned_origins(self) -> list[str]:
-        return [str(v) for v in _as_list(self.get("CORS_GATE_ALLOWED_ORIGINS", ()))]
+        return [str(v) for v in setting_list(self.get("CORS_GATE_ALLOWED_ORIGINS", ()))]
 
     @property
     def csrf_trusted_origins(self) -> list[str]:
-        return [str(v) for v in _as_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
+        return [str(v) for v in setting_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
 
 
 class _DjangoSettings(Mapping[str, Any]):
@@ -160,14 +160,3 @@ class _DjangoSettings(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    if isinstance(value, str | re.Pattern):
-        return [value]
-    try:
-        return list(value)
-    except TypeError:
-        return [value]

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from cors_gate import conf
 from cors_gate.explain.browser import ENGINES, WARNING_TEXT, WARNINGS, Answer, Engine
 from cors_gate.explain.fetch import Classification, Reason, RequestInputError, classify
 from cors_gate.explain.policy_answers import (
@@ -84,9 +85,9 @@ def _check_url(url: str) -> str:
 def site_url() -> str:
     """The URL this project is served at: CORS_GATE_SITE_URL, else the first usable
     ALLOWED_HOSTS entry over https (production LMSs answer http with a redirect)."""
-    configured = getattr(settings, "CORS_GATE_SITE_URL", "")
+    configured = conf.site_url()
     if configured:
-        return str(configured).rstrip("/")
+        return configured
     for host in getattr(settings, "ALLOWED_HOSTS", []):
         host = str(host).lstrip(".")
         if host and host != "*":

@@ -107,3 +107,18 @@ def test_observed_rows_are_read_only(admin_api: APIClient, observed: dict[str, i
     assert admin_api.delete(detail).status_code == 405
     assert admin_api.post(URL, {"origin": "https://x.example"}, format="json").status_code == 405
     assert ObservedOrigin.objects.filter(origin=PARTNER).exists()
+
+
+def test_an_origin_with_invalid_punycode_is_refused_on_ids_and_not_usable(
+    admin_api: APIClient, observed: dict[str, int]
+) -> None:
+    """No browser sends a host whose punycode does not decode: like every other value that
+    cannot become a rule, it is refused on `ids` (the admin and the services say the same)."""
+    broken = ObservedOrigin.objects.create(origin="https://xn--a.example.org", count=2)
+    rows = {row["origin"]: row for row in admin_api.get(URL).json()["results"]}
+    assert rows["https://xn--a.example.org"]["usable"] is False
+    response = admin_api.post(URL + "allow/", {"ids": [broken.pk]}, format="json")
+    assert response.status_code == 400
+    [message] = response.json()["ids"]
+    assert "'https://xn--a.example.org'" in message and "cannot become a rule" in message
+    assert not AllowedOrigin.objects.filter(pattern__contains="xn--a").exists()

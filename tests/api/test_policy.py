@@ -1,4 +1,5 @@
-"""policy/: GET and PATCH, and the Cloud Gate settings PatchOp sent unchanged (seed 004)."""
+"""policy/: GET and PATCH, and the Cloud Gate settings PatchOp sent unchanged (as the Oracle
+Cloud Gate CORS documentation gives it)."""
 
 from __future__ import annotations
 
@@ -133,7 +134,7 @@ def test_plain_json_content_type_works_too(admin_api: APIClient) -> None:
     assert response.json()["origins"] is None  # the list was not part of the payload
 
 
-def test_the_seed_sample_is_a_400_pointing_at_the_position(admin_api: APIClient) -> None:
+def test_the_documented_sample_is_a_400_pointing_at_the_position(admin_api: APIClient) -> None:
     AllowedOrigin.objects.create(pattern="https://apps.example.com")
     before = state()
     response = send(admin_api, cloud_gate_sample_payload())
@@ -144,7 +145,7 @@ def test_the_seed_sample_is_a_400_pointing_at_the_position(admin_api: APIClient)
     assert state() == before
 
 
-def test_the_repaired_seed_sample_is_refused_for_https_any(admin_api: APIClient) -> None:
+def test_the_repaired_documented_sample_is_refused_for_https_any(admin_api: APIClient) -> None:
     before = state()
     repaired = repaired_cloud_gate_sample_payload()
     response = send(admin_api, repaired)
@@ -188,7 +189,8 @@ def test_the_repaired_seed_sample_is_refused_for_https_any(admin_api: APIClient)
 def test_invalid_values_name_the_member_and_apply_nothing(
     admin_api: APIClient, value: dict[str, Any], member: str, message: str
 ) -> None:
-    AllowedOrigin.objects.create(pattern="https://apps.example.com")
+    # A stored rule with no change record of its own (a direct save records one).
+    AllowedOrigin.objects.bulk_create([AllowedOrigin(pattern="https://apps.example.com")])
     before = state()
     body = payload(**{"cloudGateCorsMaxAge": 300, "cloudGateCorsAllowNullOrigin": True, **value})
     response = send(admin_api, body)

@@ -11,8 +11,8 @@ from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY, row_subject
 from cors_gate.audit.settings_view import CORSHEADERS_DEFAULT_URLS_REGEX
+from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP
 
-CHROMIUM_MAX_AGE_CAP = 7200
 EXPIRY_WARNING_DAYS = 7
 
 # Paths Open edX front ends (MFEs) call with credentials; a urls regex must cover them.

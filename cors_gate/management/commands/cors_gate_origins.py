@@ -88,28 +88,28 @@ def _add_list_arguments(parser: CommandParser) -> None:
 
 
 def _run_list(command: BaseCommand, options: dict[str, Any]) -> None:
-    fmt = options["format"]
-    if fmt not in ("text", "json"):
-        raise InvalidInput("format", f"{fmt!r} is not one of text, json")
-    origins = [origin_as_dict(o) for o in AllowedOrigin.objects.order_by("pattern")]
+    output_format = options["format"]
+    if output_format not in ("text", "json"):
+        raise InvalidInput("format", f"{output_format!r} is not one of text, json")
+    origins = [origin_as_dict(rule) for rule in AllowedOrigin.objects.order_by("pattern")]
     pinned = pinned_entries()
-    if fmt == "json":
+    if output_format == "json":
         command.stdout.write(json.dumps({"origins": origins, "pinned": pinned}, indent=2))
         return
-    for o in origins:
-        state = "enabled" if o["enabled"] else "disabled"
-        if o["expired"]:
+    for rule in origins:
+        state = "enabled" if rule["enabled"] else "disabled"
+        if rule["expired"]:
             state = "expired"
-        paths = safe_text(",".join(o["paths"])) or "*"
-        expires = o["expires_at"] or "-"
+        paths = safe_text(",".join(rule["paths"])) or "*"
+        expires = rule["expires_at"] or "-"
         command.stdout.write(
-            f"{o['pattern']}\t{state}\tpaths={paths}\texpires={expires}\t{o['note']}"
+            f"{rule['pattern']}\t{state}\tpaths={paths}\texpires={expires}\t{rule['note']}"
         )
-    for p in pinned:
-        if p["error"]:
-            command.stdout.write(f"{p['entry']}\tinvalid (settings)\t{p['error']}")
+    for entry in pinned:
+        if entry["error"]:
+            command.stdout.write(f"{entry['entry']}\tinvalid (settings)\t{entry['error']}")
         else:
-            command.stdout.write(f"{p['pattern']}\tpinned (settings)\tpaths=*\texpires=-\t")
+            command.stdout.write(f"{entry['pattern']}\tpinned (settings)\tpaths=*\texpires=-\t")
 
 
 def _add_import_arguments(parser: CommandParser) -> None:
@@ -126,26 +126,37 @@ def _add_import_arguments(parser: CommandParser) -> None:
 
 
 def _run_import(command: BaseCommand, options: dict[str, Any]) -> None:
+    if options["cloud_gate"]:
+        _import_cloud_gate(command, options["cloud_gate"], dry_run=options["dry_run"])
+    else:
+        _import_settings(command, dry_run=options["dry_run"])
+
+
+def _import_cloud_gate(command: BaseCommand, path: str, *, dry_run: bool) -> None:
     from cors_gate import transfer
 
-    would = "would " if options["dry_run"] else ""
-    if options["cloud_gate"]:
-        payload = transfer.read_cloud_gate_file(options["cloud_gate"])
-        cg_plan = (
-            transfer.plan_cloud_gate(payload)
-            if options["dry_run"]
-            else transfer.apply_cloud_gate(payload, actor=ACTOR)
-        )
-        for name, value in cg_plan.policy.items():
-            command.stdout.write(f"{would}set {name} {json.dumps(value)}")
-        for verb, patterns in (("add", cg_plan.add), ("keep", cg_plan.keep)):
-            for pattern in patterns:
-                command.stdout.write(f"{would}{verb} {pattern}")
-        for pattern in cg_plan.remove:
-            command.stdout.write(f"{would}remove {pattern}")
-        return
+    would = "would " if dry_run else ""
+    payload = transfer.read_cloud_gate_file(path)
+    plan = (
+        transfer.plan_cloud_gate(payload)
+        if dry_run
+        else transfer.apply_cloud_gate(payload, actor=ACTOR)
+    )
+    for name, value in plan.policy.items():
+        command.stdout.write(f"{would}set {name} {json.dumps(value)}")
+    for verb, patterns in (("add", plan.add), ("keep", plan.keep)):
+        for pattern in patterns:
+            command.stdout.write(f"{would}{verb} {pattern}")
+    for pattern in plan.remove:
+        command.stdout.write(f"{would}remove {pattern}")
+
+
+def _import_settings(command: BaseCommand, *, dry_run: bool) -> None:
+    from cors_gate import transfer
+
+    would = "would " if dry_run else ""
     plan = transfer.plan_from_settings()
-    if not options["dry_run"]:
+    if not dry_run:
         transfer.apply_settings_plan(plan, actor=ACTOR)
     for item in plan.add:
         command.stdout.write(f"{would}add {item.pattern}\t({item.source}: {item.entry})")
@@ -165,16 +176,16 @@ def _add_export_arguments(parser: CommandParser) -> None:
 def _run_export(command: BaseCommand, options: dict[str, Any]) -> None:
     from cors_gate import transfer
 
-    fmt = options["format"]
-    if fmt == "json":
+    output_format = options["format"]
+    if output_format == "json":
         command.stdout.write(json.dumps(transfer.export_json(), indent=2))
-    elif fmt == "cloud-gate":
+    elif output_format == "cloud-gate":
         payload, warnings = transfer.export_cloud_gate()
         command.stdout.write(json.dumps(payload, indent=2))
         for warning in warnings:
             command.stderr.write(f"warning: {warning}")
     else:
-        raise InvalidInput("format", f"{fmt!r} is not one of json, cloud-gate")
+        raise InvalidInput("format", f"{output_format!r} is not one of json, cloud-gate")
 
 
 SUBCOMMANDS: dict[str, Subcommand] = {

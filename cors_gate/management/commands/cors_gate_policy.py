@@ -80,11 +80,11 @@ def _add_set_arguments(parser: CommandParser) -> None:
         parser.add_argument(flag, dest=field, default=None, metavar="VALUE", help=text)
 
 
-def render_policy(command: BaseCommand, fmt: str) -> None:
-    if fmt not in ("text", "json"):
-        raise InvalidInput("format", f"{fmt!r} is not one of text, json")
+def render_policy(command: BaseCommand, output_format: str) -> None:
+    if output_format not in ("text", "json"):
+        raise InvalidInput("format", f"{output_format!r} is not one of text, json")
     data = policy_as_dict()
-    if fmt == "json":
+    if output_format == "json":
         command.stdout.write(json.dumps(data, indent=2))
         return
     for name, value in data.items():
@@ -107,7 +107,7 @@ def _run_set(command: BaseCommand, options: dict[str, Any]) -> None:
     }
     if not changes:
         raise InvalidInput(
-            "set", f"give at least one of {', '.join(f for f, _ in OPTIONS.values())}"
+            "set", f"give at least one of {', '.join(flag for flag, _convert in OPTIONS.values())}"
         )
     result = update_policy(changes, actor=ACTOR)
     for warning in result.warnings:
