@@ -4,7 +4,7 @@ Origins on loopback:
 * the project under test: ``http://127.0.0.1:<django>`` (also reachable as ``localhost``);
 * the front-end pages: ``http://127.0.0.1:<pages>``, ``http://localhost:<pages>`` and
   ``http://127.0.0.1:<sibling>``;
-* the SSO provider of the seed's case: ``http://127.0.0.1:<idp>``.
+* the SSO provider of the forum case (see docs/reference/sources.rst): ``http://127.0.0.1:<idp>``.
 """
 
 from __future__ import annotations

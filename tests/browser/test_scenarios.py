@@ -1,4 +1,4 @@
-"""Issue 8's scenarios: cors_gate configured as an operator would, Chromium as the judge,
+"""Browser scenarios: cors_gate configured as an operator would, Chromium as the judge,
 and ``cors_gate_explain`` required to predict exactly what Chromium did (see agreement.py).
 
 Origins: the site under test is ``site.api`` (127.0.0.1, one port); ``site.page`` is the
@@ -200,8 +200,8 @@ def test_max_age_zero_sends_no_header_and_the_preflight_is_not_kept(
     gate.policy(max_age=0)
     request = Request(site.page, f"{site.api}/tb/echo/", "PUT", headers=CUSTOM)
     _, reports = judge(probe, request, expect="ok", site_url=site.api)
-    # Seed step 5.8: a max age of zero adds no header, so Chromium falls back to its own
-    # default window; past it, the next request is preflighted again.
+    # Oracle Cloud Gate CORS documentation, step 5.8: a max age of zero adds no header, so
+    # Chromium falls back to its own default window; past it, the next request is preflighted again.
     assert "Access-Control-Max-Age" not in reports["url"]["preflight"]["headers"]
     assert _after_chromiums_default_window(probe, request) == 1
 
@@ -365,11 +365,11 @@ def _login_url(site: Site) -> str:
 
 
 @pytest.mark.parametrize("api", ["fetch", "xhr"])
-def test_seed_login_redirect_to_idp_with_csrf_header(
+def test_login_redirect_to_idp_with_csrf_header(
     probe: BrowserProbe, site: Site, gate: Gate, api: str
 ) -> None:
-    """The forum thread: the login form's XHR/fetch is answered 302 to the IdP, which sends
-    no CORS headers; allowing the front end on the LMS cannot fix it."""
+    """The forum case (docs/reference/sources.rst): the login form's XHR/fetch is answered
+    302 to the IdP, which sends no CORS headers; allowing the front end on the LMS cannot fix it."""
     gate.allow(site.page)
     request = Request(
         site.page,
@@ -399,7 +399,7 @@ def test_seed_login_redirect_to_idp_with_csrf_header(
     assert "top-level navigation" in in_process["fix"]
 
 
-def test_seed_login_redirect_without_custom_header(
+def test_login_redirect_to_idp_without_custom_header(
     probe: BrowserProbe, site: Site, gate: Gate
 ) -> None:
     gate.allow(site.page)
@@ -467,7 +467,8 @@ def test_append_slash_redirect_is_followed(probe: BrowserProbe, site: Site, gate
 
 @pytest.fixture
 def passthrough(use_middleware: Callable[..., None]) -> None:
-    """Preflights reach the view, and the gate completes its headers (seed steps 5.1-5.9)."""
+    """Preflights reach the view, and the gate completes its headers (Oracle Cloud Gate CORS
+    documentation, steps 5.1-5.9)."""
     use_middleware(list(django_settings.MIDDLEWARE), CORS_GATE_PREFLIGHT_PASSTHROUGH=True)
 
 

@@ -77,7 +77,8 @@ def forbidden_options(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def login_session(request: HttpRequest) -> HttpResponse:
-    """The seed's LMS endpoint: the form's POST is answered with 302 to the SSO provider."""
+    """The LMS endpoint of the forum case (docs/reference/sources.rst): the form's POST is
+    answered with 302 to the SSO provider."""
     if request.method == "POST":
         return HttpResponseRedirect(request.GET["idp"])
     return JsonResponse({"login": "form"})

@@ -62,7 +62,8 @@ def test_migrations_apply_roll_back_and_apply_again(mariadb: MariaDB) -> None:
 
 
 def test_the_middleware_suite_and_the_utf8mb4_cases_pass_on_mariadb(mariadb: MariaDB) -> None:
-    """The lead's whole middleware suite, unchanged, with Django's database on MariaDB."""
+    """The whole middleware suite (tests/test_middleware.py), unchanged, with Django's
+    database on MariaDB."""
     env = {**os.environ, **mariadb.env("cg_suite"), "DJANGO_SETTINGS_MODULE": SETTINGS}
     args = [
         sys.executable,
