@@ -5,7 +5,8 @@ the installed apps, FEATURES.ENABLE_THIRD_PARTY_AUTH in lms.yml, and production.
 the platform's SAMLAuthBackend (common.djangoapps.third_party_auth.saml) in front of
 AUTHENTICATION_BACKENDS. The rows are the Okta provider of the Open edX forum thread
 "Cross-Origin Resource Sharing error: Preflight Missing Allow Origin Header", written through
-the stand-in models (django-config-models' ConfigurationModel) by ``manage.py lms shell``; the verdicts come from ``manage.py lms cors_gate_saml check`` and
+the stand-in models (django-config-models' ConfigurationModel) by ``manage.py lms shell``;
+the verdicts come from ``manage.py lms cors_gate_saml check`` and
 ``cors_gate_audit``, each in its own process.
 """
 
