@@ -59,6 +59,14 @@ def _comma_text(values: Any) -> str:
 # --- allowed origins ---------------------------------------------------------------------
 
 
+def admin_page_url(admin_site: admin.AdminSite, name: str) -> str | None:
+    """The URL of one of cors_gate's extra admin pages on this admin site, or None."""
+    try:
+        return reverse(f"{admin_site.name}:{name}")
+    except NoReverseMatch:  # this site's URLs are not mounted under its own name
+        return None
+
+
 class AllowedOriginForm(forms.ModelForm):
     paths = forms.CharField(
         required=False,
@@ -279,25 +287,13 @@ class AllowedOriginAdmin(RefusalsAsMessages):
 
         return explain_urls(self.admin_site) + doctor_urls(self.admin_site) + super().get_urls()
 
-    def explain_url(self) -> str | None:
-        try:
-            return reverse(f"{self.admin_site.name}:cors_gate_explain")
-        except NoReverseMatch:  # this site's URLs are not mounted under its own name
-            return None
-
-    def doctor_url(self) -> str | None:
-        try:
-            return reverse(f"{self.admin_site.name}:cors_gate_doctor")
-        except NoReverseMatch:
-            return None
-
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         context = {
             "cors_gate_pinned": pinned_entries(),
-            "cors_gate_explain_url": self.explain_url(),
-            "cors_gate_doctor_url": self.doctor_url(),
+            "cors_gate_explain_url": admin_page_url(self.admin_site, "cors_gate_explain"),
+            "cors_gate_doctor_url": admin_page_url(self.admin_site, "cors_gate_doctor"),
             **(extra_context or {}),
         }
         return super().changelist_view(request, extra_context=context)
@@ -393,12 +389,6 @@ class CorsPolicyAdmin(RefusalsAsMessages):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def doctor_url(self) -> str | None:
-        try:
-            return reverse(f"{self.admin_site.name}:cors_gate_doctor")
-        except NoReverseMatch:
-            return None
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -264,6 +264,18 @@ def validate_mode(value: Any) -> None:
         raise ValidationError(f"{shown(value)} is not one of enforce, report-only, off")
 
 
+def _staff_user(verbose_name: Any) -> models.ForeignKey[Any, Any]:
+    """Who made a change: kept when the user is deleted (the row stays, the link goes)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+
 class AllowedOrigin(models.Model):
     """One allow-list entry in the grammar of cors_gate.origins."""
 
@@ -295,22 +307,8 @@ class AllowedOrigin(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = _staff_user(_("created by"))
+    updated_by = _staff_user(_("updated by"))
 
     class Meta:
         ordering = ("pattern",)
@@ -397,14 +395,7 @@ class CorsPolicy(models.Model):
     # Changes whenever any rule or the policy changes; processes compare it to their snapshot.
     revision = models.CharField(_("revision"), max_length=32, default="", editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    updated_by = _staff_user(_("updated by"))
 
     class Meta:
         verbose_name = _("CORS policy")
