@@ -14,11 +14,13 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from cors_gate.exceptions import CorsGateError
+
 MAX_DEPTH = 32  # a Cloud Gate PatchOp is 5 deep; an Okta provider document under 10
 MAX_INT_DIGITS = 100  # every number cors_gate reads fits in 64 bits (19 digits)
 
 
-class JsonTextError(ValueError):
+class JsonTextError(CorsGateError):
     """Refused JSON text; `str()` is one line."""
 
 

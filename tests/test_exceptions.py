@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 
 from cors_gate.api.cloud_gate import CloudGateError
+from cors_gate.doctor.discovery import DiscoveryError
+from cors_gate.doctor.journeys import JourneyError
+from cors_gate.doctor.matrix import DoctorError
 from cors_gate.exceptions import (
     CorsGateError,
     InvalidInput,
@@ -15,6 +18,7 @@ from cors_gate.exceptions import (
     SamlInputError,
 )
 from cors_gate.explain import ExplainError
+from cors_gate.jsontext import JsonTextError
 from cors_gate.origins import parse_pattern
 from cors_gate.saml.certs import CertError
 from cors_gate.saml.metadata import MetadataError
@@ -26,7 +30,8 @@ from cors_gate.saml.xmlsafe import XmlError
 @pytest.mark.parametrize(
     "kind",
     [InvalidInput, NotPermitted, OriginError, RequestInputError, ExplainError, SamlInputError,
-     CloudGateError, CertError, MetadataError, OktaAppError, ResponseError, XmlError],
+     CloudGateError, CertError, MetadataError, OktaAppError, ResponseError, XmlError,
+     DoctorError, DiscoveryError, JourneyError, JsonTextError],
 )  # fmt: skip
 def test_every_refusal_is_a_cors_gate_error(kind: type[Exception]) -> None:
     assert issubclass(kind, CorsGateError) and issubclass(kind, ValueError)

@@ -20,6 +20,7 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from cors_gate.doctor.journeys import Journeys
+from cors_gate.exceptions import CorsGateError
 from cors_gate.origins import OriginError, parse_pattern, parse_request_origin, url_origin
 
 OBSERVED_LIMIT = 20
@@ -27,7 +28,7 @@ OBSERVED_LIMIT = 20
 ASSUMED_SCHEME = "https"
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(CorsGateError):
     """An --origin the operator typed cannot be used (one line naming it)."""
 
 

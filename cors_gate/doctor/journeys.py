@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
+from cors_gate.exceptions import CorsGateError
+
 SHIPPED = Path(__file__).resolve().parent / "journeys.json"
 MAX_FILE_BYTES = 1_000_000
 CREDENTIALS = ("include", "omit")
@@ -41,7 +43,7 @@ _STEP_FIELDS = frozenset(
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
-class JourneyError(ValueError):
+class JourneyError(CorsGateError):
     """A journeys file cannot be used; the text is one line naming the file and field."""
 
 

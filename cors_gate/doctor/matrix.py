@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from cors_gate.doctor.discovery import Discovery, FrontEnd
 from cors_gate.doctor.journeys import Journeys, Step
+from cors_gate.exceptions import CorsGateError
 from cors_gate.explain import ExplainError, Explanation, explain
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.explanation import site_url
@@ -37,7 +38,7 @@ OK = "ok"
 NOT_RUN = "-"
 
 
-class DoctorError(ValueError):
+class DoctorError(CorsGateError):
     """Unusable doctor input (one line naming the field)."""
 
 
