@@ -6,8 +6,11 @@ admin pages render the marked text, and audit/explain ids stay English."""
 from __future__ import annotations
 
 import ast
+import re
 import struct
 from collections.abc import Iterator
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from django.utils import translation
 
 from cors_gate import policy as policy_module
 from cors_gate.models import AllowedOrigin, CorsPolicy
-from cors_gate.services import Actor, upsert_origins
+from cors_gate.services import Actor, update_policy, upsert_origins
 
 pytestmark = pytest.mark.django_db
 
@@ -135,3 +138,177 @@ def test_without_a_translation_the_admin_is_english(client_in: Client) -> None:
     changelist = page(client_in, "admin:cors_gate_allowedorigin_changelist")
     assert "Enable selected allowed origins" in changelist
     assert MARK not in changelist
+
+
+# Elements without an end tag: they never enclose text.
+VOID_TAGS = {"br", "img", "input", "meta", "link", "hr", "wbr", "col", "source"}
+
+
+class _Texts(HTMLParser):
+    """The visible text of a page: each text node with the tags it sits in."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str]] = []  # (tag, id)
+        self.nodes: list[tuple[tuple[tuple[str, str], ...], str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in VOID_TAGS:
+            self.stack.append((tag, dict(attrs).get("id") or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, -1, -1):
+            if self.stack[depth][0] == tag:
+                del self.stack[depth:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        if any(c.isalpha() for c in text):
+            self.nodes.append((tuple(self.stack), text))
+
+
+def texts(html: str, inside: str, tags: set[str] | None = None) -> list[str]:
+    """Text nodes inside the element with id `inside`, optionally only those whose own
+    element is one of `tags`."""
+    parser = _Texts()
+    parser.feed(html)
+    return [
+        text
+        for stack, text in parser.nodes
+        if any(element_id == inside for _, element_id in stack)
+        and (tags is None or stack[-1][0] in tags)
+    ]
+
+
+def unmarked(found: list[str]) -> list[str]:
+    return [text for text in found if not text.startswith(MARK)]
+
+
+# How messages the cors_gate admin pages write themselves begin: in the dummy language each
+# may only appear translated (right after the mark).
+ENGLISH = [
+    "Explain a request",
+    "Front-end doctor",
+    "Pinned in settings",
+    "normalised pattern",
+    "invalid, ignored:",
+    "enabled, every path, never expires",
+    "Predicts what a browser does with a cross-origin request",
+    "Policy only (no HTTP)",
+    "The page's origin, e.g.",
+    "Request headers the page sets",
+    "include (cookies)",
+    "Verdict",
+    "Blocked:",
+    "cors_gate's decision",
+    "Not allowed",
+    "Hops",
+    "As text",
+    "As JSON",
+    "Will every front end of this site work?",
+    "Problems and fixes",
+    "Extra front ends",
+]
+
+
+def english_left(html: str) -> list[str]:
+    """The ENGLISH sentences the page shows untranslated (its text and JSON reports, in
+    <pre>, stay English by design)."""
+    parser = _Texts()
+    parser.feed(html)
+    return [
+        sentence
+        for stack, text in parser.nodes
+        if not any(tag == "pre" for tag, _ in stack)
+        for sentence in ENGLISH
+        for at in (m.start() for m in re.finditer(re.escape(sentence), text))
+        if text[max(0, at - len(MARK)) : at] != MARK
+    ]
+
+
+@pytest.fixture
+def explain_site(settings: Any) -> None:
+    """An LMS-like site with one front end allowed and one header: the explain and doctor
+    pages then have verdicts, hops and a grid to show."""
+    settings.CORS_GATE_SITE_URL = "https://lms.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "lms.example.com"]
+    settings.LEARNING_MICROFRONTEND_URL = "https://apps.example.com/learning"
+    policy_module.reset_for_tests()
+    upsert_origins(["https://apps.example.com"], actor=Actor("shell"))
+    update_policy({"allowed_headers": ["Content-Type"]}, actor=Actor("shell"))
+
+
+@override_settings(CORS_GATE_ALLOWED_ORIGINS=["https://Pinned.example.com", "ftp://bad"])
+def test_the_list_tools_and_pinned_entries_are_translated(
+    dummy_language: None, client_in: Client
+) -> None:
+    html = page(client_in, "admin:cors_gate_allowedorigin_changelist")
+    assert MARK + "Explain a request</a>" in html
+    assert MARK + "Front-end doctor</a>" in html
+    pinned = texts(html, "cors-gate-pinned")
+    assert pinned[0].startswith(MARK + "Pinned in settings (CORS_GATE_ALLOWED_ORIGINS)")
+    assert pinned[1:4] == [MARK + "entry", MARK + "normalised pattern", MARK + "status"]
+    assert MARK + "enabled, every path, never expires" in pinned
+    invalid = [t for t in pinned if "ftp" in t and "protocol" in t]
+    assert invalid == [MARK + "invalid, ignored: protocol: 'ftp' is not one of *, http, https"]
+    assert "https://pinned.example.com" in pinned  # data stays as it is
+    assert english_left(html) == []
+
+
+def test_the_explain_form_is_translated(dummy_language: None, client_in: Client) -> None:
+    html = page(client_in, "admin:cors_gate_explain")
+    assert unmarked(texts(html, "content-main")) == []  # intro, labels, help, choices
+    assert f'value="{MARK}Explain"' in html
+    assert f"<title>{MARK}Explain a request |" in html
+    assert english_left(html) == []
+
+
+def test_the_explain_verdicts_are_translated(
+    dummy_language: None, client_in: Client, explain_site: None
+) -> None:
+    url = reverse("admin:cors_gate_explain")
+    form = {
+        "origin": "https://apps.example.com",
+        "method": "POST",
+        "headers": "X-CSRFToken: abc\nContent-Type: text/plain",
+        "credentials": "include",
+        "mode": "policy",
+        "path": "/api/hello/",
+    }
+    blocked = client_in.post(url, form).content.decode()
+    assert MARK + "Blocked: HeaderDisallowedByPreflightResponse" in blocked
+    assert f"<strong>{MARK}Fix:</strong> Add x-csrftoken" in unescape(blocked)
+    result = "cors-gate-explain-result"
+    headings = texts(blocked, result, {"h2", "summary", "th"})
+    assert MARK + "cors_gate's decision" in headings
+    assert MARK + "received" in headings
+    assert unmarked(headings) == []
+    assert any(t.startswith(MARK + "POST /api/hello/ from") for t in texts(blocked, result))
+    assert english_left(blocked) == []
+
+    allowed = client_in.post(url, form | {"method": "GET", "headers": ""}).content.decode()
+    assert f"<strong>{MARK}OK.</strong>" in allowed
+    assert any(t.startswith(MARK + "Allowed") for t in texts(allowed, result, {"p"}))
+    assert english_left(allowed) == []
+
+
+def test_the_doctor_is_translated(
+    dummy_language: None, client_in: Client, explain_site: None
+) -> None:
+    response = client_in.get(
+        reverse("admin:cors_gate_doctor"),
+        {"origins": "https://stranger.example.net\n", "mode": "policy"},
+    )
+    html = response.content.decode()
+    form = texts(html, "cors-gate-doctor-form", {"label", "div", "option"})
+    assert MARK + "Extra front ends:" in form
+    assert unmarked(form) == []  # labels, help, choices
+    assert re.search(MARK + r"\d+ of \d+ requests work — \d+ blocked, 0 warnings", html)
+    assert f"<h2>{MARK}Problems and fixes</h2>" in html
+    result = "cors-gate-doctor-result"
+    assert unmarked(texts(html, result, {"h2", "summary"})) == []
+    assert f">{MARK}OK</a>" in html  # a green grid cell
+    assert f"<strong>{MARK}Fix:</strong>" in html  # a problem's fix
+    assert re.search(f'title="[^"]*{MARK}Fix: ', html)  # and a cell's tooltip
+    assert english_left(html) == []

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cors_gate.doctor import DoctorError, run_doctor
@@ -34,7 +35,7 @@ MODES = (
 
 
 class DoctorForm(forms.Form):
-    mode = forms.ChoiceField(choices=MODES, initial="policy", required=False)
+    mode = forms.ChoiceField(label=_("Mode"), choices=MODES, initial="policy", required=False)
     origins = forms.CharField(
         label=_("Extra front ends"),
         required=False,
@@ -90,12 +91,17 @@ def grid(matrix: Matrix, explain_base: str | None) -> dict[str, Any]:
                 continue
             css = {"ok": "ok", "warning": "warning", "error": "error"}[cell.severity]
             title = " ".join(
-                part for part in (cell.message, f"Fix: {cell.fix}" if cell.fix else "") if part
+                part
+                for part in (
+                    cell.message,
+                    gettext("Fix: %(fix)s") % {"fix": cell.fix} if cell.fix else "",
+                )
+                if part
             )
             cells.append(
                 {
                     "css": css,
-                    "text": "OK" if cell.ok else _breakable(cell.outcome),
+                    "text": gettext("OK") if cell.ok else _breakable(cell.outcome),
                     "title": title,
                     "href": explain_link(explain_base, cell) if explain_base else None,
                     "where": cell.failing_url if not cell.ok else None,

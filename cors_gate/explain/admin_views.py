@@ -18,15 +18,16 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils.translation import gettext, gettext_lazy
 
 from cors_gate.explain import ExplainError, Explanation, explain
 from cors_gate.explain.render import ENGINE_LABELS, engines_differ, render_text
 
 VIEW_PERMISSION = "cors_gate.view_allowedorigin"
 MODES = (
-    ("policy", "Policy only (no HTTP)"),
-    ("in-process", "Through this site's middleware and views (in-process)"),
-    ("url", "Against a live URL (real HTTP, redirects followed)"),
+    ("policy", gettext_lazy("Policy only (no HTTP)")),
+    ("in-process", gettext_lazy("Through this site's middleware and views (in-process)")),
+    ("url", gettext_lazy("Against a live URL (real HTTP, redirects followed)")),
 )
 # explain()'s one-line errors start with the field they are about.
 _ERROR_FIELDS = {
@@ -41,21 +42,30 @@ _ERROR_FIELDS = {
 
 class ExplainForm(forms.Form):
     origin = forms.CharField(
-        max_length=512, help_text="The page's origin, e.g. https://apps.example.com, or null."
+        label=gettext_lazy("Origin"),
+        max_length=512,
+        help_text=gettext_lazy("The page's origin, e.g. https://apps.example.com, or null."),
     )
-    method = forms.CharField(max_length=32, initial="GET")
+    method = forms.CharField(label=gettext_lazy("Method"), max_length=32, initial="GET")
     headers = forms.CharField(
+        label=gettext_lazy("Headers"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
-        help_text="Request headers the page sets, one 'Name: value' per line.",
+        help_text=gettext_lazy("Request headers the page sets, one 'Name: value' per line."),
     )
     credentials = forms.ChoiceField(
-        choices=(("include", "include (cookies)"), ("omit", "omit")), initial="include"
+        label=gettext_lazy("Credentials"),
+        # Translators: "include" and "omit" are the Fetch standard's credentials modes.
+        choices=(("include", gettext_lazy("include (cookies)")), ("omit", gettext_lazy("omit"))),
+        initial="include",
     )
-    mode = forms.ChoiceField(choices=MODES, initial="policy")
-    path = forms.CharField(required=False, max_length=2000, initial="/")
+    mode = forms.ChoiceField(label=gettext_lazy("Mode"), choices=MODES, initial="policy")
+    path = forms.CharField(label=gettext_lazy("Path"), required=False, max_length=2000, initial="/")
     url = forms.CharField(
-        label="URL", required=False, max_length=2000, help_text="Only for live-URL mode."
+        label=gettext_lazy("URL"),
+        required=False,
+        max_length=2000,
+        help_text=gettext_lazy("Only for live-URL mode."),
     )
 
     def __init__(self, *args: Any, allow_url: bool = False, **kwargs: Any) -> None:
@@ -82,7 +92,7 @@ def _run(form: ExplainForm) -> Explanation | None:
     mode = data["mode"]
     url = (data.get("url") or "").strip()
     if mode == "url" and not url:
-        form.add_error("url", "url: give the URL to call in live-URL mode")
+        form.add_error("url", gettext("url: give the URL to call in live-URL mode"))
         return None
     try:
         return explain(
@@ -115,7 +125,7 @@ def explain_view(request: HttpRequest, admin_site: admin.AdminSite) -> HttpRespo
     engines = explanation.engines if explanation else {}
     context = {
         **admin_site.each_context(request),
-        "title": "Explain a request",
+        "title": gettext("Explain a request"),
         "form": form,
         "report": report,
         "engines_differ": engines_differ(engines),
