@@ -110,6 +110,21 @@ class Runner:
             return self.loop.run_until_complete(handler.get_response_async(request))
         return handler.get_response(request)
 
+    def run_batch(self, handler: Any, batch: list[Any]) -> None:
+        """Every request of the batch through the handler (one coroutine for ASGI)."""
+        if self.loop is None:
+            get = handler.get_response
+            for request in batch:
+                get(request)
+            return
+
+        async def run() -> None:
+            get = handler.get_response_async
+            for request in batch:
+                await get(request)
+
+        self.loop.run_until_complete(run())
+
     def time_batch(self, handler: Any, batch: list[Any]) -> float:
         """Mean µs per request over the batch."""
         if self.loop is None:
