@@ -121,13 +121,17 @@ def drive(n: int, interface: str, count: int, db: Path) -> None:
 
 
 _LABEL = re.compile(r"^desc: Trigger: Client Request: (.*)$", re.M)
-_TOTAL = re.compile(r"^(?:totals|summary): (\d+)", re.M)
+_EVENTS = re.compile(r"^events: (.*)$", re.M)
+_TOTAL = re.compile(r"^summary: (.*)$", re.M)
+# With --cache-sim: the simulated last-level cache's misses (instruction, data read, data write).
+LL_MISSES = ("ILmr", "DLmr", "DLmw")
 
 
 def count_in_valgrind(
-    n: int, interface: str, count: int, db: Path, keep: Path | None
-) -> dict[str, int]:
-    """{"kind|case": instructions} for one (N, interface), from callgrind's labelled dumps."""
+    n: int, interface: str, count: int, db: Path, keep: Path | None, cache_sim: bool = False
+) -> dict[str, dict[str, int]]:
+    """{"kind|case": {event: count}} for one (N, interface), from callgrind's labelled dumps
+    (the event "Ir", instructions, and with `cache_sim` the simulated cache misses)."""
     marks_library()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
@@ -136,6 +140,7 @@ def count_in_valgrind(
                 "valgrind",
                 "--tool=callgrind",
                 "--instr-atstart=no",
+                f"--cache-sim={'yes' if cache_sim else 'no'}",
                 f"--callgrind-out-file={out}",
                 sys.executable,
                 "-m",
@@ -159,12 +164,14 @@ def count_in_valgrind(
         )
         if done.returncode != 0:
             raise SystemExit(f"counting N={n} {interface} failed:\n{done.stderr[-4000:]}")
-        found: dict[str, int] = {}
+        found: dict[str, dict[str, int]] = {}
         for dump in sorted(Path(tmp).glob("callgrind.out.*")):
             text = dump.read_text()
-            label, total = _LABEL.search(text), _TOTAL.search(text)
-            if label and total:
-                found[label.group(1).strip()] = int(total.group(1))
+            label, events, total = _LABEL.search(text), _EVENTS.search(text), _TOTAL.search(text)
+            if label and events and total:
+                found[label.group(1).strip()] = dict(
+                    zip(events.group(1).split(), map(int, total.group(1).split()), strict=True)
+                )
             if keep is not None:
                 keep.mkdir(parents=True, exist_ok=True)
                 name = label.group(1).strip() if label else dump.name
@@ -176,24 +183,30 @@ def count_in_valgrind(
     return found
 
 
-def rows_for(n: int, interface: str, totals: dict[str, int], count: int) -> list[dict[str, Any]]:
+def rows_for(
+    n: int, interface: str, totals: dict[str, dict[str, int]], count: int
+) -> list[dict[str, Any]]:
     rows = []
     for case in CASES:
-        floor, limit, gate, fold = (totals[f"{k}|{case}"] / count for k in (*KINDS, FOLD))
+        floor, limit, gate, fold = (totals[f"{k}|{case}"]["Ir"] / count for k in (*KINDS, FOLD))
         limit_over, gate_over = limit - floor, gate - floor
-        rows.append(
-            {
-                "rules": n,
-                "interface": interface,
-                "request": case,
-                "floor": floor,
-                "limit_over_floor": limit_over,
-                "cors_gate_over_floor": gate_over,
-                "fold": fold,
-                "x_limit": gate_over / limit_over,
-                "x_limit_with_fold": (gate_over + fold) / limit_over,
-            }
-        )
+        row: dict[str, Any] = {
+            "rules": n,
+            "interface": interface,
+            "request": case,
+            "floor": floor,
+            "limit_over_floor": limit_over,
+            "cors_gate_over_floor": gate_over,
+            "fold": fold,
+            "x_limit": gate_over / limit_over,
+            "x_limit_with_fold": (gate_over + fold) / limit_over,
+        }
+        if "DLmr" in totals[f"floor|{case}"]:
+            # Simulated last-level cache misses per request (each one a trip to memory).
+            for kind in (*KINDS, FOLD):
+                events = totals[f"{kind}|{case}"]
+                row[f"ll_misses_{kind}"] = sum(events[e] for e in LL_MISSES) / count
+        rows.append(row)
     return rows
 
 
@@ -223,8 +236,8 @@ def print_table(rows: list[dict[str, Any]], count: int) -> None:
         f"instructions per request (callgrind, {count:,} distinct-origin requests per case; "
         "fold: the helper thread's work per sighting)"
     )
-    head = ("N", "iface", "request", "floor k", "limit +k", "cors_gate +k", "x limit", "fold k")
-    head = (*head, "x with fold")
+    head: tuple[str, ...] = ("N", "iface", "request", "floor k", "limit +k", "cors_gate +k")
+    head = (*head, "x limit", "fold k", "x with fold")
     widths = (8, 5, 17, 8, 9, 13, 8, 7, 11)
 
     def line(cells: tuple[str, ...]) -> str:
@@ -234,6 +247,7 @@ def print_table(rows: list[dict[str, Any]], count: int) -> None:
         )
 
     print(line(head))
+    cache = [r for r in rows if "ll_misses_floor" in r]
     for r in rows:
         print(
             line(
@@ -250,10 +264,27 @@ def print_table(rows: list[dict[str, Any]], count: int) -> None:
                 )
             )
         )
+    if cache:
+        print(
+            "simulated last-level cache misses per request: floor, limit and cors_gate over "
+            "it, fold"
+        )
+        for r in cache:
+            floor = r["ll_misses_floor"]
+            print(
+                f"  N={r['rules']:<8,} {r['interface']} {r['request']:17} {floor:7.1f}  "
+                f"{r['ll_misses_limit'] - floor:+6.1f}  {r['ll_misses_cors_gate'] - floor:+6.1f}  "
+                f"{r['ll_misses_fold']:6.1f}"
+            )
 
 
 def table(
-    sizes: list[int], interfaces: list[str], count: int, db: Path, keep: Path | None
+    sizes: list[int],
+    interfaces: list[str],
+    count: int,
+    db: Path,
+    keep: Path | None,
+    cache_sim: bool = False,
 ) -> dict[str, Any]:
     from benchmarks.request_path import _setup
 
@@ -267,9 +298,8 @@ def table(
         store_rules(rule_set(n).entries)  # each N's rules are a superset of the last
         for interface in interfaces:
             print(f"instructions: N={n:,} {interface} ...", file=sys.stderr, flush=True)
-            rows.extend(
-                rows_for(n, interface, count_in_valgrind(n, interface, count, db, keep), count)
-            )
+            totals = count_in_valgrind(n, interface, count, db, keep, cache_sim)
+            rows.extend(rows_for(n, interface, totals, count))
     return {"count": count, "rows": rows, "targets": verdicts(rows)}
 
 
@@ -284,6 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=COUNT)
     parser.add_argument("--db", default=str(DB))
     parser.add_argument("--keep", help="keep the callgrind dumps in this directory")
+    parser.add_argument(
+        "--cache-sim", action="store_true", help="also count simulated cache misses (slower)"
+    )
     parser.add_argument("--json", default=str(ROOT / "build" / "bench" / "instructions.json"))
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
@@ -303,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         args.count,
         db,
         Path(args.keep) if args.keep else None,
+        args.cache_sim,
     )
     print_table(result["rows"], result["count"])
     for target, figure, met in result["targets"]:

@@ -12,10 +12,11 @@ Three handlers run in one process, timed in alternating rounds:
 WSGI runs Django's BaseHandler with SecurityMiddleware and CommonMiddleware after the CORS
 middleware; ASGI runs the async handler with the CORS middleware alone and an async view
 (Django's sync middleware would add a thread hop per request that dwarfs what is measured).
-A round times one batch per (handler, case), in shuffled order; a figure is the best round's
-mean of the request thread's CPU time (time.thread_time): other processes on a shared
-machine do not count, and neither does work in other threads (cors_gate's observation flush
-and policy check run in helper threads, off the request path). django-cors-headers is timed
+A round times one batch per (handler, case), in shuffled order, each batch after a full
+collection of the requests built for it; a figure is the best round's mean of the request
+thread's CPU time (time.thread_time): other processes on a shared machine do not count, and
+neither does work in other threads (cors_gate's observation flush and policy check run in
+helper threads, off the request path). django-cors-headers is timed
 at N = 10 in a separate process on the same cases.
 
     .venv/bin/python -m benchmarks.request_path [--sizes 10,1000] [--rounds 7]
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -191,6 +193,9 @@ def measure(
         for kind, case in pairs:
             origins = list(islice(streams[(kind, case.name)], batch))
             requests = runner.requests(origins)
+            # Every batch starts from the same collector state: the requests just built (and
+            # the last batch's garbage) are not collected inside the timed loop.
+            gc.collect()
             mean = runner.time_batch(handlers[kind], requests)
             key = (kind, case.name)
             best[key] = min(best.get(key, float("inf")), mean)
