@@ -73,13 +73,6 @@ def _scheme_ok(pattern: OriginPattern, origin: RequestOrigin) -> bool:
     return pattern.scheme == "*" or pattern.scheme == origin.scheme
 
 
-def _fits(rule: Rule[T], origin: RequestOrigin, accept: Callable[[Rule[T]], bool] | None) -> bool:
-    """Whether a rule whose host shape matched also fits the origin's scheme and port, and
-    `accept`."""
-    p = rule.pattern
-    return _scheme_ok(p, origin) and _port_ok(p, origin) and (accept is None or accept(rule))
-
-
 class Matcher(Generic[T]):
     """Immutable once built; safe to share between threads."""
 
@@ -241,7 +234,8 @@ class Matcher(Generic[T]):
             frontier = nxt
         return [node for node in frontier if node.rules]
 
-    def match(
+    # One function: split in two, a wildcard match cost 19.9k instructions instead of 19.0k.
+    def match(  # noqa: C901, RUF100  (RUF100: until C901 is selected)
         self, origin: RequestOrigin, accept: Callable[[Rule[T]], bool] | None = None
     ) -> Rule[T] | None:
         """The most specific rule matching the origin (and `accept`, when given), or None."""
@@ -250,32 +244,32 @@ class Matcher(Generic[T]):
             for rule in bucket:
                 if accept is None or accept(rule):
                     return rule
-        best = self._best_in_trie(origin, accept)
-        if best is not None:
-            return best  # any-host rules are never more specific than a concrete host shape
-        for rule in self._any_host:
-            if _fits(rule, origin, accept):
-                return rule
-        return None
-
-    def _best_in_trie(
-        self, origin: RequestOrigin, accept: Callable[[Rule[T]], bool] | None
-    ) -> Rule[T] | None:
-        """The most specific wildcard rule with a concrete host shape that fits, or None."""
         best: Rule[T] | None = None
         best_key: tuple[int, int, int, int, int] | None = None
         for node in self._trie_nodes(origin):
             for rule in node.rules:  # sorted: the first that fits is this node's best
-                if not _fits(rule, origin, accept):
-                    continue
-                # Keys are computed only when two nodes compete (rare): one costs ~1 µs.
-                if best is None:
-                    best = rule
-                else:
-                    if best_key is None:
-                        best_key = best.sort_key()
-                    key = rule.sort_key()
-                    if key < best_key:
-                        best, best_key = rule, key
-                break
-        return best
+                if (
+                    _scheme_ok(rule.pattern, origin)
+                    and _port_ok(rule.pattern, origin)
+                    and (accept is None or accept(rule))
+                ):
+                    # Keys are computed only when two nodes compete (rare): one costs ~1 µs.
+                    if best is None:
+                        best = rule
+                    else:
+                        if best_key is None:
+                            best_key = best.sort_key()
+                        key = rule.sort_key()
+                        if key < best_key:
+                            best, best_key = rule, key
+                    break
+        if best is not None:
+            return best  # any-host rules are never more specific than a concrete host shape
+        for rule in self._any_host:
+            if (
+                _scheme_ok(rule.pattern, origin)
+                and _port_ok(rule.pattern, origin)
+                and (accept is None or accept(rule))
+            ):
+                return rule
+        return None
