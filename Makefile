@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium firefox-esr xmlsec1 redis-server mariadb-server
 DEBIAN_BINARIES := /usr/bin/chromium /usr/bin/firefox-esr /usr/bin/xmlsec1 /usr/bin/redis-server /usr/sbin/mariadbd
 
-.PHONY: test demo quality lint typecheck pytest docs bench requirements system-deps clean tox
+.PHONY: test demo quality lint typecheck pytest docs bench bench-deps requirements system-deps clean tox
 
 $(STAMP): requirements/test.txt setup.py
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -56,7 +56,19 @@ demo: $(STAMP)
 docs: $(STAMP)
 	$(VENV)/bin/sphinx-build -q -W --keep-going -b html docs build/docs/html
 
-bench: $(STAMP)
+# The instruction counts of make bench need valgrind and a C compiler: as root, install them
+# when missing; otherwise make bench prints the other tables and says why it skipped the counts.
+bench-deps:
+	@if ! command -v valgrind >/dev/null || ! command -v cc >/dev/null; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing Debian packages (valgrind gcc libc6-dev) for the instruction counts"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq valgrind gcc libc6-dev >/dev/null; \
+	  else \
+	    echo "Not root: valgrind or cc missing; make bench skips the instruction counts."; \
+	  fi; \
+	fi
+
+bench: bench-deps $(STAMP)
 	$(PY) benchmarks/run.py
 
 tox: $(STAMP)

@@ -12,10 +12,11 @@ Three handlers run in one process, timed in alternating rounds:
 WSGI runs Django's BaseHandler with SecurityMiddleware and CommonMiddleware after the CORS
 middleware; ASGI runs the async handler with the CORS middleware alone and an async view
 (Django's sync middleware would add a thread hop per request that dwarfs what is measured).
-A round times one batch per (handler, case), in shuffled order; a figure is the best round's
-mean of the request thread's CPU time (time.thread_time): other processes on a shared
-machine do not count, and neither does work in other threads (cors_gate's observation flush
-and policy check run in helper threads, off the request path). django-cors-headers is timed
+A round times one batch per (handler, case), in shuffled order, each batch after a full
+collection of the requests built for it; a figure is the best round's mean of the request
+thread's CPU time (time.thread_time): other processes on a shared machine do not count, and
+neither does work in other threads (cors_gate's observation flush and policy check run in
+helper threads, off the request path). django-cors-headers is timed
 at N = 10 in a separate process on the same cases.
 
     .venv/bin/python -m benchmarks.request_path [--sizes 10,1000] [--rounds 7]
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -110,6 +112,21 @@ class Runner:
             return self.loop.run_until_complete(handler.get_response_async(request))
         return handler.get_response(request)
 
+    def run_batch(self, handler: Any, batch: list[Any]) -> None:
+        """Every request of the batch through the handler (one coroutine for ASGI)."""
+        if self.loop is None:
+            get = handler.get_response
+            for request in batch:
+                get(request)
+            return
+
+        async def run() -> None:
+            get = handler.get_response_async
+            for request in batch:
+                await get(request)
+
+        self.loop.run_until_complete(run())
+
     def time_batch(self, handler: Any, batch: list[Any]) -> float:
         """Mean µs per request over the batch."""
         if self.loop is None:
@@ -176,6 +193,9 @@ def measure(
         for kind, case in pairs:
             origins = list(islice(streams[(kind, case.name)], batch))
             requests = runner.requests(origins)
+            # Every batch starts from the same collector state: the requests just built (and
+            # the last batch's garbage) are not collected inside the timed loop.
+            gc.collect()
             mean = runner.time_batch(handlers[kind], requests)
             key = (kind, case.name)
             best[key] = min(best.get(key, float("inf")), mean)

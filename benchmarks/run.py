@@ -5,9 +5,11 @@ trivial view), the three handlers interleaved in one run, at N = 10, 1,000, 10,0
 100,000 rules (10% wildcards), for an allowed exact origin, an allowed wildcard origin, a
 denied origin and a preflight (a few distinct origins: the table as it always was), then the
 request-path table of benchmarks/request_path.py (20,011 distinct origins per case, against
-the header-writing limit, WSGI and ASGI). Also: the time to build cors_gate's snapshot from
-the database and the memory a 100,000-rule snapshot costs. Prints the tables and writes
-build/bench/results.json and build/bench/request_path.json.
+the header-writing limit, WSGI and ASGI) and the same cases counted in instructions under
+valgrind (benchmarks/instructions.py, when valgrind is installed). Also: the time to build
+cors_gate's snapshot from the database and the memory a 100,000-rule snapshot costs. Prints
+the tables and writes
+build/bench/results.json, build/bench/request_path.json and build/bench/instructions.json.
 
     .venv/bin/python benchmarks/run.py [--sizes 10,1000] [--json PATH]
 """
@@ -279,6 +281,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the distinct-origins request-path table (benchmarks/request_path.py)",
     )
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="skip the instruction counts (benchmarks/instructions.py, needs valgrind)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
 
@@ -327,6 +334,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\nrequest path, 20,011 distinct origins per case:", flush=True)
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.request_path", "--sizes", args.sizes],
+            cwd=ROOT,
+            check=False,
+        )
+        if done.returncode != 0:
+            return done.returncode
+    if not args.no_instructions:
+        # The same cases counted in instructions (valgrind), which load on the machine does
+        # not move; skipped with a one-line reason where valgrind or a C compiler is missing.
+        print("\ninstructions per request, 1,000 distinct origins per case:", flush=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "benchmarks.instructions", "--table", "--sizes", args.sizes],
             cwd=ROOT,
             check=False,
         )

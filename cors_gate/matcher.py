@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from cors_gate.origins import (
     MAX_HOST_LENGTH,
-    MAX_ORIGIN_LENGTH,
     OriginPattern,
     RequestOrigin,
     _is_ipv4,
@@ -43,6 +42,14 @@ class Rule(Generic[T]):
 
     def sort_key(self) -> tuple[int, int, int, int, int]:
         return (*self.pattern.specificity(), self.id)
+
+
+class _Lead(NamedTuple, Generic[T]):
+    """A `scheme://*.rest[:port]` rule as match_text finds it from the origin's first dot."""
+
+    prefix: str  # "https://" or "http://"
+    rule: Rule[T]
+    room: int  # the longest first label that keeps the host within MAX_HOST_LENGTH
 
 
 class _Node:
@@ -112,13 +119,14 @@ class Matcher(Generic[T]):
         exact: dict[tuple[str, str, int | None], list[Rule[T]]],
         trie: _Node,
         any_host: list[Rule[T]],
-    ) -> tuple[dict[str, Rule[T]], dict[str, Rule[T]] | None]:
+    ) -> tuple[dict[str, Rule[T]], dict[str, tuple[_Lead[T], ...]] | None]:
         """The Origin header's text straight to the winning rule, for `match_text`.
 
-        An exact rule's canonical text is exactly what a browser sends for that origin; a
+        An exact rule's canonical text is exactly what a browser sends for that origin. A
         `scheme://*.rest[:port]` rule (one leading `*` label, a concrete DNS rest, no `:*`),
-        the common wildcard shape, is keyed by its text without the `*`. The wildcard table
-        is None when any wildcard rule has another shape: those go through the trie."""
+        the common wildcard shape, is keyed by `.rest[:port]`, the origin's text from its
+        first dot, with the scheme's prefix to check (one entry per scheme). The wildcard
+        table is None when any wildcard rule has another shape: those go through the trie."""
         by_text: dict[str, Rule[T]] = {}
         for (scheme, host, port), bucket in exact.items():
             origin = RequestOrigin(scheme, host, port)
@@ -127,7 +135,7 @@ class Matcher(Generic[T]):
                 by_text[origin.serialized] = bucket[0]  # sorted: the most specific first
         if any_host:
             return by_text, None
-        lead: dict[str, Rule[T]] = {}
+        best: dict[tuple[str, str], Rule[T]] = {}  # (".rest[:port]", scheme) -> winning rule
         stack: list[tuple[_Node, tuple[str, ...]]] = [(trie, ())]
         while stack:
             node, path = stack.pop()  # path: the labels from the right, "*" for a star edge
@@ -144,13 +152,19 @@ class Matcher(Generic[T]):
                 ):
                     return by_text, None
                 port_text = "" if p.port is None else f":{p.port}"
-                key = f"{p.scheme}://.{'.'.join(reversed(rest))}{port_text}"
-                known = lead.get(key)
+                slot = (f".{'.'.join(reversed(rest))}{port_text}", p.scheme)
+                known = best.get(slot)
                 if known is None or rule.sort_key() < known.sort_key():
-                    lead[key] = rule
+                    best[slot] = rule
             stack.extend((child, (*path, label)) for label, child in node.children.items())
             if node.star is not None:
                 stack.append((node.star, (*path, "*")))
+        lead: dict[str, tuple[_Lead[T], ...]] = {}
+        for (key, scheme), rule in best.items():
+            rest_host = key[1:].partition(":")[0]
+            # The longest first label that keeps the host within MAX_HOST_LENGTH.
+            room = MAX_HOST_LENGTH - 1 - len(rest_host)
+            lead[key] = (*lead.get(key, ()), _Lead(f"{scheme}://", rule, room))
         return by_text, lead
 
     @property
@@ -160,36 +174,31 @@ class Matcher(Generic[T]):
 
     def match_text(self, origin: str) -> Rule[T] | None:
         """`match(parse_request_origin(origin))` on the header's text, when every rule is
-        accepted and `text_matchable`: one dict lookup for an exact origin, a second (and one
-        label check) for `*.rest`, no parse. A value that is not a browser's canonical
-        serialisation finds nothing: every key is canonical and so is the label checked."""
+        accepted and `text_matchable`: one dict lookup for an exact origin, a second (from
+        the first dot) and one label check for `*.rest`, no parse. A value that is not a
+        browser's canonical serialisation finds nothing: every key is canonical, and so are
+        the scheme prefix and the label checked."""
         rule = self._by_text.get(origin)
         if rule is not None:
             return rule
         lead = self._lead
         if not lead:
             return None
-        start = origin.find("://") + 3
-        dot = origin.find(".", start)
-        if start < 3 or dot < 0:
+        dot = origin.find(".")
+        if dot < 0:
             return None
-        rule = lead.get(origin[:start] + origin[dot:])
-        if (
-            rule is None
-            or len(origin) > MAX_ORIGIN_LENGTH
-            or _FIRST_LABEL.fullmatch(origin, start, dot) is None
-        ):
+        found = lead.get(origin[dot:])
+        if found is None:
             return None
-        # The host: the label, the rule's rest, without a port (at most one ":" in a DNS
-        # origin, after the rest).
-        colon = origin.find(":", dot)
-        if (colon if colon >= 0 else len(origin)) - start > MAX_HOST_LENGTH:
-            return None
-        return rule
-
-    @classmethod
-    def build(cls, rules: Iterable[Rule[T]]) -> Matcher[T]:
-        return cls(rules)
+        for prefix, rule, room in found:  # one entry per scheme: at most two
+            if origin.startswith(prefix):
+                start = len(prefix)
+                # A label of at most `room` (host length) and 63 characters (the pattern)
+                # also keeps the origin far below MAX_ORIGIN_LENGTH.
+                if dot - start > room or _FIRST_LABEL.fullmatch(origin, start, dot) is None:
+                    return None
+                return rule
+        return None
 
     @staticmethod
     def _sort_trie(root: _Node) -> None:
@@ -225,25 +234,8 @@ class Matcher(Generic[T]):
             frontier = nxt
         return [node for node in frontier if node.rules]
 
-    def candidates(self, origin: RequestOrigin) -> list[Rule[T]]:
-        """Every rule matching the origin, most specific first."""
-        found: list[Rule[T]] = list(self._exact.get((origin.scheme, origin.host, origin.port), ()))
-        wild: list[Rule[T]] = []
-        for node in self._trie_nodes(origin):
-            wild.extend(
-                r
-                for r in node.rules
-                if _scheme_ok(r.pattern, origin) and _port_ok(r.pattern, origin)
-            )
-        wild.extend(
-            r
-            for r in self._any_host
-            if _scheme_ok(r.pattern, origin) and _port_ok(r.pattern, origin)
-        )
-        wild.sort(key=Rule.sort_key)
-        return found + wild
-
-    def match(
+    # One function: split in two, a wildcard match cost 19.9k instructions instead of 19.0k.
+    def match(  # noqa: C901, RUF100  (RUF100: until C901 is selected)
         self, origin: RequestOrigin, accept: Callable[[Rule[T]], bool] | None = None
     ) -> Rule[T] | None:
         """The most specific rule matching the origin (and `accept`, when given), or None."""

@@ -22,18 +22,26 @@ from cors_gate import conf
 from cors_gate.http_tokens import is_token
 from cors_gate.observe import observe, observe_text
 from cors_gate.origins import NULL_ORIGIN
-from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, snapshot_is_due
+from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, fresh_snapshot
 
 logger = logging.getLogger("cors_gate.middleware")
 
-ACAO = "Access-Control-Allow-Origin"
-ACAC = "Access-Control-Allow-Credentials"
-ACAM = "Access-Control-Allow-Methods"
-ACAH = "Access-Control-Allow-Headers"
-ACMA = "Access-Control-Max-Age"
-ACEH = "Access-Control-Expose-Headers"
-ACAPN = "Access-Control-Allow-Private-Network"
-CORS_RESPONSE_HEADERS = (ACAO, ACAC, ACAM, ACAH, ACMA, ACEH, ACAPN)
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
+ALLOW_CREDENTIALS = "Access-Control-Allow-Credentials"
+ALLOW_METHODS = "Access-Control-Allow-Methods"
+ALLOW_HEADERS = "Access-Control-Allow-Headers"
+MAX_AGE = "Access-Control-Max-Age"
+EXPOSE_HEADERS = "Access-Control-Expose-Headers"
+ALLOW_PRIVATE_NETWORK = "Access-Control-Allow-Private-Network"
+CORS_RESPONSE_HEADERS = (
+    ALLOW_ORIGIN,
+    ALLOW_CREDENTIALS,
+    ALLOW_METHODS,
+    ALLOW_HEADERS,
+    MAX_AGE,
+    EXPOSE_HEADERS,
+    ALLOW_PRIVATE_NETWORK,
+)
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 SSO_FIX = (
@@ -47,8 +55,10 @@ SSO_FIX = (
 # ResponseHeaders keeps one): `name in response` costs a raised and caught KeyError for
 # every absent name, and a pass over every header costs one .lower() per header.
 _CORS_LOWER = frozenset(name.lower() for name in CORS_RESPONSE_HEADERS)
-_STALE_ON_ACTUAL = frozenset(name.lower() for name in (ACAM, ACAH, ACMA, ACAPN))
-_STALE_ON_ACTUAL_NO_EXPOSE = _STALE_ON_ACTUAL | {ACEH.lower()}
+_STALE_ON_ACTUAL = frozenset(
+    name.lower() for name in (ALLOW_METHODS, ALLOW_HEADERS, MAX_AGE, ALLOW_PRIVATE_NETWORK)
+)
+_STALE_ON_ACTUAL_NO_EXPOSE = _STALE_ON_ACTUAL | {EXPOSE_HEADERS.lower()}
 
 
 def _index(response: HttpResponseBase) -> Mapping[str, object]:
@@ -105,9 +115,9 @@ def _write_by_text(
         if not _CORS_LOWER.isdisjoint(store):
             _delete_headers(response, _CORS_LOWER)
         return
-    store["access-control-allow-origin"] = (ACAO, origin)
+    store["access-control-allow-origin"] = (ALLOW_ORIGIN, origin)
     if snapshot.allow_credentials:
-        store["access-control-allow-credentials"] = (ACAC, "true")
+        store["access-control-allow-credentials"] = (ALLOW_CREDENTIALS, "true")
     else:
         store.pop("access-control-allow-credentials", None)
     if snapshot.exposed_headers:
@@ -117,18 +127,20 @@ def _write_by_text(
 
 
 def _allow_origin(response: HttpResponseBase, snapshot: PolicySnapshot, origin: str) -> None:
-    # Seed step 4/5.4-5.5: overwrite whatever upstream set.
-    response[ACAO] = origin
+    # Oracle Cloud Gate CORS documentation, steps 4.4-4.5 and 5.4-5.5: overwrite
+    # whatever upstream set.
+    response[ALLOW_ORIGIN] = origin
     if snapshot.allow_credentials:
-        response[ACAC] = "true"
+        response[ALLOW_CREDENTIALS] = "true"
     elif "access-control-allow-credentials" in _index(response):
-        del response[ACAC]
+        del response[ALLOW_CREDENTIALS]
 
 
 def apply_actual(
     response: HttpResponseBase, snapshot: PolicySnapshot, decision: Decision
 ) -> HttpResponseBase:
-    """The simple-request workflow (seed steps 4.3-4.7) on an actual response."""
+    """The simple-request workflow (Oracle Cloud Gate CORS documentation, steps 4.3-4.7) on
+    an actual response."""
     if not decision.allowed or decision.origin is None:
         strip_cors_headers(response)
         return response
@@ -144,7 +156,7 @@ def _finish_actual(response: HttpResponseBase, snapshot: PolicySnapshot) -> None
         present = _index(response)
         exposed = [h for h in snapshot.exposed_headers if h.lower() in present]
     if exposed:
-        response[ACEH] = ", ".join(exposed)
+        response[EXPOSE_HEADERS] = ", ".join(exposed)
         _delete_headers(response, _STALE_ON_ACTUAL)  # preflight-only headers
     else:
         _delete_headers(response, _STALE_ON_ACTUAL_NO_EXPOSE)
@@ -180,7 +192,8 @@ def _answer_size(response: HttpResponseBase) -> int:
     return sum(len(name) + len(str(value)) + 4 for name, value in response.items())
 
 
-def apply_preflight(
+# One function: with the method choice split out, a preflight cost 83.7k instructions, not 83.45k.
+def apply_preflight(  # noqa: C901, RUF100  (RUF100: until C901 is selected)
     response: HttpResponseBase,
     snapshot: PolicySnapshot,
     decision: Decision,
@@ -189,46 +202,47 @@ def apply_preflight(
     private_network: bool = False,
     passthrough: bool = False,
 ) -> HttpResponseBase:
-    """The preflight workflow (seed steps 5.3-5.9).
+    """The preflight workflow (Oracle Cloud Gate CORS documentation, steps 5.3-5.9).
 
     With `passthrough`, values upstream already set for methods and headers are kept and an
-    upstream `Allow` header feeds the methods, exactly as the seed says; otherwise the policy
-    decides alone (the middleware answers the preflight itself). A requested method or header
-    name is echoed only when it is an RFC 9110 token; an answer whose CORS headers would pass
-    PREFLIGHT_ANSWER_MAX bytes is refused (no CORS headers) and marked with REFUSED_ATTR.
+    upstream `Allow` header feeds the methods, exactly as that documentation says; otherwise
+    the policy decides alone (the middleware answers the preflight itself). A requested
+    method or header name is echoed only when it is an RFC 9110 token; an answer whose CORS
+    headers would pass PREFLIGHT_ANSWER_MAX bytes is refused (no CORS headers) and marked
+    with REFUSED_ATTR.
     """
     if not decision.allowed or decision.origin is None:
         strip_cors_headers(response)
         return response
-    upstream_methods = response.get(ACAM) if passthrough else None
-    upstream_headers = response.get(ACAH) if passthrough else None
+    upstream_methods = response.get(ALLOW_METHODS) if passthrough else None
+    upstream_headers = response.get(ALLOW_HEADERS) if passthrough else None
     strip_cors_headers(response)
     _allow_origin(response, snapshot, decision.origin)
 
     if upstream_methods:
-        response[ACAM] = upstream_methods
+        response[ALLOW_METHODS] = upstream_methods
     elif snapshot.allowed_methods:
-        response[ACAM] = ", ".join(snapshot.allowed_methods)
+        response[ALLOW_METHODS] = ", ".join(snapshot.allowed_methods)
     elif passthrough and response.get("Allow"):
-        response[ACAM] = response["Allow"]
+        response[ALLOW_METHODS] = response["Allow"]
     else:
         method = mirrored_method(request_method)
         if method:
-            response[ACAM] = method
+            response[ALLOW_METHODS] = method
 
     if upstream_headers:
-        response[ACAH] = upstream_headers
+        response[ALLOW_HEADERS] = upstream_headers
     elif snapshot.allowed_headers:
-        response[ACAH] = ", ".join(snapshot.allowed_headers)
+        response[ALLOW_HEADERS] = ", ".join(snapshot.allowed_headers)
     else:
         names = mirrored_headers(request_headers)
         if names:
-            response[ACAH] = names
+            response[ALLOW_HEADERS] = names
 
     if snapshot.max_age > 0:
-        response[ACMA] = str(snapshot.max_age)
+        response[MAX_AGE] = str(snapshot.max_age)
     if private_network and snapshot.allow_private_network:
-        response[ACAPN] = "true"
+        response[ALLOW_PRIVATE_NETWORK] = "true"
     if _answer_size(response) > PREFLIGHT_ANSWER_MAX:
         strip_cors_headers(response)
         setattr(response, REFUSED_ATTR, "preflight-too-large")
@@ -344,10 +358,9 @@ class CorsGateMiddleware:
 
     async def __acall__(self, request: HttpRequest) -> HttpResponseBase:
         # The refresh may touch the database: only then leave the event loop.
-        if snapshot_is_due():
+        snapshot = fresh_snapshot()
+        if snapshot is None:
             snapshot = await sync_to_async(current_snapshot)()
-        else:
-            snapshot = current_snapshot()
         get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]] = self.get_response
         if snapshot.by_text and request.method != "OPTIONS":
             origin = request.META.get("HTTP_ORIGIN")
@@ -416,7 +429,8 @@ class CorsGateMiddleware:
     ) -> HttpResponseBase:
         if snapshot.mode == "off":
             return response
-        # Seed step 4.1 / 5.1: Vary: Origin on every response, CORS or not.
+        # Oracle Cloud Gate CORS documentation, steps 4.1 and 5.1: Vary: Origin on every
+        # response, CORS or not.
         vary_on_origin(response)
         decision: Decision | None = getattr(request, "_cors_gate_decision", None)
         if decision is None:  # no Origin header: not a CORS request

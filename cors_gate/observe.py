@@ -459,17 +459,22 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
 
     Browsers send Origin on same-origin POSTs; those are not cross-origin requests and must
     not show up as origins the rules would block. The scheme honours SECURE_PROXY_SSL_HEADER
-    (request.scheme) and the host USE_X_FORWARDED_HOST (request.get_host()). A substring test
-    first: a flood of foreign origins costs no host validation."""
+    (request.scheme) and the host USE_X_FORWARDED_HOST (request.get_host()). A length and a
+    substring test first: a flood of foreign origins costs no host validation."""
+    meta = request.META
+    # Either header may name the host (USE_X_FORWARDED_HOST decides which; Django's settings
+    # object costs a Python-level attribute hook, so it is read only past these tests).
+    raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
+    forwarded = meta.get("HTTP_X_FORWARDED_HOST")
+    # Our own origin is a scheme of at most five letters, "://" and the host, which
+    # url_origin takes from one of those headers and never lengthens (it lower-cases ASCII,
+    # the only host get_host() accepts, and drops a default port): a longer Origin is foreign.
+    if len(origin) > 8 + (len(raw) if forwarded is None else max(len(raw), len(forwarded))):
+        return False
     start = origin.find("://")
     if start < 0:
         return False
     hostport = origin[start + 3 :]
-    meta = request.META
-    # Either header may name the host (USE_X_FORWARDED_HOST decides which; Django's settings
-    # object costs a Python-level attribute hook, so it is read only past this test).
-    raw = meta.get("HTTP_HOST") or meta.get("SERVER_NAME", "")
-    forwarded = meta.get("HTTP_X_FORWARDED_HOST")
     if (
         hostport not in raw
         and hostport not in raw.lower()

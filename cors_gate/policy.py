@@ -533,8 +533,13 @@ def current_snapshot() -> PolicySnapshot:
     return state.refresh()
 
 
-def snapshot_is_due() -> bool:
-    return _STATE.due()
+def fresh_snapshot() -> PolicySnapshot | None:
+    """The snapshot when no check is due (nothing to wait for), else None: the ASGI path
+    then calls current_snapshot() off the event loop."""
+    state = _STATE
+    if _monotonic() < state.next_check:
+        return state.snapshot
+    return None
 
 
 def reset_for_tests() -> None:

@@ -11,7 +11,7 @@ from cors_gate.origins import OriginError, parse_pattern, parse_request_origin
 
 
 def build(*entries: str) -> Matcher[str]:
-    return Matcher.build(
+    return Matcher(
         Rule(id=i, pattern=parse_pattern(e), data=e) for i, e in enumerate(entries, start=1)
     )
 
@@ -113,7 +113,7 @@ def test_most_specific_rule_wins() -> None:
 
 
 def test_lowest_id_breaks_ties() -> None:
-    m = Matcher.build(
+    m = Matcher(
         [
             Rule(id=7, pattern=parse_pattern("https://*.example.com"), data="seven"),
             Rule(id=3, pattern=parse_pattern("https://*.example.com"), data="three"),
@@ -194,7 +194,7 @@ def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: lis
             rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
         except OriginError:
             continue
-    matcher = Matcher.build(rules)
+    matcher = Matcher(rules)
     for probe in probes:
         origin = parse_request_origin(probe)
         if origin is None:
@@ -202,7 +202,21 @@ def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: lis
         naive = sorted((r for r in rules if r.pattern.matches(origin)), key=Rule.sort_key)
         got = matcher.match(origin)
         assert (got.id if got else None) == (naive[0].id if naive else None), probe
-        assert [r.id for r in matcher.candidates(origin)] == [r.id for r in naive]
+        # Every matching rule, in order of specificity: refusing the k most specific ones
+        # through `accept` yields the next, and a refusal of all was offered each of them.
+        for k in range(len(naive) + 1):
+            refused = {r.id for r in naive[:k]}
+            offered: list[int] = []
+
+            def accept(
+                rule: Rule[str], refused: set[int] = refused, seen: list[int] = offered
+            ) -> bool:
+                seen.append(rule.id)
+                return rule.id not in refused
+
+            got = matcher.match(origin, accept)
+            assert (got.id if got else None) == (naive[k].id if k < len(naive) else None), probe
+        assert sorted(offered) == sorted(r.id for r in naive), probe
 
 
 # -- matching on the Origin text (the middleware's path for origin-only policies) -----------
@@ -249,6 +263,26 @@ def test_hostile_origins_find_no_rule_by_text(origin: str) -> None:
 def test_text_matching_finds_the_expected_rule(origin: str, rule: str | None) -> None:
     assert by_text(TEXT_LIST, origin) == rule
     assert match(TEXT_LIST, origin) == rule
+
+
+def test_text_matching_tells_the_schemes_of_one_rest_apart() -> None:
+    m = build("https://*.example.com", "http://*.example.com", "http://*.example.com:8080")
+    assert by_text(m, "https://a.example.com") == "https://*.example.com"
+    assert by_text(m, "http://a.example.com") == "http://*.example.com"
+    assert by_text(m, "http://a.example.com:8080") == "http://*.example.com:8080"
+    assert by_text(m, "https://a.example.com:8080") is None
+    assert by_text(m, "ftp://a.example.com") is None
+    assert by_text(m, "xhttps://a.example.com") is None
+
+
+def test_text_matching_keeps_the_host_within_253_characters() -> None:
+    rest = ".".join(["b" * 62] * 3) + ".example.com"  # 198 characters
+    m = build(f"https://*.{rest}")
+    fits, too_long = "a" * (253 - 1 - len(rest)), "a" * (254 - 1 - len(rest))
+    assert by_text(m, f"https://{fits}.{rest}") == f"https://*.{rest}"
+    assert match(m, f"https://{fits}.{rest}") == f"https://*.{rest}"
+    assert by_text(m, f"https://{too_long}.{rest}") is None
+    assert match(m, f"https://{too_long}.{rest}") is None
 
 
 def test_other_wildcard_shapes_are_left_to_the_trie() -> None:
@@ -303,7 +337,7 @@ def test_text_matching_agrees_with_parse_then_match(raw: list[str], probes: list
             rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
         except OriginError:
             continue
-    matcher = Matcher.build(rules)
+    matcher = Matcher(rules)
     assert matcher.text_matchable
     for probe in probes:
         origin = parse_request_origin(probe)

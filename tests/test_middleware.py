@@ -1,4 +1,5 @@
-"""CorsGateMiddleware against seed 004's simple and preflight workflows, step by step."""
+"""CorsGateMiddleware against the simple and preflight workflows of Oracle Cloud Gate's CORS
+documentation, step by step."""
 
 from __future__ import annotations
 
@@ -351,7 +352,7 @@ def test_options_without_request_method_is_not_a_preflight(client: Client) -> No
     assert response["Access-Control-Allow-Origin"] == MFE
 
 
-# -- passthrough: preflights reach the view; the seed's steps 5.1-5.9 complete them -----------
+# -- passthrough: preflights reach the view; Cloud Gate's steps 5.1-5.9 complete them ---------
 
 
 @pytest.fixture

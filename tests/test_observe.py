@@ -267,6 +267,24 @@ def test_same_origin_honours_secure_proxy_ssl_header(
     assert set(recorder.buffer) == {"http://testserver"}
 
 
+def test_the_own_origin_is_known_at_its_longest_and_through_a_forwarded_host(
+    client: Client, recorder: observe.Recorder, settings: Any
+) -> None:
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["lms.example.com", "apps.lms.example.com", "testserver"]
+    set_mode("report-only")
+    # "https://" and the whole Host header: as long as an own origin can be.
+    longest = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "lms.example.com:18443"}
+    client.post("/api/plain/", HTTP_ORIGIN="https://lms.example.com:18443", **longest)
+    client.post("/api/plain/", HTTP_ORIGIN="https://lms.example.com:184430", **longest)
+    # Behind a proxy that forwards a longer host than the one it connects with.
+    settings.USE_X_FORWARDED_HOST = True
+    proxied = {"HTTP_HOST": "testserver", "HTTP_X_FORWARDED_HOST": "apps.lms.example.com"}
+    client.post("/api/plain/", HTTP_ORIGIN="http://apps.lms.example.com", **proxied)
+    client.post("/api/plain/", HTTP_ORIGIN="http://testserver", **proxied)
+    assert set(recorder.buffer) == {"https://lms.example.com:184430", "http://testserver"}
+
+
 def test_a_disallowed_host_is_not_taken_for_the_own_origin(
     client: Client, recorder: observe.Recorder
 ) -> None:

@@ -68,7 +68,13 @@ CORS_SCHEMES = frozenset({"http", "https"})
 
 # The middleware's header names, in the lower case answers are compared in.
 ACAO, ACAC, ACAM, ACAH = (
-    h.lower() for h in (middleware.ACAO, middleware.ACAC, middleware.ACAM, middleware.ACAH)
+    h.lower()
+    for h in (
+        middleware.ALLOW_ORIGIN,
+        middleware.ALLOW_CREDENTIALS,
+        middleware.ALLOW_METHODS,
+        middleware.ALLOW_HEADERS,
+    )
 )
 
 # The key Firefox's console logs (nsIScriptError.category, its wording version number
