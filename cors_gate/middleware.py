@@ -193,7 +193,7 @@ def _answer_size(response: HttpResponseBase) -> int:
 
 
 # One function: with the method choice split out, a preflight cost 83.7k instructions, not 83.45k.
-def apply_preflight(  # noqa: C901, RUF100  (RUF100: until C901 is selected)
+def apply_preflight(  # noqa: C901
     response: HttpResponseBase,
     snapshot: PolicySnapshot,
     decision: Decision,
