@@ -192,8 +192,37 @@ def _answer_size(response: HttpResponseBase) -> int:
     return sum(len(name) + len(str(value)) + 4 for name, value in response.items())
 
 
-# One function: with the method choice split out, a preflight cost 83.7k instructions, not 83.45k.
-def apply_preflight(  # noqa: C901
+def _methods_answer(
+    response: HttpResponseBase,
+    snapshot: PolicySnapshot,
+    upstream: str | None,
+    passthrough: bool,
+    request_method: str | None,
+) -> str | None:
+    """Access-Control-Allow-Methods: upstream's value, the policy's list, the view's `Allow`
+    (passthrough only), else the requested method when it is a token."""
+    if upstream:
+        return upstream
+    if snapshot.allowed_methods:
+        return ", ".join(snapshot.allowed_methods)
+    if passthrough and response.get("Allow"):
+        return response["Allow"]
+    return mirrored_method(request_method)
+
+
+def _headers_answer(
+    snapshot: PolicySnapshot, upstream: str | None, request_headers: str | None
+) -> str | None:
+    """Access-Control-Allow-Headers: upstream's value, the policy's list, else the requested
+    names that are tokens."""
+    if upstream:
+        return upstream
+    if snapshot.allowed_headers:
+        return ", ".join(snapshot.allowed_headers)
+    return mirrored_headers(request_headers)
+
+
+def apply_preflight(
     response: HttpResponseBase,
     snapshot: PolicySnapshot,
     decision: Decision,
@@ -219,25 +248,12 @@ def apply_preflight(  # noqa: C901
     strip_cors_headers(response)
     _allow_origin(response, snapshot, decision.origin)
 
-    if upstream_methods:
-        response[ALLOW_METHODS] = upstream_methods
-    elif snapshot.allowed_methods:
-        response[ALLOW_METHODS] = ", ".join(snapshot.allowed_methods)
-    elif passthrough and response.get("Allow"):
-        response[ALLOW_METHODS] = response["Allow"]
-    else:
-        method = mirrored_method(request_method)
-        if method:
-            response[ALLOW_METHODS] = method
-
-    if upstream_headers:
-        response[ALLOW_HEADERS] = upstream_headers
-    elif snapshot.allowed_headers:
-        response[ALLOW_HEADERS] = ", ".join(snapshot.allowed_headers)
-    else:
-        names = mirrored_headers(request_headers)
-        if names:
-            response[ALLOW_HEADERS] = names
+    methods = _methods_answer(response, snapshot, upstream_methods, passthrough, request_method)
+    if methods:
+        response[ALLOW_METHODS] = methods
+    names = _headers_answer(snapshot, upstream_headers, request_headers)
+    if names:
+        response[ALLOW_HEADERS] = names
 
     if snapshot.max_age > 0:
         response[MAX_AGE] = str(snapshot.max_age)
