@@ -158,7 +158,9 @@ def check(kind: str, case: Case, origin: str, response: Any) -> None:
     else:
         expected = origin if case.allowed else None
     if acao != expected:
-        raise SystemExit(f"{kind} / {case.name}: ACAO {acao!r}, expected {expected!r}")
+        raise SystemExit(
+            f"{kind} / {case.name}: Access-Control-Allow-Origin {acao!r}, expected {expected!r}"
+        )
 
 
 def measure(

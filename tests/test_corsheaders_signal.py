@@ -24,7 +24,7 @@ urlpatterns = [path("api/data/", data), path("other/data/", data)]
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_corsheaders_signal")]
 
 MFE = "https://apps.example.com"
-ACAO = "Access-Control-Allow-Origin"
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 
 
 @pytest.fixture(autouse=True)
@@ -51,20 +51,20 @@ def get(client: Client, origin: str, url: str = "/api/data/") -> Any:
 def test_origin_allowed_by_cors_gate_is_allowed_by_corsheaders(client: Client) -> None:
     AllowedOrigin.objects.create(pattern="https://*.example.com")
     response = get(client, MFE)
-    assert response[ACAO] == MFE
+    assert response[ALLOW_ORIGIN] == MFE
     assert response["Access-Control-Allow-Credentials"] == "true"
 
 
 def test_other_origins_get_nothing(client: Client) -> None:
     AllowedOrigin.objects.create(pattern=MFE)
-    assert ACAO not in get(client, "https://evil.example.net")
-    assert ACAO not in get(client, "https://apps.example.com.evil.net")
+    assert ALLOW_ORIGIN not in get(client, "https://evil.example.net")
+    assert ALLOW_ORIGIN not in get(client, "https://apps.example.com.evil.net")
 
 
 def test_without_the_receiver_the_rule_means_nothing_to_corsheaders(client: Client) -> None:
     AllowedOrigin.objects.create(pattern=MFE)
     bridge.disconnect()
-    assert ACAO not in get(client, MFE)
+    assert ALLOW_ORIGIN not in get(client, MFE)
 
 
 def test_preflight_is_answered_by_corsheaders_for_allowed_origins(
@@ -76,7 +76,7 @@ def test_preflight_is_answered_by_corsheaders_for_allowed_origins(
         "/api/data/", HTTP_ORIGIN=MFE, HTTP_ACCESS_CONTROL_REQUEST_METHOD="PUT"
     )
     assert response.status_code == 200
-    assert response[ACAO] == MFE
+    assert response[ALLOW_ORIGIN] == MFE
     assert "PUT" in response["Access-Control-Allow-Methods"]
     assert response["Access-Control-Max-Age"] == "600"  # corsheaders' setting, not the policy's
 
@@ -84,10 +84,10 @@ def test_preflight_is_answered_by_corsheaders_for_allowed_origins(
 def test_rule_paths_and_disabled_rules_are_honoured(client: Client) -> None:
     AllowedOrigin.objects.create(pattern=MFE, paths=["/api/"])
     AllowedOrigin.objects.create(pattern="https://old.example.com", enabled=False)
-    assert get(client, MFE)[ACAO] == MFE
+    assert get(client, MFE)[ALLOW_ORIGIN] == MFE
     # The signal also answers corsheaders' URL check, so a rule's paths decide outside it.
-    assert ACAO not in get(client, MFE, "/other/data/")
-    assert ACAO not in get(client, "https://old.example.com")
+    assert ALLOW_ORIGIN not in get(client, MFE, "/other/data/")
+    assert ALLOW_ORIGIN not in get(client, "https://old.example.com")
 
 
 @pytest.mark.parametrize("mode", ["report-only", "off"])
@@ -96,15 +96,15 @@ def test_only_an_enforcing_policy_allows(client: Client, mode: str) -> None:
     policy = CorsPolicy.load()
     policy.mode = mode
     policy.save()
-    assert ACAO not in get(client, MFE)
+    assert ALLOW_ORIGIN not in get(client, MFE)
 
 
 def test_no_database_query_per_request(client: Client, django_assert_num_queries: Any) -> None:
     AllowedOrigin.objects.create(pattern=MFE)
-    assert get(client, MFE)[ACAO] == MFE  # builds the snapshot
+    assert get(client, MFE)[ALLOW_ORIGIN] == MFE  # builds the snapshot
     with django_assert_num_queries(0):
-        assert get(client, MFE)[ACAO] == MFE
-        assert ACAO not in get(client, "https://evil.example.net")
+        assert get(client, MFE)[ALLOW_ORIGIN] == MFE
+        assert ALLOW_ORIGIN not in get(client, "https://evil.example.net")
 
 
 def test_ready_connects_only_when_opted_in(client: Client, settings: Any) -> None:
@@ -113,7 +113,7 @@ def test_ready_connects_only_when_opted_in(client: Client, settings: Any) -> Non
     config = apps.get_app_config("cors_gate")
     settings.CORS_GATE_CORSHEADERS_SIGNAL = False
     config.ready()
-    assert ACAO not in get(client, MFE)
+    assert ALLOW_ORIGIN not in get(client, MFE)
     settings.CORS_GATE_CORSHEADERS_SIGNAL = True
     config.ready()
-    assert get(client, MFE)[ACAO] == MFE
+    assert get(client, MFE)[ALLOW_ORIGIN] == MFE

@@ -7,8 +7,8 @@ services/network/cors/preflight_result.cc, services/network/cors/cors_url_loader
 Preflight (OPTIONS) answer:
   1. a redirect (3xx with Location) fails at once: PreflightDisallowedRedirect;
   2. the access check (below) with the *actual* request's credentials mode, mapped to the
-     Preflight* twin; it runs before the status, so a 403 without ACAO reads
-     PreflightMissingAllowOriginHeader;
+     Preflight* twin; it runs before the status, so a 403 without
+     Access-Control-Allow-Origin reads PreflightMissingAllowOriginHeader;
   3. status not 2xx: PreflightInvalidStatus;
   4. Access-Control-Allow-Methods, then -Headers, must be comma-separated tokens:
      InvalidAllowMethodsPreflightResponse / InvalidAllowHeadersPreflightResponse;
@@ -17,7 +17,8 @@ Preflight (OPTIONS) answer:
   6. each CORS-unsafe header must be listed (case-insensitive); `*` covers all of them only
      without credentials and never covers Authorization: HeaderDisallowedByPreflightResponse.
 
-Actual answer and every redirect answer: the access check.
+Actual answer and every redirect answer: the access check of
+Access-Control-Allow-Origin (ACAO below) and Access-Control-Allow-Credentials (ACAC).
   ACAO `*`: fine without credentials, WildcardOriginNotAllowed with them;
   ACAO missing: MissingAllowOriginHeader;
   ACAO != the serialized origin: MultipleAllowOriginValues when it holds a space or a comma,
@@ -67,7 +68,7 @@ ENGINES: tuple[Engine, ...] = ("chromium", "firefox")
 CORS_SCHEMES = frozenset({"http", "https"})
 
 # The middleware's header names, in the lower case answers are compared in.
-ACAO, ACAC, ACAM, ACAH = (
+ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, ALLOW_HEADERS = (
     h.lower()
     for h in (
         middleware.ALLOW_ORIGIN,
@@ -288,10 +289,10 @@ def _failure(
 def _access(
     answer: Answer, *, credentials: bool, origin: str, engine: Engine
 ) -> tuple[str, str | None] | None:
-    lines = sum(1 for n, _ in answer.headers if n.lower() == ACAO)
+    lines = sum(1 for n, _ in answer.headers if n.lower() == ALLOW_ORIGIN)
     return access_error(
-        answer.get(ACAO),
-        answer.get(ACAC),
+        answer.get(ALLOW_ORIGIN),
+        answer.get(ALLOW_CREDENTIALS),
         credentials=credentials,
         origin=origin,
         url=answer.url,
@@ -337,9 +338,9 @@ def check_preflight(
         return fail("Preflight" + name, parameter, ctx)
     if not 200 <= answer.status <= 299:
         return fail("PreflightInvalidStatus", None, ctx)
-    methods = _parse_allow_list(answer.get(ACAM))
+    methods = _parse_allow_list(answer.get(ALLOW_METHODS))
     if methods is None:
-        return fail("InvalidAllowMethodsPreflightResponse", answer.get(ACAM), ctx)
+        return fail("InvalidAllowMethodsPreflightResponse", answer.get(ALLOW_METHODS), ctx)
     method_ctx = FailureContext(method, credentials, answer.status, answer.location, "*" in methods)
     method_ok = (
         method in methods
@@ -350,9 +351,9 @@ def check_preflight(
     # Allow-Headers first.
     if not method_ok and engine == "firefox":
         return fail("MethodDisallowedByPreflightResponse", method, method_ctx)
-    allowed_headers = _parse_allow_list(answer.get(ACAH))
+    allowed_headers = _parse_allow_list(answer.get(ALLOW_HEADERS))
     if allowed_headers is None:
-        return fail("InvalidAllowHeadersPreflightResponse", answer.get(ACAH), ctx)
+        return fail("InvalidAllowHeadersPreflightResponse", answer.get(ALLOW_HEADERS), ctx)
     if not method_ok:
         return fail("MethodDisallowedByPreflightResponse", method, method_ctx)
     lowered = {h.lower() for h in allowed_headers}

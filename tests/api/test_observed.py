@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 URL = f"{API}/observed/"
 MFE = "https://apps.example.com"
 PARTNER = "https://partner.example.org"
-ACAO = "Access-Control-Allow-Origin"
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 
 
 def set_mode(mode: str) -> None:
@@ -65,7 +65,7 @@ def test_allow_creates_rules_that_then_take_effect(
     record = ChangeRecord.objects.get(object_repr=PARTNER)
     assert (record.channel, record.action) == ("api", "add") and record.user is not None
     set_mode("enforce")
-    assert Client().get("/api/hello/", HTTP_ORIGIN=PARTNER)[ACAO] == PARTNER
+    assert Client().get("/api/hello/", HTTP_ORIGIN=PARTNER)[ALLOW_ORIGIN] == PARTNER
 
 
 def test_allow_enables_an_existing_disabled_rule_and_keeps_its_note(

@@ -16,7 +16,7 @@ from tests.api.conftest import API
 pytestmark = pytest.mark.django_db
 
 URL = f"{API}/origins/"
-ACAO = "Access-Control-Allow-Origin"
+ALLOW_ORIGIN = "Access-Control-Allow-Origin"
 
 
 def last_record() -> ChangeRecord:
@@ -42,10 +42,10 @@ def test_create_normalises_and_records_the_author(admin_api: APIClient) -> None:
 
 
 def test_a_new_rule_takes_effect_for_cors_requests(admin_api: APIClient) -> None:
-    assert ACAO not in Client().get("/api/hello/", HTTP_ORIGIN="https://apps.example.com")
+    assert ALLOW_ORIGIN not in Client().get("/api/hello/", HTTP_ORIGIN="https://apps.example.com")
     admin_api.post(URL, {"pattern": "https://apps.example.com"}, format="json")
     response = Client().get("/api/hello/", HTTP_ORIGIN="https://apps.example.com")
-    assert response[ACAO] == "https://apps.example.com"
+    assert response[ALLOW_ORIGIN] == "https://apps.example.com"
 
 
 @pytest.mark.parametrize(
@@ -191,6 +191,6 @@ def test_update_refuses_bad_values_and_changes_nothing(admin_api: APIClient) -> 
 
 def test_disabling_through_the_api_takes_effect(admin_api: APIClient) -> None:
     rule = AllowedOrigin.objects.create(pattern="https://apps.example.com")
-    assert Client().get("/api/hello/", HTTP_ORIGIN=rule.pattern)[ACAO] == rule.pattern
+    assert Client().get("/api/hello/", HTTP_ORIGIN=rule.pattern)[ALLOW_ORIGIN] == rule.pattern
     admin_api.patch(f"{URL}{rule.pk}/", {"enabled": False}, format="json")
-    assert ACAO not in Client().get("/api/hello/", HTTP_ORIGIN=rule.pattern)
+    assert ALLOW_ORIGIN not in Client().get("/api/hello/", HTTP_ORIGIN=rule.pattern)

@@ -92,8 +92,9 @@ def test_preflight_cache_follows_max_age(
 def test_cached_answer_without_vary_is_served_to_another_origin(
     probe: BrowserProbe, site: Site
 ) -> None:
-    """The control for the gate's Vary scenario: a cacheable answer whose ACAO names the first
-    origin, without ``Vary: Origin``, is reused by Chromium for the second origin."""
+    """The control for the gate's Vary scenario: a cacheable answer whose
+    Access-Control-Allow-Origin names the first origin, without ``Vary: Origin``, is reused
+    by Chromium for the second origin."""
     url = f"{site.api}/tb/cached/?vary=no"
     first = probe.run_fetch(site.page, url)
     second = probe.run_fetch(site.sibling_page, url)

@@ -275,7 +275,9 @@ def test_view_own_cors_headers_stripped_for_disallowed_origin(
     verdict, _ = judge(
         probe, request, expect="MissingAllowOriginHeader", site_url=site.api, modes=VIEW_MODES
     )
-    assert verdict.received("GET")  # the view ran and set ACAO; cors_gate removed it
+    assert verdict.received(
+        "GET"
+    )  # the view ran and set Access-Control-Allow-Origin; cors_gate removed it
 
 
 def test_mode_off_leaves_the_view_in_charge(probe: BrowserProbe, site: Site, gate: Gate) -> None:
@@ -509,9 +511,9 @@ def test_passthrough_preflight_to_a_get_only_view_fails_on_status(
 def test_vary_origin_keeps_cached_answers_apart(
     probe: BrowserProbe, site: Site, gate: Gate
 ) -> None:
-    """A cacheable answer with ACAO must not be reused for another origin: the gate's
-    ``Vary: Origin`` sends the second origin to the server (the harness shows the failure
-    without it)."""
+    """A cacheable answer with Access-Control-Allow-Origin must not be reused for another
+    origin: the gate's ``Vary: Origin`` sends the second origin to the server (the harness
+    shows the failure without it)."""
     gate.allow(site.page, site.sibling_page)
     for page in (site.page, site.sibling_page):
         request = Request(page, f"{site.api}/tb/cached/?vary=no")

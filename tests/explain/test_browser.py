@@ -160,7 +160,7 @@ def test_good_answers_pass() -> None:
 
 
 def test_access_is_checked_before_status() -> None:
-    # A 403 without ACAO reads as a missing header, not as a bad status.
+    # A 403 without Access-Control-Allow-Origin reads as a missing header, not as a bad status.
     assert name(preflight(403, [])) == "PreflightMissingAllowOriginHeader"
     assert name(actual([], status=500)) == "MissingAllowOriginHeader"
 
