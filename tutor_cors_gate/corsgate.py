@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 CONFIG_DEFAULTS: dict[str, object] = {
     # What the image installs. Point it at a git URL or a wheel to install from elsewhere.
     "PIP_REQUIREMENT": f"cors_gate=={__version__}",
-    # The Django settings cors_gate reads (README: "Open edX plugin").
+    # The Django settings cors_gate reads (docs/reference/settings.rst).
     "AUTO_MIDDLEWARE": True,
     "INITIAL_MODE": "report-only",
     "ALLOWED_ORIGINS": [],

@@ -1,7 +1,7 @@
 """The one result type shared by the SAML validator, the CORS audit and the system checks.
 
 A rule either produces `Finding`s or records that it passed; a `Report` collects both and
-renders the stable JSON document the README documents:
+renders the stable JSON document docs/how-to/audit-in-ci.rst documents:
 
     {"findings": [{"id", "severity", "area", "title", "detail", "fix", "subject"}],
      "summary": {"errors": n, "warnings": n, "info": n, "passed": n}}

@@ -4,7 +4,7 @@ For sites that keep ``corsheaders.middleware.CorsMiddleware``: with
 ``CORS_GATE_CORSHEADERS_SIGNAL = True`` the app connects `allow_by_policy` at start-up, and
 django-cors-headers then also allows every origin the cors_gate rules allow (same snapshot as
 the middleware: no database query per request). django-cors-headers still builds the
-headers from its own settings; see "Keeping django-cors-headers" in the README for what this
+headers from its own settings; docs/how-to/keep-django-cors-headers.rst says what this
 bridge does not do.
 """
 

@@ -89,7 +89,7 @@ SCENARIOS: list[Scenario] = [
         [*OK_CRED, ("Location", "http://user:secret@127.0.0.1:{port}/next")],
         step="redirect",
     ),
-    # Chromium may report net::ERR_UNSAFE_REDIRECT for this one (see the README).
+    # Chromium may report net::ERR_UNSAFE_REDIRECT for this one (see docs/concepts/engines.rst).
     _simple(
         "CorsDisabledScheme",
         [*OK_CRED, ("Location", "ftp://127.0.0.1/file")],

@@ -116,7 +116,8 @@ def test_the_gate_decides_through_the_whole_stock_chain(tmp_path: Path) -> None:
 
 def test_read_only_commands_run_when_another_apps_check_fails(tmp_path: Path) -> None:
     """A bare host in CORS_ORIGIN_WHITELIST is corsheaders.E013: `check` fails, and with it
-    every command that runs the checks. The migration the README describes must not."""
+    every command that runs the checks. The migration docs/how-to/migrate-from-allow-all.rst
+    describes must not."""
     config = {
         "FEATURES": {"ENABLE_CORS_HEADERS": True},
         "CORS_ORIGIN_WHITELIST": ["apps.example.com", "https://learning.example.com"],

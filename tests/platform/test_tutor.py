@@ -138,7 +138,8 @@ def test_opt_out_from_a_tutor_settings_patch(tutor_root: Path, opt_out: bool) ->
 
 
 def test_the_package_installs_and_tutor_finds_it_by_its_entry_point(tmp_path: Path) -> None:
-    """`pip install ./tutor_cors_gate` (README, "Install on Tutor") gives a plugin Tutor lists."""
+    """`pip install ./tutor_cors_gate` (README and docs/how-to/install-open-edx.rst) gives a
+    plugin Tutor lists."""
     target = tmp_path / "site"
     done = subprocess.run(
         [
