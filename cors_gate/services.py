@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from cors_gate import conf
 from cors_gate import models as cors_models
@@ -417,7 +417,7 @@ def _stored(
 
 # --- which observed origins may become rules -----------------------------------------------
 
-NOT_AS_SENT = "the Origin header is not a browser's canonical serialisation"
+NOT_AS_SENT = gettext_noop("the Origin header is not a browser's canonical serialisation")
 
 
 def observed_origin_refusal(origin: str) -> str | None:
