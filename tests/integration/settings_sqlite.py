@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 from test_settings import *  # noqa: F403
+from tests.integration.settings_workers import *  # noqa: F403
 
 DATABASES = {
     "default": {
@@ -20,18 +21,3 @@ DATABASES = {
     }
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-ROOT_URLCONF = "tests.integration.urls"
-CORS_GATE_REFRESH_SECONDS = float(os.environ.get("CORS_GATE_IT_REFRESH_SECONDS", "1"))
-DEBUG = False
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "pid": {"format": "%(created).3f pid=%(process)d %(levelname)s %(name)s: %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "pid"}},
-    "loggers": {
-        "cors_gate": {"handlers": ["console"], "level": "INFO"},
-        "django.request": {"handlers": ["console"], "level": "ERROR"},
-    },
-}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 from tests.integration.settings_mariadb import *  # noqa: F403
+from tests.integration.settings_workers import *  # noqa: F403
 
 CACHES = {
     "default": {
@@ -16,19 +17,4 @@ CACHES = {
         "LOCATION": os.environ["CORS_GATE_IT_REDIS_URL"],
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
-}
-ROOT_URLCONF = "tests.integration.urls"
-CORS_GATE_REFRESH_SECONDS = float(os.environ.get("CORS_GATE_IT_REFRESH_SECONDS", "1"))
-DEBUG = False
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "pid": {"format": "%(created).3f pid=%(process)d %(levelname)s %(name)s: %(message)s"}
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "pid"}},
-    "loggers": {
-        "cors_gate": {"handlers": ["console"], "level": "INFO"},
-        "django.request": {"handlers": ["console"], "level": "ERROR"},
-    },
 }
