@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
-import json
 import os
 import re
 import shutil
@@ -339,11 +338,9 @@ def main(argv: list[str] | None = None) -> int:
         args.cache_sim,
     )
     print_table(result["rows"], result["count"])
-    for target, figure, met in result["targets"]:
-        print(f"  [{'met' if met else 'NOT MET'}] {target}: {figure}")
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    from benchmarks.request_path import report_targets
+
+    report_targets(result, Path(args.json))
     return 0
 
 

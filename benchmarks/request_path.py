@@ -361,6 +361,14 @@ def run(
     }
 
 
+def report_targets(result: dict[str, Any], out: Path) -> None:
+    """Print each target's verdict under a table and keep the whole result as JSON."""
+    for target, figure, met in result["targets"]:
+        print(f"  [{'met' if met else 'NOT MET'}] {target}: {figure}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+
+
 def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if args_list and args_list[0] == "--corsheaders-child":
@@ -387,11 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda n: store_rules(rule_set(n).entries),
     )
     print_table(result["rows"], result["corsheaders_ratio_n10"])
-    for target, figure, met in result["targets"]:
-        print(f"  [{'met' if met else 'NOT MET'}] {target}: {figure}")
-    out = Path(args.json)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    report_targets(result, Path(args.json))
     return 0
 
 
