@@ -20,6 +20,7 @@ import pytest
 
 from tests.platform.helpers import PROJECT, Run, Site
 from tests.saml import factory as F
+from tests.saml.factory import HARDENED
 
 pytestmark = pytest.mark.openedx
 
@@ -35,14 +36,6 @@ LMS_YML: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": True,
     "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"],
     "SOCIAL_AUTH_TPA_SAML_ALLOW_IDP_INITIATED": True,
-}
-# The SAML Configuration's security settings as a careful operator saves them in the admin.
-HARDENED = {
-    "metadataCacheDuration": 604800,
-    "signMetadata": False,
-    "wantMessagesSigned": True,
-    "wantAssertionsSigned": True,
-    "rejectDeprecatedAlgorithm": True,
 }
 
 # Runs in `manage.py lms shell`: the rows an operator saves in the LMS admin (and that

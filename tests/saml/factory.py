@@ -27,6 +27,14 @@ SLUG = "okta"
 IDP_ENTITY_ID = "http://www.okta.com/exk9x8w7v6U5t4S3r2q1"
 METADATA_URL = "https://example-org.okta.com/app/exk9x8w7v6U5t4S3r2q1/sso/saml/metadata"
 UNSPECIFIED = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
+# A SAML Configuration's security settings as a careful operator saves them in the admin.
+HARDENED = {
+    "metadataCacheDuration": 604800,
+    "signMetadata": False,
+    "wantMessagesSigned": True,
+    "wantAssertionsSigned": True,
+    "rejectDeprecatedAlgorithm": True,
+}
 
 
 @functools.cache

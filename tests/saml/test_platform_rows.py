@@ -27,16 +27,10 @@ from cors_gate.audit.findings import Report, Severity
 from cors_gate.saml import SamlInputs, rules, sources, validate
 from cors_gate.saml.checklist import build_checklist
 from tests.saml import factory as F
+from tests.saml.factory import HARDENED
 
 pytestmark = pytest.mark.django_db
 
-HARDENED = {
-    "metadataCacheDuration": 604800,
-    "signMetadata": False,
-    "wantMessagesSigned": True,
-    "wantAssertionsSigned": True,
-    "rejectDeprecatedAlgorithm": True,
-}
 # The forum's site settings, with the platform's switches as an LMS with SAML has them.
 LMS_SETTINGS: dict[str, Any] = {
     **F.SITE_SETTINGS,

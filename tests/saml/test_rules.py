@@ -18,14 +18,7 @@ from django.test import override_settings
 from cors_gate.audit.findings import Report, Severity
 from cors_gate.saml import SamlInputs, rules, sources, validate
 from tests.saml import factory as F
-
-HARDENED = {
-    "metadataCacheDuration": 604800,
-    "signMetadata": False,
-    "wantMessagesSigned": True,
-    "wantAssertionsSigned": True,
-    "rejectDeprecatedAlgorithm": True,
-}
+from tests.saml.factory import HARDENED
 
 
 @dataclass
