@@ -185,15 +185,21 @@ def origins(draw: st.DrawFn) -> str:
     return f"{scheme}://{host}{port}"
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(entries(), max_size=25), st.lists(origins(), min_size=1, max_size=10))
-def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: list[str]) -> None:
+def valid_rules(raw: list[str]) -> list[Rule[str]]:
+    """The generated entries the grammar accepts, as rules numbered by position."""
     rules: list[Rule[str]] = []
     for i, entry in enumerate(raw, start=1):
         try:
             rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
         except OriginError:
             continue
+    return rules
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(entries(), max_size=25), st.lists(origins(), min_size=1, max_size=10))
+def test_indexed_matcher_agrees_with_naive_reference(raw: list[str], probes: list[str]) -> None:
+    rules = valid_rules(raw)
     matcher = Matcher(rules)
     for probe in probes:
         origin = parse_request_origin(probe)
@@ -331,13 +337,7 @@ def raw_origins(draw: st.DrawFn) -> str:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(text_entries(), max_size=20), st.lists(raw_origins(), min_size=1, max_size=10))
 def test_text_matching_agrees_with_parse_then_match(raw: list[str], probes: list[str]) -> None:
-    rules: list[Rule[str]] = []
-    for i, entry in enumerate(raw, start=1):
-        try:
-            rules.append(Rule(id=i, pattern=parse_pattern(entry), data=entry))
-        except OriginError:
-            continue
-    matcher = Matcher(rules)
+    matcher = Matcher(valid_rules(raw))
     assert matcher.text_matchable
     for probe in probes:
         origin = parse_request_origin(probe)
