@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
+from django.utils.translation import gettext_noop
 
 from cors_gate import conf
 from cors_gate.matcher import Matcher, Rule
@@ -111,7 +112,9 @@ REASONS: dict[str, Reason] = {
         "any sandboxed page in)",
     ),
     "non-canonical": Reason(
-        "the Origin header is not a browser's canonical serialisation",
+        # Also the admin's and the API's reason an observed origin cannot become a rule
+        # (cors_gate.services), shown translated there.
+        gettext_noop("the Origin header is not a browser's canonical serialisation"),
         "{origin!r} is not how a browser serializes an origin (lower-case "
         "scheme://host[:port], no default port, no path), so no rule can match it",
         "this value cannot come from a browser; call with the exact origin the page runs on",

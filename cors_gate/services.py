@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
 from cors_gate import conf
 from cors_gate import models as cors_models
@@ -35,7 +35,7 @@ from cors_gate.models import (
     too_broad,
 )
 from cors_gate.origins import parse_pattern, parse_request_origin
-from cors_gate.policy import bump_revision
+from cors_gate.policy import REASONS, bump_revision
 
 Channel = Literal["admin", "command", "api", "shell"]
 CHANNELS: tuple[str, ...] = ("admin", "command", "api", "shell")
@@ -417,8 +417,6 @@ def _stored(
 
 # --- which observed origins may become rules -----------------------------------------------
 
-NOT_AS_SENT = gettext_noop("the Origin header is not a browser's canonical serialisation")
-
 
 def observed_origin_refusal(origin: str) -> str | None:
     """Why an origin seen in traffic cannot become a rule, or None when it can.
@@ -432,7 +430,7 @@ def observed_origin_refusal(origin: str) -> str | None:
     except OriginError as exc:
         return str(exc)
     if parse_request_origin(origin) is None:
-        return gettext(NOT_AS_SENT)
+        return gettext(REASONS["non-canonical"].summary)
     return None
 
 
