@@ -460,8 +460,13 @@ def upsert_origins(
         note=note, paths=paths, expires_at=expires_at, enabled=enabled, csrf_trusted=csrf_trusted
     )
     with transaction.atomic():
-        planned = _plan_upsert(texts, values, actor)
-        return [_save_planned(origin, before, actor) for origin, before in planned]
+        return _upsert(texts, values, actor)
+
+
+def _upsert(texts: list[str], values: dict[str, Any], actor: Actor) -> list[Outcome]:
+    """Plan every write first (so one refusal changes nothing), then save each rule."""
+    planned = _plan_upsert(texts, values, actor)
+    return [_save_planned(origin, before, actor) for origin, before in planned]
 
 
 def add_origin(
@@ -482,8 +487,8 @@ def add_origin(
     )
     with transaction.atomic():
         _refuse_duplicate(text)
-        [(origin, before)] = _plan_upsert([text], values, actor)
-        return _save_planned(origin, before, actor)
+        [outcome] = _upsert([text], values, actor)
+        return outcome
 
 
 def _rule_values(
