@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cors_gate import conf
 from cors_gate.audit.regex_probe import regex_text
 from cors_gate.conf import setting_list
 from cors_gate.settings.common import (
@@ -74,16 +75,16 @@ class SettingsView:
 
     @property
     def allow_all(self) -> Named:
-        return self.first(("CORS_ALLOW_ALL_ORIGINS", "CORS_ORIGIN_ALLOW_ALL"), False)
+        return self.first(conf.CORSHEADERS_ALLOW_ALL, False)
 
     @property
     def allowed_origins(self) -> Named:
-        named = self.first(("CORS_ALLOWED_ORIGINS", "CORS_ORIGIN_WHITELIST"), ())
+        named = self.first(conf.CORSHEADERS_ALLOWED_ORIGINS, ())
         return Named(named.name, setting_list(named.value))
 
     @property
     def origin_regexes(self) -> Named:
-        named = self.first(("CORS_ALLOWED_ORIGIN_REGEXES", "CORS_ORIGIN_REGEX_WHITELIST"), ())
+        named = self.first(conf.CORSHEADERS_ORIGIN_REGEXES, ())
         return Named(named.name, setting_list(named.value))
 
     @property
