@@ -212,9 +212,6 @@ class PolicySnapshot:
             and self.matcher.text_matchable,
         )
 
-    def in_scope(self, path: str) -> bool:
-        return self._match_all_urls or self._urls.match(path) is not None
-
     def decide(self, origin: str | None, path: str, now: float | None = None) -> Decision:
         """Whether `origin` may reach `path`, and why. Never raises, never queries.
 
