@@ -110,7 +110,6 @@ _LOOSE_PORT = (
     r":[0-9]+",
 )
 _LITERAL_LABEL = re.compile(r"[A-Za-z0-9-]+")
-_LITERAL_PORT = re.compile(r":([0-9]+)")
 _OPTIONAL_LABEL = re.compile(r"\((?:\?:)?(?P<label>.+?)\\\.\)\?")
 
 
