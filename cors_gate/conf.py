@@ -68,6 +68,21 @@ def record_observations() -> bool:
     return bool(_get("CORS_GATE_RECORD_OBSERVATIONS", True))
 
 
+def own_origin_max_length() -> int | None:
+    """The longest Origin that can be the site's own: "https://", the longest ALLOWED_HOSTS
+    entry and a port (Django accepts no other host); None when an entry admits any host
+    ("*", or ".example.com" for its subdomains), as Django's DEBUG default ".localhost" does."""
+    hosts = settings.ALLOWED_HOSTS
+    if not hosts and settings.DEBUG:
+        return None
+    longest = 0
+    for host in setting_list(hosts):
+        if not isinstance(host, str) or host == "*" or host.startswith("."):
+            return None
+        longest = max(longest, len(host))
+    return len("https://") + longest + len(":65535")
+
+
 def observed_max_rows() -> int:
     """How many ObservedOrigin rows to keep (CORS_GATE_OBSERVED_MAX_ROWS, default 10,000);
     the least recently seen go first."""

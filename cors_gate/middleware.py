@@ -20,7 +20,7 @@ from django.utils.cache import patch_vary_headers
 
 from cors_gate import conf
 from cors_gate.http_tokens import is_token
-from cors_gate.observe import observe, observe_text
+from cors_gate.observe import note, observe
 from cors_gate.origins import NULL_ORIGIN
 from cors_gate.policy import Decision, PolicySnapshot, current_snapshot, fresh_snapshot
 
@@ -401,7 +401,8 @@ class CorsGateMiddleware:
         allowed = snapshot.matcher.match_text(origin) is not None or (
             origin == NULL_ORIGIN and snapshot.allow_null_origin
         )
-        observe_text(snapshot, request, origin, allowed)  # never raises
+        if snapshot.records_observations:
+            note(snapshot, request, origin, allowed)  # never raises
         if response.status_code in REDIRECT_STATUSES:
             _warn_cross_origin_redirect(request, response)
         _write_by_text(response, snapshot, origin, allowed)

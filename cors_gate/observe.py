@@ -1,19 +1,25 @@
 """Bounded recording of the origins the middleware sees (the report-only migration path).
 
-The request path appends one tuple to a bounded queue (at most PENDING_MAX sightings; past
-that they are counted as overflow). A helper thread folds the queue into the buffer: one
-entry per distinct origin with a count, first/last seen, last path and method, and whether
-the current rules would allow it. Requests whose Origin is the site's own (browsers send
-Origin on same-origin POSTs) are not cross-origin and are not recorded. At most every
-FLUSH_INTERVAL seconds (a timestamp comparison on the request path), or when DRAIN_AT
-sightings wait, a short-lived helper thread folds the queue in, and when the interval is up
-swaps the buffer out and merges it into ObservedOrigin (insert what is new, add counts to what
-exists, so concurrent writers in other processes add up), retrying when the database is
-locked; a batch that still cannot be written goes back into the buffer for the next flush.
-A buffer holds at most MAX_ORIGINS distinct origins; further new origins until the next
-flush are counted and logged as overflow. After each flush the table is cut back to
-CORS_GATE_OBSERVED_MAX_ROWS rows, least recently seen first, and a last flush runs when the
-process exits. Observations are a migration aid, never a reason to fail or slow a request.
+The request path (`note`) reads one clock and appends one tuple to a bounded queue (at most
+PENDING_MAX sightings; past that they are counted as overflow). It does no more because a
+Django request pays for the code it touches well beyond that code's instruction count.
+Whether a snapshot records at all is decided once per snapshot
+(PolicySnapshot.records_observations). Requests whose Origin is the site's own (browsers
+send Origin on same-origin POSTs) are not cross-origin and are not recorded; an Origin
+longer than the site's own can be (ALLOWED_HOSTS bounds it) skips that test.
+
+A helper thread folds the queue into the buffer: one entry per distinct origin with a count,
+first/last seen, last path and method, and whether the current rules would allow it. When
+the next flush is due (FLUSH_INTERVAL seconds after the last, compared with the clock the
+sighting read), or when DRAIN_AT sightings wait, a short-lived helper thread folds the queue
+in, and when a flush is due swaps the buffer out and merges it into ObservedOrigin (insert
+what is new, add counts to what exists, so concurrent writers in other processes add up),
+retrying when the database is locked; a batch that still cannot be written goes back into
+the buffer for the next flush. A buffer holds at most MAX_ORIGINS distinct origins; further
+new origins until the next flush are counted and logged as overflow. After each flush the
+table is cut back to CORS_GATE_OBSERVED_MAX_ROWS rows, least recently seen first, and a last
+flush runs when the process exits. Observations are a migration aid, never a reason to fail
+or slow a request.
 """
 
 from __future__ import annotations
@@ -54,6 +60,9 @@ _EXIT_WAIT = 5.0  # seconds the exit flush waits for a flush already running
 # Decisions that say nothing about the rules: the path is outside the gate, or no rules loaded.
 # (observe() only sees requests with an Origin header, and never runs when the mode is off.)
 _NOT_A_VERDICT = frozenset({"outside-urls-regex", "no-snapshot"})
+# Sightings are stamped with the monotonic clock, which also schedules flushes (one clock read
+# per request); the fold turns the stamps into epoch seconds.
+_monotonic = time.monotonic
 
 
 def safe_text(value: str, limit: int) -> str:
@@ -103,22 +112,18 @@ class FlushResult:
 class Recorder:
     """Per-process buffer of sightings. Thread-safe; `record` never raises."""
 
-    def __init__(
-        self,
-        interval: float = FLUSH_INTERVAL,
-        max_origins: int = MAX_ORIGINS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
+    def __init__(self, interval: float = FLUSH_INTERVAL, max_origins: int = MAX_ORIGINS) -> None:
         self.interval = interval
         self.max_origins = max_origins
-        self.clock = clock
         self.lock = threading.Lock()
-        # (origin, would_allow, path, method, epoch seconds) in arrival order; deque appends
-        # and pops are atomic, so the request path takes no lock.
+        # (origin, would_allow, path, method, monotonic seconds) in arrival order; deque
+        # appends and pops are atomic, so the request path takes no lock.
         self.pending: deque[tuple[str, bool, str, str, float]] = deque()
         self._buffer: dict[str, Sighting] = {}
         self.overflow = 0
-        self.last_flush = clock()
+        # When the next flush is due, on the monotonic clock: the request path compares the
+        # clock it reads for the sighting with this, and nothing else.
+        self.flush_due = _monotonic() + interval
         self.worker: threading.Thread | None = None
 
     @property
@@ -131,7 +136,9 @@ class Recorder:
         self, origin: str, would_allow: bool, path: str, method: str, when: datetime | None = None
     ) -> bool:
         """Queue one sighting; False when it was dropped because the queue is full."""
-        now = time.time() if when is None else when.timestamp()
+        now = _monotonic()
+        if when is not None:
+            now -= time.time() - when.timestamp()
         pending = self.pending
         if len(pending) >= PENDING_MAX:
             self.overflow += 1
@@ -145,11 +152,13 @@ class Recorder:
         origin_max, path_max, method_max = column_lengths()
         with self.lock:
             buffer = self._buffer
+            to_epoch = time.time() - _monotonic()
             while pending:
                 try:
-                    origin, would_allow, path, method, now = pending.popleft()
+                    origin, would_allow, path, method, stamp = pending.popleft()
                 except IndexError:  # another thread emptied it meanwhile
                     break
+                now = stamp + to_epoch
                 if len(origin) <= origin_max and origin.isprintable():
                     key = origin
                 else:
@@ -173,7 +182,7 @@ class Recorder:
                     entry.first_seen = min(entry.first_seen, now)
 
     def due(self) -> bool:
-        return self.clock() - self.last_flush >= self.interval
+        return _monotonic() >= self.flush_due
 
     def take(self) -> tuple[dict[str, Sighting], int]:
         """Fold the queue in, swap the buffer out and restart the interval."""
@@ -181,7 +190,7 @@ class Recorder:
         with self.lock:
             batch, overflow = self._buffer, self.overflow
             self._buffer, self.overflow = {}, 0
-            self.last_flush = self.clock()
+            self.flush_due = _monotonic() + self.interval
         return batch, overflow
 
     def maybe_flush(self) -> None:
@@ -196,7 +205,7 @@ class Recorder:
             if not due and len(self.pending) < DRAIN_AT:
                 return
             if due:
-                self.last_flush = self.clock()  # not due again while this one runs
+                self.flush_due = _monotonic() + self.interval  # not due again while it runs
             self.worker = threading.Thread(
                 target=self._flush_in_thread if due else self.drain, name="cors_gate-observe"
             )
@@ -411,9 +420,6 @@ def router_db() -> str:
 
 
 _RECORDER = Recorder()
-# Whether the snapshot last seen records observations (the setting is read once per snapshot).
-_ENABLED_FOR: tuple[PolicySnapshot | None, bool] = (None, True)
-_time = time.time
 
 
 def recorder() -> Recorder:
@@ -434,24 +440,9 @@ atexit.register(_flush_at_exit)
 
 def reset_for_tests(interval: float = FLUSH_INTERVAL, max_origins: int = MAX_ORIGINS) -> Recorder:
     """A fresh, empty recorder."""
-    global _RECORDER, _ENABLED_FOR
+    global _RECORDER
     _RECORDER = Recorder(interval=interval, max_origins=max_origins)
-    _ENABLED_FOR = (None, True)
     return _RECORDER
-
-
-def _recording_on(snapshot: PolicySnapshot) -> bool:
-    """Report-only always records; enforce unless CORS_GATE_RECORD_OBSERVATIONS is False.
-    Remembered for the snapshot, so the setting is read once per snapshot, not per request."""
-    global _ENABLED_FOR
-    if snapshot.mode == "report-only":
-        value = True
-    elif snapshot.mode != "enforce":
-        value = False
-    else:
-        value = conf.record_observations()
-    _ENABLED_FOR = (snapshot, value)
-    return value
 
 
 def is_same_origin(request: HttpRequest, origin: str) -> bool:
@@ -493,33 +484,31 @@ def is_same_origin(request: HttpRequest, origin: str) -> bool:
 
 
 def observe(snapshot: PolicySnapshot, request: HttpRequest, decision: Decision) -> None:
-    """The middleware's hook for each CORS request. Never raises."""
+    """The middleware's hook for each CORS request it decides. Never raises."""
     origin = decision.origin
-    if origin is None or decision.reason in _NOT_A_VERDICT:
-        return
-    observe_text(snapshot, request, origin, decision.allowed)
+    if (
+        snapshot.records_observations
+        and origin is not None
+        and decision.reason not in _NOT_A_VERDICT
+    ):
+        note(snapshot, request, origin, decision.allowed)
 
 
-def observe_text(
-    snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: bool
-) -> None:
-    """Record one CORS request's origin and verdict (the rules were loaded and the path is in
-    scope): one append to the recorder's queue. Never raises."""
+def note(snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: bool) -> None:
+    """Record one CORS request's origin and verdict, for a snapshot that records
+    observations (the rules were loaded and the path is in scope): one clock read and one
+    append to the recorder's queue. Never raises."""
     try:
-        enabled_for, enabled = _ENABLED_FOR
-        if snapshot is not enabled_for:
-            enabled = _recording_on(snapshot)
-        if not enabled:
+        if len(origin) <= snapshot.own_origin_max and is_same_origin(request, origin):
             return
-        if is_same_origin(request, origin):
-            return
+        now = _monotonic()
         current = _RECORDER
         pending = current.pending
         if len(pending) < PENDING_MAX:
-            pending.append((origin, allowed, request.path, request.method or "", _time()))
+            pending.append((origin, allowed, request.path, request.method or "", now))
         else:
             current.overflow += 1
-        if len(pending) >= DRAIN_AT or current.clock() - current.last_flush >= current.interval:
+        if len(pending) >= DRAIN_AT or now >= current.flush_due:
             current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
         logger.exception("cors_gate: could not record an observed origin")

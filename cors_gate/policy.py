@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -192,6 +193,12 @@ class PolicySnapshot:
     # True when every rule is enabled, with no paths and no expiry: a decision then needs
     # the matcher's most specific rule and nothing else (see decide()).
     origin_only: bool = False
+    # Whether the middleware records what it sees (observe.py): report-only always, enforce
+    # unless CORS_GATE_RECORD_OBSERVATIONS is False; read once per snapshot, not per request.
+    records_observations: bool = False
+    # An Origin longer than this cannot be the site's own (conf.own_origin_max_length): the
+    # recorder skips its same-origin test.
+    own_origin_max: int = sys.maxsize
     _urls: re.Pattern[str] = field(init=False, repr=False)
     _match_all_urls: bool = field(init=False, repr=False)
     # Enforcing, every path in scope, every rule origin-only and text-matchable: the
@@ -365,6 +372,9 @@ def build_snapshot(revision: str | None = None) -> PolicySnapshot:
         allow_private_network=policy.allow_private_network,
         matcher=Matcher(rules),
         origin_only=origin_only,
+        records_observations=policy.mode == "report-only"
+        or (policy.mode == "enforce" and conf.record_observations()),
+        own_origin_max=conf.own_origin_max_length() or sys.maxsize,
     )
 
 

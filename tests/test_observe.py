@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from cors_gate import observe
 from cors_gate.models import AllowedOrigin, CorsPolicy, ObservedOrigin
@@ -283,6 +284,34 @@ def test_the_own_origin_is_known_at_its_longest_and_through_a_forwarded_host(
     client.post("/api/plain/", HTTP_ORIGIN="http://apps.lms.example.com", **proxied)
     client.post("/api/plain/", HTTP_ORIGIN="http://testserver", **proxied)
     assert set(recorder.buffer) == {"https://lms.example.com:184430", "http://testserver"}
+
+
+def test_the_longest_own_origin_allowed_hosts_admit_is_not_recorded(
+    client: Client, recorder: observe.Recorder, settings: Any
+) -> None:
+    # The bound that lets long Origins skip the same-origin test is not too tight: the
+    # longest Origin that can be the site's own (the longest allowed host, port 65535).
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["testserver", "learning.lms.example.com"]
+    set_mode("report-only")  # the snapshot reads ALLOWED_HOSTS when it is built
+    own = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_HOST": "learning.lms.example.com:65535"}
+    client.post("/api/plain/", HTTP_ORIGIN="https://learning.lms.example.com:65535", **own)
+    client.post("/api/plain/", HTTP_ORIGIN="https://learning.lms.example.com:6553", **own)
+    assert set(recorder.buffer) == {"https://learning.lms.example.com:6553"}
+
+
+def test_a_sighting_is_stamped_with_the_time_it_was_seen(
+    client: Client, recorder: observe.Recorder
+) -> None:
+    set_mode("report-only")
+    before = timezone.now()
+    client.get("/api/plain/", HTTP_ORIGIN=PARTNER)
+    after = timezone.now()
+    recorder.flush()
+    row = rows()[PARTNER]
+    # Stamped on the monotonic clock, stored in epoch time: within this test's window.
+    assert before - timedelta(seconds=1) <= row.first_seen <= row.last_seen
+    assert row.last_seen <= after + timedelta(seconds=1)
 
 
 def test_a_disallowed_host_is_not_taken_for_the_own_origin(
