@@ -118,7 +118,7 @@ class Recorder:
         self.lock = threading.Lock()
         # (origin, would_allow, path, method, monotonic seconds) in arrival order; deque
         # appends and pops are atomic, so the request path takes no lock.
-        self.pending: deque[tuple[str, bool, str, str, float]] = deque()
+        self.pending: deque[tuple[str, bool, str, str | None, float]] = deque()
         self._buffer: dict[str, Sighting] = {}
         self.overflow = 0
         # When the next flush is due, on the monotonic clock: the request path compares the
@@ -159,6 +159,7 @@ class Recorder:
                 except IndexError:  # another thread emptied it meanwhile
                     break
                 now = stamp + to_epoch
+                method = method or ""  # HttpRequest.method is None outside a server
                 if len(origin) <= origin_max and origin.isprintable():
                     key = origin
                 else:
@@ -504,11 +505,12 @@ def note(snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: b
         now = _monotonic()
         current = _RECORDER
         pending = current.pending
-        if len(pending) < PENDING_MAX:
-            pending.append((origin, allowed, request.path, request.method or "", now))
+        waiting = len(pending)  # before this sighting
+        if waiting < PENDING_MAX:
+            pending.append((origin, allowed, request.path, request.method, now))
         else:
             current.overflow += 1
-        if len(pending) >= DRAIN_AT or now >= current.flush_due:
+        if waiting >= DRAIN_AT - 1 or now >= current.flush_due:
             current.maybe_flush()
     except Exception:  # a recording bug must never become a failed request
         logger.exception("cors_gate: could not record an observed origin")
