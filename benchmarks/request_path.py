@@ -19,12 +19,13 @@ builds, per case, MINI_BATCHES mini-batches of MINI requests per handler and tim
 rotation (floor, limit, cors_gate in shuffled order, mini-batch after mini-batch), so all
 three meet the same machine within milliseconds. A mini-batch's figure is the mean of the
 request thread's CPU time (time.thread_time) over its requests, garbage collections included;
-a cell's figure is the median over every round's mini-batches, so a preempted or disturbed
-mini-batch does not decide it. Work in other threads (cors_gate's observation fold and
+a cell's cost over the floor is the median, over every round's turns, of the difference
+from the floor's mini-batch in the same turn, so neither a disturbed mini-batch nor the
+machine drifting between turns decides it. Work in other threads (cors_gate's observation fold and
 flush, and its policy check) is not counted: it is off the request path. django-cors-headers
 is timed at N = 10 in a separate process on the same cases.
 
-    .venv/bin/python -m benchmarks.request_path [--sizes 10,1000] [--rounds 7] [--mini-batches 25]
+    .venv/bin/python -m benchmarks.request_path [--sizes 10,1000] [--rounds 15] [--mini-batches 25]
 """
 
 from __future__ import annotations
@@ -227,10 +228,18 @@ def measure(
             del minis
     if runner.loop is not None:
         runner.loop.close()
-    return {
-        kind: {c.name: statistics.median(means[(kind, c.name)]) for c in all_cases}
-        for kind in kinds
-    }
+    return {kind: {c.name: _figure(means, kind, c.name) for c in all_cases} for kind in kinds}
+
+
+def _figure(means: dict[tuple[str, str], list[float]], kind: str, case: str) -> float:
+    """The floor's median mini-batch mean; any other handler's is the floor's plus the median
+    of its differences from the floor mini-batch timed in the same turn, so a drift of the
+    machine between turns cancels out of the cost over the floor."""
+    floor = means[(FLOOR, case)]
+    if kind == FLOOR:
+        return statistics.median(floor)
+    paired = [mine - theirs for mine, theirs in zip(means[(kind, case)], floor, strict=True)]
+    return statistics.median(floor) + statistics.median(paired)
 
 
 def _setup(db: Path) -> None:
