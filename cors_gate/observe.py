@@ -120,6 +120,10 @@ class Recorder:
         # appends and pops are atomic, so the request path takes no lock.
         self.pending: deque[tuple[str, bool, str, str | None, float]] = deque()
         self._buffer: dict[str, Sighting] = {}
+        # The buffer holds max_origins origins: a sighting of another one would only be
+        # counted as overflow by the fold, so the request path counts it and queues nothing
+        # (a random-Origin flood then costs one dict lookup per request, not a queued tuple).
+        self.full = False
         self.overflow = 0
         # When the next flush is due, on the monotonic clock: the request path compares the
         # clock it reads for the sighting with this, and nothing else.
@@ -181,6 +185,7 @@ class Recorder:
                     entry.last_method = method[:method_max]
                 else:
                     entry.first_seen = min(entry.first_seen, now)
+            self.full = len(buffer) >= self.max_origins
 
     def due(self) -> bool:
         return _monotonic() >= self.flush_due
@@ -190,7 +195,7 @@ class Recorder:
         self.drain()
         with self.lock:
             batch, overflow = self._buffer, self.overflow
-            self._buffer, self.overflow = {}, 0
+            self._buffer, self.overflow, self.full = {}, 0, False
             self.flush_due = _monotonic() + self.interval
         return batch, overflow
 
@@ -231,6 +236,7 @@ class Recorder:
                 entry.count += s.count
                 entry.first_seen = min(entry.first_seen, s.first_seen)
             self.overflow += lost
+            self.full = len(buffer) >= self.max_origins
         return lost
 
     def flush(self) -> FlushResult:
@@ -502,8 +508,13 @@ def note(snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: b
     try:
         if len(origin) <= snapshot.own_origin_max and is_same_origin(request, origin):
             return
-        now = _monotonic()
         current = _RECORDER
+        if current.full and origin not in current._buffer:
+            # A new origin the fold would drop: counted, not queued. (A value kept under an
+            # escaped key counts as new here: its count waits for the next interval.)
+            current.overflow += 1
+            return
+        now = _monotonic()
         pending = current.pending
         waiting = len(pending)  # before this sighting
         if waiting < PENDING_MAX:

@@ -143,6 +143,25 @@ def test_distinct_origins_are_bounded_per_flush(
     assert recorder.flush().written == 1
 
 
+def test_a_full_buffer_queues_no_sighting_of_a_new_origin(client: Client) -> None:
+    # A random-Origin flood past the bound: each new origin is counted as overflow on the
+    # request path instead of being queued for the fold to drop.
+    recorder = observe.reset_for_tests(interval=3600, max_origins=3)
+    set_mode("report-only")
+    for i in range(3):
+        client.get("/api/plain/", HTTP_ORIGIN=f"https://site{i}.example.com")
+    recorder.drain()
+    assert recorder.full
+    client.get("/api/plain/", HTTP_ORIGIN="https://flood.example.net")
+    assert not recorder.pending
+    client.get("/api/plain/", HTTP_ORIGIN="https://site1.example.com")  # known: queued
+    assert len(recorder.pending) == 1
+    result = recorder.flush()
+    assert (result.written, result.overflow) == (3, 1)
+    assert rows()["https://site1.example.com"].count == 2
+    assert not recorder.full  # a new interval, a new buffer
+
+
 def test_hostile_values_are_stored_safely_and_flagged_unusable(
     client: Client, recorder: observe.Recorder
 ) -> None:
