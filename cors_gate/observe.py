@@ -509,12 +509,14 @@ def note(snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: b
         if len(origin) <= snapshot.own_origin_max and is_same_origin(request, origin):
             return
         current = _RECORDER
+        now = _monotonic()
         if current.full and origin not in current._buffer:
             # A new origin the fold would drop: counted, not queued. (A value kept under an
             # escaped key counts as new here: its count waits for the next interval.)
             current.overflow += 1
+            if now >= current.flush_due:  # a flood of new origins still flushes on time
+                current.maybe_flush()
             return
-        now = _monotonic()
         pending = current.pending
         waiting = len(pending)  # before this sighting
         if waiting < PENDING_MAX:

@@ -162,6 +162,22 @@ def test_a_full_buffer_queues_no_sighting_of_a_new_origin(client: Client) -> Non
     assert not recorder.full  # a new interval, a new buffer
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_flood_of_new_origins_past_the_bound_still_flushes_on_time(client: Client) -> None:
+    recorder = observe.reset_for_tests(interval=3600, max_origins=2)
+    set_mode("report-only")
+    for i in range(2):
+        client.get("/api/plain/", HTTP_ORIGIN=f"https://site{i}.example.com")
+    recorder.drain()
+    assert recorder.full
+    recorder.flush_due = 0.0  # the interval is up
+    client.get("/api/plain/", HTTP_ORIGIN="https://flood.example.net")  # new: not queued
+    worker = recorder.worker
+    assert worker is not None
+    worker.join(timeout=10)
+    assert set(rows()) == {"https://site0.example.com", "https://site1.example.com"}
+
+
 def test_hostile_values_are_stored_safely_and_flagged_unusable(
     client: Client, recorder: observe.Recorder
 ) -> None:
