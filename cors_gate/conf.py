@@ -70,8 +70,9 @@ def record_observations() -> bool:
 
 def own_origin_max_length() -> int | None:
     """The longest Origin that can be the site's own: "https://", the longest ALLOWED_HOSTS
-    entry and a port (Django accepts no other host); None when an entry admits any host
-    ("*", or ".example.com" for its subdomains), as Django's DEBUG default ".localhost" does."""
+    entry, the trailing dot Django accepts after it, and a port (Django accepts no other
+    host); None when an entry admits any host ("*", or ".example.com" for its subdomains),
+    as Django's DEBUG default ".localhost" does."""
     hosts = settings.ALLOWED_HOSTS
     if not hosts and settings.DEBUG:
         return None
@@ -80,7 +81,7 @@ def own_origin_max_length() -> int | None:
         if not isinstance(host, str) or host == "*" or host.startswith("."):
             return None
         longest = max(longest, len(host))
-    return len("https://") + longest + len(":65535")
+    return len("https://") + longest + len(".:65535")
 
 
 def observed_max_rows() -> int:

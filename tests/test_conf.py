@@ -12,9 +12,9 @@ from cors_gate import conf
 @pytest.mark.parametrize(
     ("allowed_hosts", "debug", "longest"),
     [
-        # "https://", the longest entry, and ":65535".
-        (["lms.example.com", "studio.example.com"], False, 8 + 18 + 6),
-        (["[::1]"], False, 8 + 5 + 6),
+        # "https://", the longest entry, a trailing dot and ":65535".
+        (["lms.example.com", "studio.example.com"], False, 8 + 18 + 7),
+        (["[::1]"], False, 8 + 5 + 7),
         # Entries that admit hosts of any length: no bound.
         (["lms.example.com", "*"], False, None),
         ([".example.com"], False, None),
