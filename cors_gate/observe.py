@@ -53,6 +53,8 @@ MAX_ORIGINS = 10_000
 DRAIN_AT = 2_000
 PENDING_MAX = 20_000
 _WRITE_CHUNK = 500
+# While the buffer is full, a new origin's sighting reads no clock; every this many, one does.
+FLOOD_CLOCK_EVERY = 256
 # A locked database (SQLite writers in other processes, a MariaDB lock wait) is retried after
 # these pauses before the batch goes back into the buffer.
 _RETRY_PAUSES = (0.05, 0.2, 0.5)
@@ -509,14 +511,15 @@ def note(snapshot: PolicySnapshot, request: HttpRequest, origin: str, allowed: b
         if len(origin) <= snapshot.own_origin_max and is_same_origin(request, origin):
             return
         current = _RECORDER
-        now = _monotonic()
         if current.full and origin not in current._buffer:
             # A new origin the fold would drop: counted, not queued. (A value kept under an
-            # escaped key counts as new here: its count waits for the next interval.)
+            # escaped key counts as new here: its count waits for the next interval.) A flood
+            # of them still flushes on time: the clock is read at every FLOOD_CLOCK_EVERY-th.
             current.overflow += 1
-            if now >= current.flush_due:  # a flood of new origins still flushes on time
+            if not current.overflow % FLOOD_CLOCK_EVERY and _monotonic() >= current.flush_due:
                 current.maybe_flush()
             return
+        now = _monotonic()
         pending = current.pending
         waiting = len(pending)  # before this sighting
         if waiting < PENDING_MAX:
