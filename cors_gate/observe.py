@@ -47,7 +47,10 @@ from cors_gate.policy import Decision, PolicySnapshot
 logger = logging.getLogger("cors_gate.observe")
 
 FLUSH_INTERVAL = 10.0
-MAX_ORIGINS = 10_000
+# Distinct origins one process keeps per interval: far more than a site's front ends, and
+# under a random-Origin flood a tenth of the rows to write (and of the queue to fold) that
+# 10,000 cost; the rest are counted and logged as overflow.
+MAX_ORIGINS = 1_000
 # Sightings queued on the request path, waiting to be folded into the buffer by a helper
 # thread: one is started when DRAIN_AT wait; past PENDING_MAX (a few MB) they are dropped.
 DRAIN_AT = 2_000
