@@ -22,6 +22,7 @@ from cors_gate import conf
 from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP, FIREFOX_MAX_AGE_CAP
 from cors_gate.http_tokens import is_token
 from cors_gate.origins import OriginError, OriginPattern, parse_pattern
+from cors_gate.regex_tree import nested_repeat
 
 # utf8mb4 uses up to 4 bytes a character; 300 characters keep the unique index within
 # InnoDB's 3072-byte key limit on MariaDB/MySQL. The longest valid entry is 267 characters.
@@ -241,9 +242,19 @@ def validate_urls_regex(value: Any) -> None:
             % {"n": len(value), "max": URLS_REGEX_MAX_LENGTH}
         )
     try:
-        re.compile(value)
+        compiled = re.compile(value)
     except (re.error, RecursionError, OverflowError) as exc:
         raise ValidationError(f"is not a valid regular expression ({exc})") from None
+    # Matched against the path of every request, which anyone chooses: a shape that can
+    # backtrack exponentially would let one crafted URL hold a worker for minutes.
+    if nested_repeat(compiled):
+        raise ValidationError(
+            gettext(
+                "repeats a part that itself repeats or chooses, as in (a+)+ or (a|ab)*: "
+                "matching it can take exponential time on a crafted path; write it without "
+                "the nested repetition"
+            )
+        )
 
 
 def validate_max_age(value: Any) -> None:

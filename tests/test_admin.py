@@ -272,6 +272,13 @@ def test_policy_form_errors_name_the_field(client_in: Client) -> None:
     assert CorsPolicy.load().allowed_methods == []
 
 
+def test_policy_form_refuses_a_urls_regex_that_backtracks_without_end(client_in: Client) -> None:
+    url = reverse("admin:cors_gate_corspolicy_change", args=[CorsPolicy.load().pk])
+    response = client_in.post(url, _policy_form(urls_regex=r"^/api/(\w+/)*$"))
+    assert "can take exponential time" in " ".join(_errors(response, "urls_regex"))
+    assert CorsPolicy.load().urls_regex == r"^.*$"
+
+
 def test_observed_origins_allow_action_skips_hostile_values(
     client_in: Client, admin_user: Any
 ) -> None:

@@ -214,6 +214,7 @@ def test_policy_set_show_and_clear() -> None:
         (("--max-age", "-5"), "max_age: '-5' is not a whole number of seconds (0 or more)"),
         (("--allow-credentials", "yes"), "allow_credentials: 'yes' is not on or off"),
         (("--urls-regex", "(api"), "urls_regex: is not a valid regular expression"),
+        (("--urls-regex", "^/(a|ab)*$"), "urls_regex: repeats a part that itself repeats"),
         (("--allowed-headers", "X-A,X B"), "allowed_headers: 'X B' is not a valid header name"),
     ],
 )

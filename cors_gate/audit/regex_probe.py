@@ -11,7 +11,6 @@ from those examples and run the very same `re.match` over them.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import re
 from collections.abc import Iterable, Sequence
@@ -19,18 +18,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from cors_gate import regex_tree
 from cors_gate.audit import origin_facts
 from cors_gate.audit.findings import Severity
 from cors_gate.origins import OriginError, parse_pattern
 
-# The regex parser behind `re`; private, but the only exact reading of a pattern's structure.
-_parser: Any = importlib.import_module("re._parser")
-_re_constants: Any = importlib.import_module("re._constants")
-_REPEATS = (
-    _re_constants.MAX_REPEAT,
-    _re_constants.MIN_REPEAT,
-    getattr(_re_constants, "POSSESSIVE_REPEAT", None),
-)
+_parser = regex_tree.parser
+_re_constants = regex_tree.constants
+_REPEATS = regex_tree.REPEATS
 
 EVIL_DOMAIN = "evil.com"
 MAX_EXAMPLES = 8

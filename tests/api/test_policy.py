@@ -75,6 +75,8 @@ def test_patch_changes_fields_and_records_them(admin_api: APIClient) -> None:
         ({"max_age": -1}, "max_age", "greater than or equal to 0"),
         ({"exposed_headers": ["X Bad"]}, "exposed_headers", "'X Bad' is not a valid header name"),
         ({"urls_regex": "^/api/("}, "urls_regex", "is not a valid regular expression"),
+        # Matched against every request's path: one crafted URL would hold a worker.
+        ({"urls_regex": "^/api/(a+)+$"}, "urls_regex", "can take exponential time"),
         ({"maxAge": 5}, "maxAge", "is not a policy setting"),
     ],
 )
