@@ -11,7 +11,7 @@ from cors_gate.audit.input import AuditInput
 from cors_gate.audit.registry import Problem
 from cors_gate.audit.rules.common import REGISTRY, row_subject
 from cors_gate.audit.settings_view import CORSHEADERS_DEFAULT_URLS_REGEX
-from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP
+from cors_gate.browser_limits import CHROMIUM_MAX_AGE_CAP, FIREFOX_MAX_AGE_CAP
 
 EXPIRY_WARNING_DAYS = 7
 
@@ -41,11 +41,11 @@ def max_age(config: AuditInput) -> Iterator[Problem]:
     for where, seconds in found:
         yield Problem(
             Severity.WARNING,
-            "the preflight max age is above 7200 s",
-            f"{where} = {seconds}: Chromium caps preflight caching at 7200 s, Firefox keeps "
-            f"it up to 86400 s, so a method or header you withdraw stays usable there for "
-            f"{seconds} s",
-            "Use 7200 or less.",
+            f"the preflight max age is above {CHROMIUM_MAX_AGE_CAP} s",
+            f"{where} = {seconds}: Chromium caps preflight caching at {CHROMIUM_MAX_AGE_CAP} s, "
+            f"Firefox keeps it up to {FIREFOX_MAX_AGE_CAP} s, so a method or header you "
+            f"withdraw stays usable there for {seconds} s",
+            f"Use {CHROMIUM_MAX_AGE_CAP} or less.",
             where,
         )
 
