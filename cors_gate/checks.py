@@ -26,7 +26,6 @@ from django.core import checks
 from cors_gate.audit.findings import Finding, Severity
 
 if TYPE_CHECKING:
-    from cors_gate.audit.input import AuditInput
     from cors_gate.audit.registry import AuditRule
 
 _LEVELS: dict[Severity, tuple[str, Callable[..., checks.CheckMessage]]] = {
@@ -66,7 +65,7 @@ def _ours(app_configs: Sequence[AppConfig] | None) -> bool:
     return app_configs is None or any(c.name == "cors_gate" for c in app_configs)
 
 
-def run_checks(*, deploy: bool, config: AuditInput | None = None) -> list[checks.CheckMessage]:
+def run_checks(*, deploy: bool) -> list[checks.CheckMessage]:
     # The rules load with the first check, not with the app: a process that runs no checks
     # (a WSGI worker, a command that skips them) never imports the audit.
     from cors_gate.audit.input import AuditInput
@@ -75,8 +74,7 @@ def run_checks(*, deploy: bool, config: AuditInput | None = None) -> list[checks
     from cors_gate.audit.settings_view import SettingsView
 
     rules = [r for r in RULES if r.deploy == deploy]
-    if config is None:
-        config = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
+    config = load_input() if deploy else AuditInput(settings=SettingsView.from_django())
     report = run(config, rules, note_database=False)
     return to_messages(report.sorted_findings(), rules)
 
