@@ -25,10 +25,9 @@ def _csrf_trusted(origin: str, trusted: Iterable[str]) -> bool:
             return True
         if "*" in entry:
             pattern_parts = origin_facts.split(entry)
-            same_scheme = pattern_parts is not None and pattern_parts.scheme == parts.scheme
             if (
-                same_scheme
-                and pattern_parts is not None
+                pattern_parts is not None
+                and pattern_parts.scheme == parts.scheme
                 and is_same_domain(parts.netloc, pattern_parts.netloc.lstrip("*"))
             ):
                 return True

@@ -104,9 +104,7 @@ def middleware_order(config: AuditInput) -> Iterator[Problem]:
 )
 def middleware_missing(config: AuditInput) -> Iterator[Problem]:
     settings = config.settings
-    if "cors_gate" not in settings.installed_apps and "cors_gate.apps.CorsGateConfig" not in (
-        settings.installed_apps
-    ):
+    if not {"cors_gate", "cors_gate.apps.CorsGateConfig"}.intersection(settings.installed_apps):
         return
     if settings.cors_gate_active:
         return
