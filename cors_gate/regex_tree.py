@@ -19,6 +19,7 @@ REPEATS = (
     constants.MIN_REPEAT,
     getattr(constants, "POSSESSIVE_REPEAT", None),
 )
+ATOMIC_GROUP = getattr(constants, "ATOMIC_GROUP", None)  # 3.11+
 # Repeats that give back what they took when the rest fails to match (possessive ones do not).
 _BACKTRACKING = (constants.MAX_REPEAT, constants.MIN_REPEAT)
 

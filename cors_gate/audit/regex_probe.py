@@ -206,7 +206,7 @@ def _readings(op: Any, av: Any, at_least_one: bool, in_repeat: bool = False) -> 
         return _repeat_readings(av, at_least_one)
     if op is _re_constants.SUBPATTERN:
         return _generate(list(av[-1]), at_least_one)
-    if op is getattr(_re_constants, "ATOMIC_GROUP", None):
+    if op is regex_tree.ATOMIC_GROUP:
         return _generate(list(av), at_least_one)
     if op is _re_constants.BRANCH:
         out: list[str] = []
