@@ -14,7 +14,6 @@ from typing import Any
 
 from cors_gate import conf
 from cors_gate.audit.regex_probe import regex_text
-from cors_gate.conf import setting_list
 from cors_gate.settings.common import (
     INSERTED_SETTING,
     MIDDLEWARE_PATH,
@@ -80,12 +79,12 @@ class SettingsView:
     @property
     def allowed_origins(self) -> Named:
         named = self.first(conf.CORSHEADERS_ALLOWED_ORIGINS, ())
-        return Named(named.name, setting_list(named.value))
+        return Named(named.name, conf.setting_list(named.value))
 
     @property
     def origin_regexes(self) -> Named:
         named = self.first(conf.CORSHEADERS_ORIGIN_REGEXES, ())
-        return Named(named.name, setting_list(named.value))
+        return Named(named.name, conf.setting_list(named.value))
 
     @property
     def credentials(self) -> Named:
@@ -111,7 +110,7 @@ class SettingsView:
     def middleware(self) -> list[str]:
         """MIDDLEWARE as Django will run it: without the plugin's CorsGateMiddleware entry
         when CORS_GATE_AUTO_MIDDLEWARE was turned off after the plugin inserted it."""
-        chain = [str(m) for m in setting_list(self.get("MIDDLEWARE", ()))]
+        chain = [str(m) for m in conf.setting_list(self.get("MIDDLEWARE", ()))]
         auto = self.get("CORS_GATE_AUTO_MIDDLEWARE", True)
         if plugin_middleware_withdrawn(chain, auto, self.get(INSERTED_SETTING, False)):
             chain.remove(MIDDLEWARE_PATH)
@@ -119,7 +118,7 @@ class SettingsView:
 
     @property
     def installed_apps(self) -> list[str]:
-        return [str(a) for a in setting_list(self.get("INSTALLED_APPS", ()))]
+        return [str(a) for a in conf.setting_list(self.get("INSTALLED_APPS", ()))]
 
     @property
     def corsheaders_active(self) -> bool:
@@ -131,11 +130,11 @@ class SettingsView:
 
     @property
     def pinned_origins(self) -> list[str]:
-        return [str(v) for v in setting_list(self.get("CORS_GATE_ALLOWED_ORIGINS", ()))]
+        return [str(v) for v in conf.setting_list(self.get("CORS_GATE_ALLOWED_ORIGINS", ()))]
 
     @property
     def csrf_trusted_origins(self) -> list[str]:
-        return [str(v) for v in setting_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
+        return [str(v) for v in conf.setting_list(self.get("CSRF_TRUSTED_ORIGINS", ()))]
 
 
 class _DjangoSettings(Mapping[str, Any]):
