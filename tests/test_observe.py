@@ -143,15 +143,21 @@ def test_distinct_origins_are_bounded_per_flush(
     assert recorder.flush().written == 1
 
 
-def test_a_full_buffer_queues_no_sighting_of_a_new_origin(client: Client) -> None:
-    # A random-Origin flood past the bound: each new origin is counted as overflow on the
-    # request path instead of being queued for the fold to drop.
-    recorder = observe.reset_for_tests(interval=3600, max_origins=3)
+def full_recorder(client: Client, max_origins: int) -> observe.Recorder:
+    """A report-only recorder whose buffer holds its bound: site0 … site<n-1>.example.com."""
+    recorder = observe.reset_for_tests(interval=3600, max_origins=max_origins)
     set_mode("report-only")
-    for i in range(3):
+    for i in range(max_origins):
         client.get("/api/plain/", HTTP_ORIGIN=f"https://site{i}.example.com")
     recorder.drain()
     assert recorder.full
+    return recorder
+
+
+def test_a_full_buffer_queues_no_sighting_of_a_new_origin(client: Client) -> None:
+    # A random-Origin flood past the bound: each new origin is counted as overflow on the
+    # request path instead of being queued for the fold to drop.
+    recorder = full_recorder(client, 3)
     client.get("/api/plain/", HTTP_ORIGIN="https://flood.example.net")
     assert not recorder.pending
     client.get("/api/plain/", HTTP_ORIGIN="https://site1.example.com")  # known: queued
@@ -164,12 +170,7 @@ def test_a_full_buffer_queues_no_sighting_of_a_new_origin(client: Client) -> Non
 
 @pytest.mark.django_db(transaction=True)
 def test_a_flood_of_new_origins_past_the_bound_still_flushes_on_time(client: Client) -> None:
-    recorder = observe.reset_for_tests(interval=3600, max_origins=2)
-    set_mode("report-only")
-    for i in range(2):
-        client.get("/api/plain/", HTTP_ORIGIN=f"https://site{i}.example.com")
-    recorder.drain()
-    assert recorder.full
+    recorder = full_recorder(client, 2)
     recorder.flush_due = 0.0  # the interval is up
     for i in range(observe.FLOOD_CLOCK_EVERY):  # new origins: counted, not queued
         client.get("/api/plain/", HTTP_ORIGIN=f"https://flood{i}.example.net")
