@@ -167,6 +167,19 @@ class _Fetch:
         hop.error = failure.error
         self.result.failure = failure
 
+    def cannot_follow(self, hop: Hop, stop: CannotFollow) -> None:
+        """The transport could not send `hop`: the walk stops short, or, on a network
+        error, fails the way the browser would."""
+        hop.note = stop.why
+        if stop.network_error is None:
+            self.result.stopped = stop
+            return
+        failure = network_failure(
+            stop.url, stop.why, stop.network_error, origin=self.origin,
+            cors_flag=self.cors_flag, engine=self.engine,
+        )  # fmt: skip
+        self.fail(hop, failure)
+
 
 def walk(
     transport: Transport,
@@ -226,7 +239,7 @@ def _preflight(fetch: _Fetch, classification: Classification) -> bool:
     try:
         hop.answer = fetch.transport.send("OPTIONS", fetch.url, pre_headers)
     except CannotFollow as stop:
-        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        fetch.cannot_follow(hop, stop)
         return False
     failure = check_preflight(
         hop.answer,
@@ -255,7 +268,7 @@ def _actual(fetch: _Fetch, classification: Classification) -> Hop | None:
     try:
         hop.answer = fetch.transport.send(classification.method, fetch.url, sent)
     except CannotFollow as stop:
-        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        fetch.cannot_follow(hop, stop)
         return None
     if fetch.cors_flag:
         failure = check_response(
@@ -303,19 +316,3 @@ def _redirect(
     fetch.method = new_method
     fetch.url = new_url
     return True
-
-
-def _cannot_follow(
-    result: WalkResult, hop: Hop, stop: CannotFollow, origin: str, cors_flag: bool
-) -> WalkResult:
-    hop.note = stop.why
-    if stop.network_error is None:
-        result.stopped = stop
-        return result
-    failure = network_failure(
-        stop.url, stop.why, stop.network_error, origin=origin, cors_flag=cors_flag,
-        engine=result.engine,
-    )  # fmt: skip
-    hop.error = failure.error
-    result.failure = failure
-    return result
