@@ -288,13 +288,16 @@ def _unfollowed_redirect(explanation: Explanation, step: Step, mode: str) -> tup
     url = browser.url
     if mode != "in-process" or browser.ok or browser.chrome_error is not None or not url:
         return None
-    redirects = [
-        (hop.url, hop.answer.status)
-        for hop in reversed(explanation.hops)
-        if hop.answer is not None and 300 <= hop.answer.status < 400
-    ]
-    if redirects and url_origin(url) != url_origin(redirects[0][0]):
-        return url, redirects[0][1]
+    last_redirect = next(
+        (
+            (hop.url, hop.answer.status)
+            for hop in reversed(explanation.hops)
+            if hop.answer is not None and 300 <= hop.answer.status < 400
+        ),
+        None,
+    )
+    if last_redirect is not None and url_origin(url) != url_origin(last_redirect[0]):
+        return url, last_redirect[1]
     return None
 
 
