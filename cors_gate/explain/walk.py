@@ -137,7 +137,9 @@ def headers_dict(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _redirect_method(status: int, method: str) -> str:
+def redirect_method(status: int, method: str) -> str:
+    """The method the browser follows a `status` redirect with (Fetch standard §4.4,
+    HTTP-redirect fetch)."""
     if (status in (301, 302) and method == "POST") or (status == 303 and method != "HEAD"):
         return "GET"
     return method
@@ -307,7 +309,7 @@ def _redirect(
         fetch.tainted = True
     if url_origin(new_url) != first_origin:
         fetch.result.crossed_origin = True
-    new_method = _redirect_method(answer.status, classification.method)
+    new_method = redirect_method(answer.status, classification.method)
     if new_method != classification.method:
         fetch.headers = [(n, v) for n, v in fetch.headers if n.lower() not in REQUEST_BODY_HEADERS]
     hop.note = f"redirect to {new_url}" + (
