@@ -131,7 +131,7 @@ def discover(
                 f"{name}: {entry!r}: "
                 + _("a regex names no single front end (add one with --origin)")
             )
-    _from_database(found, offer, observed=observed)
+    _from_database(offer, observed=observed)
     for origin, kind in journeys.frontends.items():
         offer(origin, kind, "journeys file 'frontends'", url=False)
     for origin, kind in extra:
@@ -174,7 +174,7 @@ def _from_mfe_config(journeys: Journeys) -> Iterator[tuple[Any, str, str, bool]]
                 yield values["BASE_URL"], kind, f"MFE_CONFIG_OVERRIDES[{app!r}]['BASE_URL']", True
 
 
-def _from_database(found: Discovery, offer: _Offers, *, observed: bool) -> None:
+def _from_database(offer: _Offers, *, observed: bool) -> None:
     from cors_gate.models import AllowedOrigin, ObservedOrigin
 
     try:
@@ -199,7 +199,9 @@ def _from_database(found: Discovery, offer: _Offers, *, observed: bool) -> None:
                     url=False,
                 )
     except DatabaseError:
-        found.skipped.append(_("database: cors_gate's tables are not there yet (run migrate)"))
+        offer.found.skipped.append(
+            _("database: cors_gate's tables are not there yet (run migrate)")
+        )
 
 
 def parse_origin_option(value: str) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from cors_gate.exceptions import CorsGateError
 from cors_gate.explain import ExplainError, Explanation, explain
 from cors_gate.explain.browser import Answer
 from cors_gate.explain.explanation import site_url
-from cors_gate.explain.walk import REQUEST_BODY_HEADERS, walk
+from cors_gate.explain.walk import REQUEST_BODY_HEADERS, redirect_method, walk
 from cors_gate.middleware import SSO_FIX
 from cors_gate.origins import url_origin
 
@@ -113,13 +113,6 @@ class Matrix:
         return "warning" if counts["warnings"] else "ok"
 
 
-def _redirect_method(status: int, method: str) -> str:
-    # Fetch standard §4.4 (HTTP-redirect fetch), as explain's walk applies it.
-    if (status in (301, 302) and method == "POST") or (status == 303 and method != "HEAD"):
-        return "GET"
-    return method
-
-
 class _SiteWithoutCors:
     """The other end of a redirect that neither policy nor in-process mode can reach:
     answers 200 with no CORS header, as an SSO provider's sign-in page does."""
@@ -137,7 +130,7 @@ def _continue_after_redirect(
     cross-origin hop the request is tainted: the browser sends ``Origin: null`` (Fetch
     standard §4.4), so it is walked from origin "null".
     """
-    method = _redirect_method(status, step.method)
+    method = redirect_method(status, step.method)
     headers = list(step.headers)
     if method != step.method:
         headers = [(n, v) for n, v in headers if n.lower() not in REQUEST_BODY_HEADERS]
@@ -160,7 +153,7 @@ def _within_site(step: Step) -> Step:
     """The request the browser sends after `step`'s redirect to another path of this site."""
     assert step.redirects_to is not None
     parts = urlsplit(step.redirects_to)
-    method = _redirect_method(step.redirect_status, step.method)
+    method = redirect_method(step.redirect_status, step.method)
     headers = step.headers
     if method != step.method:
         headers = tuple((n, v) for n, v in headers if n.lower() not in REQUEST_BODY_HEADERS)
@@ -288,13 +281,16 @@ def _unfollowed_redirect(explanation: Explanation, step: Step, mode: str) -> tup
     url = browser.url
     if mode != "in-process" or browser.ok or browser.chrome_error is not None or not url:
         return None
-    redirects = [
-        (hop.url, hop.answer.status)
-        for hop in reversed(explanation.hops)
-        if hop.answer is not None and 300 <= hop.answer.status < 400
-    ]
-    if redirects and url_origin(url) != url_origin(redirects[0][0]):
-        return url, redirects[0][1]
+    last_redirect = next(
+        (
+            (hop.url, hop.answer.status)
+            for hop in reversed(explanation.hops)
+            if hop.answer is not None and 300 <= hop.answer.status < 400
+        ),
+        None,
+    )
+    if last_redirect is not None and url_origin(url) != url_origin(last_redirect[0]):
+        return url, last_redirect[1]
     return None
 
 

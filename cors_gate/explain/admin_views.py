@@ -130,7 +130,7 @@ def explain_view(request: HttpRequest, admin_site: admin.AdminSite) -> HttpRespo
         "report": report,
         "engines_differ": engines_differ(engines),
         "engine_rows": [
-            {"engine": name, "label": ENGINE_LABELS.get(name, name), "verdict": verdict.as_dict()}
+            {"engine": name, "label": ENGINE_LABELS.get(name, name), "verdict": verdict}
             for name, verdict in engines.items()
         ],
         "report_text": render_text(explanation) if explanation else "",

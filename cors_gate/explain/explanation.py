@@ -192,7 +192,6 @@ def _engine_verdict(
     result: WalkResult,
     *,
     origin: str,
-    decision: DecisionView,
     path: str,
     first_url: str,
     decided: DecisionReport,
@@ -250,8 +249,8 @@ def _engine_verdict(
     elif base == "MissingAllowOriginHeader":
         known = REASONS.get(decided.reason)
         hint = known.fix if known else None
-        if hint and (decision.allowed is False or decided.reason == "report-only"):
-            hinted = hint.format(origin=origin, path=path, rule=decision.rule)
+        if hint and (decided.allowed is False or decided.reason == "report-only"):
+            hinted = hint.format(origin=origin, path=path, rule=decided.rule)
             # The page prints "Fix:" before this: lead with the action, then the cause.
             fix = f"{hinted} (cors_gate did not allow it: {decided.detail})."
     return EngineVerdict(
@@ -404,7 +403,6 @@ def explain(
         engine: _engine_verdict(
             results[engine],
             origin=origin,
-            decision=decision,
             path=target_path,
             first_url=target,
             decided=decided,

@@ -137,7 +137,9 @@ def headers_dict(headers: Sequence[tuple[str, str]]) -> dict[str, str]:
     return out
 
 
-def _redirect_method(status: int, method: str) -> str:
+def redirect_method(status: int, method: str) -> str:
+    """The method the browser follows a `status` redirect with (Fetch standard §4.4,
+    HTTP-redirect fetch)."""
     if (status in (301, 302) and method == "POST") or (status == 303 and method != "HEAD"):
         return "GET"
     return method
@@ -166,6 +168,19 @@ class _Fetch:
     def fail(self, hop: Hop, failure: CorsFailure) -> None:
         hop.error = failure.error
         self.result.failure = failure
+
+    def cannot_follow(self, hop: Hop, stop: CannotFollow) -> None:
+        """The transport could not send `hop`: the walk stops short, or, on a network
+        error, fails the way the browser would."""
+        hop.note = stop.why
+        if stop.network_error is None:
+            self.result.stopped = stop
+            return
+        failure = network_failure(
+            stop.url, stop.why, stop.network_error, origin=self.origin,
+            cors_flag=self.cors_flag, engine=self.engine,
+        )  # fmt: skip
+        self.fail(hop, failure)
 
 
 def walk(
@@ -226,7 +241,7 @@ def _preflight(fetch: _Fetch, classification: Classification) -> bool:
     try:
         hop.answer = fetch.transport.send("OPTIONS", fetch.url, pre_headers)
     except CannotFollow as stop:
-        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        fetch.cannot_follow(hop, stop)
         return False
     failure = check_preflight(
         hop.answer,
@@ -255,7 +270,7 @@ def _actual(fetch: _Fetch, classification: Classification) -> Hop | None:
     try:
         hop.answer = fetch.transport.send(classification.method, fetch.url, sent)
     except CannotFollow as stop:
-        _cannot_follow(fetch.result, hop, stop, fetch.origin, fetch.cors_flag)
+        fetch.cannot_follow(hop, stop)
         return None
     if fetch.cors_flag:
         failure = check_response(
@@ -294,7 +309,7 @@ def _redirect(
         fetch.tainted = True
     if url_origin(new_url) != first_origin:
         fetch.result.crossed_origin = True
-    new_method = _redirect_method(answer.status, classification.method)
+    new_method = redirect_method(answer.status, classification.method)
     if new_method != classification.method:
         fetch.headers = [(n, v) for n, v in fetch.headers if n.lower() not in REQUEST_BODY_HEADERS]
     hop.note = f"redirect to {new_url}" + (
@@ -303,19 +318,3 @@ def _redirect(
     fetch.method = new_method
     fetch.url = new_url
     return True
-
-
-def _cannot_follow(
-    result: WalkResult, hop: Hop, stop: CannotFollow, origin: str, cors_flag: bool
-) -> WalkResult:
-    hop.note = stop.why
-    if stop.network_error is None:
-        result.stopped = stop
-        return result
-    failure = network_failure(
-        stop.url, stop.why, stop.network_error, origin=origin, cors_flag=cors_flag,
-        engine=result.engine,
-    )  # fmt: skip
-    hop.error = failure.error
-    result.failure = failure
-    return result
