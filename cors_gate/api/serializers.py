@@ -21,22 +21,14 @@ from cors_gate.models import (
     AllowedOrigin,
     CorsPolicy,
     ObservedOrigin,
+    validate_paths,
+    validate_pattern,
 )
 from cors_gate.services import ORIGIN_FIELDS, may_become_rule
 
 
 def _username(user: Any) -> str | None:
     return None if user is None else str(user.get_username())
-
-
-def model_validators(model: type[Any], name: str) -> list[Any]:
-    """The validators cors_gate put on a model field (not Django's own length checks, which
-    the strict fields below already make with DRF's messages)."""
-    return [
-        check
-        for check in model._meta.get_field(name).validators
-        if getattr(check, "__module__", "") == "cors_gate.models"
-    ]
 
 
 class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
@@ -46,11 +38,11 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
     pattern = StrictCharField(
         max_length=512,
         trim_whitespace=False,
-        validators=model_validators(AllowedOrigin, "pattern"),
+        validators=[validate_pattern],
     )
     enabled = StrictBooleanField(required=False)
     note = StrictCharField(required=False, allow_blank=True, max_length=255, trim_whitespace=False)
-    paths = StrictJSONListField(required=False, validators=model_validators(AllowedOrigin, "paths"))
+    paths = StrictJSONListField(required=False, validators=[validate_paths])
     expires_at = StrictDateTimeField(required=False, allow_null=True)
     csrf_trusted = StrictBooleanField(required=False)
     expired = serializers.BooleanField(source="is_expired", read_only=True)
