@@ -386,16 +386,19 @@ def save_directly(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: An
     the same checks as every channel, and a ChangeRecord (channel "shell") for what changed,
     in one transaction. Refusals are Django's ValidationError, as from any model."""
     actor = Actor("shell")
+    pk = instance.pk
     with transaction.atomic():
         if isinstance(instance, CorsPolicy):
-            before = _stored(CorsPolicy, instance.pk, _policy_state, CorsPolicy())
+            policy = CorsPolicy.objects.filter(pk=pk).first() if pk is not None else None
+            before_policy = _policy_state(policy or CorsPolicy())
             _validate(instance)
             _write(instance, *args, **kwargs)
-            changes = _diff(before or {}, _policy_state(instance))
+            changes = _diff(before_policy, _policy_state(instance))
             if changes:
                 record_change(actor, "change", "policy", "CORS policy", changes)
             return
-        before = _stored(AllowedOrigin, instance.pk, _origin_state, None)
+        origin = AllowedOrigin.objects.filter(pk=pk).first() if pk is not None else None
+        before = _origin_state(origin) if origin else None
         _validate(instance)
         _write(instance, *args, **kwargs)
         after = _origin_state(instance)
@@ -403,16 +406,6 @@ def save_directly(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: An
             record_change(actor, "add", "origin", instance.pattern, after)
         elif changes := _diff(before, after):
             record_change(actor, "change", "origin", instance.pattern, changes)
-
-
-def _stored(
-    model: type[Any], pk: Any, state: Callable[[Any], dict[str, Any]], default: Any
-) -> dict[str, Any] | None:
-    """The stored row's state, or `default`'s when there is no such row (None: no state)."""
-    row = model.objects.filter(pk=pk).first() if pk is not None else None
-    if row is not None:
-        return state(row)
-    return None if default is None else state(default)
 
 
 # --- which observed origins may become rules -----------------------------------------------
