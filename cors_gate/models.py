@@ -486,14 +486,7 @@ class ChangeRecord(models.Model):
     """Who changed the allow-list or the policy, through which channel, and what changed."""
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = _staff_user(_("user"))
     channel = models.CharField(_("channel"), max_length=16)  # admin | command | api | shell
     action = models.CharField(
         _("action"), max_length=16
