@@ -25,6 +25,7 @@ from cors_gate import conf
 from cors_gate import models as cors_models
 from cors_gate.exceptions import InvalidInput, NotPermitted, OriginError
 from cors_gate.models import (
+    MODE_NAMES,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
@@ -889,7 +890,8 @@ def _policy_value(name: str, value: Any) -> Any:
             raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")
         return _field_value(name, cors_models.validate_urls_regex, value)
     if not isinstance(value, str):  # mode
-        raise InvalidInput(name, f"must be one of enforce, report-only, off, not {shown(value)}")
+        modes = ", ".join(MODE_NAMES)
+        raise InvalidInput(name, f"must be one of {modes}, not {shown(value)}")
     return _field_value(name, cors_models.validate_mode, value)
 
 

@@ -18,6 +18,7 @@ from cors_gate.api.fields import (
 )
 from cors_gate.models import (
     MAX_AGE_LIMIT,
+    MODE_NAMES,
     AllowedOrigin,
     CorsPolicy,
     ObservedOrigin,
@@ -77,7 +78,7 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     """The editable policy fields; deeper checks (token lists, regex, credentials with an
     any-origin rule) are the model's, reached through services.update_policy."""
 
-    mode = serializers.ChoiceField(choices=[m for m, _ in CorsPolicy.MODES])
+    mode = serializers.ChoiceField(choices=list(MODE_NAMES))
     allow_null_origin = StrictBooleanField()
     allow_credentials = StrictBooleanField()
     max_age = StrictIntegerField(min_value=0, max_value=MAX_AGE_LIMIT)
