@@ -55,7 +55,12 @@ POLICY_FIELDS: tuple[str, ...] = (
     "allow_private_network",
 )
 _POLICY_BOOLEANS = frozenset({"allow_null_origin", "allow_credentials", "allow_private_network"})
-_POLICY_LISTS = frozenset({"exposed_headers", "allowed_methods", "allowed_headers"})
+# The policy's list fields, each with the cleaner that normalises it.
+_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
+    "exposed_headers": clean_names,
+    "allowed_methods": lambda names: clean_names(names, kind="method"),
+    "allowed_headers": clean_names,
+}
 # Fields of a rule that `change_origin` accepts.
 ORIGIN_FIELDS: tuple[str, ...] = (
     "pattern",
@@ -311,8 +316,8 @@ def check_origin(origin: AllowedOrigin) -> None:
 def check_policy(policy: CorsPolicy) -> None:
     """Normalise the policy's lists and refuse credentials while an enabled rule lets any
     site in. Raises ValidationError keyed by the field."""
-    for name in _POLICY_LISTS:
-        setattr(policy, name, _normalised(_LIST_CLEANERS[name], getattr(policy, name)))
+    for name, clean in _LIST_CLEANERS.items():
+        setattr(policy, name, _normalised(clean, getattr(policy, name)))
     if policy.allow_credentials:
         broad = _broad_enabled_rule()
         if broad:
@@ -325,13 +330,6 @@ def check_policy(policy: CorsPolicy) -> None:
                     % {"pattern": repr(broad[0]), "why": broad[1]}
                 }
             )
-
-
-_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
-    "exposed_headers": clean_names,
-    "allowed_headers": clean_names,
-    "allowed_methods": lambda names: clean_names(names, kind="method"),
-}
 
 
 def _normalised(clean: Callable[[Any], Any], value: Any) -> Any:
@@ -838,7 +836,7 @@ def _apply_enabled(
 
 def _policy_state(policy: CorsPolicy) -> dict[str, Any]:
     return {
-        name: list(getattr(policy, name) or []) if name in _POLICY_LISTS else getattr(policy, name)
+        name: list(getattr(policy, name) or []) if name in _LIST_CLEANERS else getattr(policy, name)
         for name in POLICY_FIELDS
     }
 
@@ -881,7 +879,7 @@ def _policy_value(name: str, value: Any) -> Any:
         return _clean_bool(name, value)
     if name == "max_age":
         return _field_value(name, cors_models.validate_max_age, value)
-    if name in _POLICY_LISTS:
+    if name in _LIST_CLEANERS:
         if value is not None and not isinstance(value, str | list | tuple):
             raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
         return _field_value(name, _LIST_CLEANERS[name], value)
