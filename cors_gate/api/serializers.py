@@ -19,6 +19,8 @@ from cors_gate.api.fields import (
 from cors_gate.models import (
     MAX_AGE_LIMIT,
     MODE_NAMES,
+    NOTE_MAX_LENGTH,
+    URLS_REGEX_MAX_LENGTH,
     AllowedOrigin,
     CorsPolicy,
     ObservedOrigin,
@@ -42,7 +44,9 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
         validators=[validate_pattern],
     )
     enabled = StrictBooleanField(required=False)
-    note = StrictCharField(required=False, allow_blank=True, max_length=255, trim_whitespace=False)
+    note = StrictCharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, trim_whitespace=False
+    )
     paths = StrictJSONListField(required=False, validators=[validate_paths])
     expires_at = StrictDateTimeField(required=False, allow_null=True)
     csrf_trusted = StrictBooleanField(required=False)
@@ -85,7 +89,9 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     exposed_headers = StrictJSONListField()
     allowed_methods = StrictJSONListField()
     allowed_headers = StrictJSONListField()
-    urls_regex = StrictCharField(max_length=500, trim_whitespace=False, allow_blank=True)
+    urls_regex = StrictCharField(
+        max_length=URLS_REGEX_MAX_LENGTH, trim_whitespace=False, allow_blank=True
+    )
     allow_private_network = StrictBooleanField()
     revision = serializers.CharField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -127,7 +133,9 @@ class AllowObservedSerializer(serializers.Serializer[Any]):
         allow_empty=False,
         max_length=1000,
     )
-    note = StrictCharField(max_length=255, required=False, default="allowed from observed origins")
+    note = StrictCharField(
+        max_length=NOTE_MAX_LENGTH, required=False, default="allowed from observed origins"
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         refuse_extra_members(self.fields, data, "an input of allow")
