@@ -41,6 +41,7 @@ MAX_PATHS = 100
 MAX_PATH_LENGTH = 500
 URLS_REGEX_MAX_LENGTH = 500
 NOTE_MAX_LENGTH = 255
+# The policy's modes, in the order every channel lists them (CorsPolicy.MODES labels them).
 MODE_NAMES = ("enforce", "report-only", "off")
 
 
@@ -272,7 +273,7 @@ def validate_max_age(value: Any) -> None:
 def validate_mode(value: Any) -> None:
     """The policy's mode (the field's choices, with cors_gate's message for services)."""
     if value not in MODE_NAMES:
-        raise ValidationError(f"{shown(value)} is not one of enforce, report-only, off")
+        raise ValidationError(f"{shown(value)} is not one of {', '.join(MODE_NAMES)}")
 
 
 def _staff_user(verbose_name: Any) -> models.ForeignKey[Any, Any]:
@@ -352,9 +353,7 @@ class AllowedOrigin(models.Model):
 class CorsPolicy(models.Model):
     """The single policy row: how the gate behaves for every allowed origin."""
 
-    MODE_ENFORCE = "enforce"
-    MODE_REPORT_ONLY = "report-only"
-    MODE_OFF = "off"
+    MODE_ENFORCE, MODE_REPORT_ONLY, MODE_OFF = MODE_NAMES
     MODES = [
         (MODE_ENFORCE, _("enforce")),
         (MODE_REPORT_ONLY, _("report-only (decide and record, change nothing)")),
@@ -486,14 +485,7 @@ class ChangeRecord(models.Model):
     """Who changed the allow-list or the policy, through which channel, and what changed."""
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = _staff_user(_("user"))
     channel = models.CharField(_("channel"), max_length=16)  # admin | command | api | shell
     action = models.CharField(
         _("action"), max_length=16

@@ -25,6 +25,7 @@ from cors_gate import conf
 from cors_gate import models as cors_models
 from cors_gate.exceptions import InvalidInput, NotPermitted, OriginError
 from cors_gate.models import (
+    MODE_NAMES,
     AllowedOrigin,
     ChangeRecord,
     CorsPolicy,
@@ -54,7 +55,12 @@ POLICY_FIELDS: tuple[str, ...] = (
     "allow_private_network",
 )
 _POLICY_BOOLEANS = frozenset({"allow_null_origin", "allow_credentials", "allow_private_network"})
-_POLICY_LISTS = frozenset({"exposed_headers", "allowed_methods", "allowed_headers"})
+# The policy's list fields, each with the cleaner that normalises it.
+_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
+    "exposed_headers": clean_names,
+    "allowed_methods": lambda names: clean_names(names, kind="method"),
+    "allowed_headers": clean_names,
+}
 # Fields of a rule that `change_origin` accepts.
 ORIGIN_FIELDS: tuple[str, ...] = (
     "pattern",
@@ -310,8 +316,8 @@ def check_origin(origin: AllowedOrigin) -> None:
 def check_policy(policy: CorsPolicy) -> None:
     """Normalise the policy's lists and refuse credentials while an enabled rule lets any
     site in. Raises ValidationError keyed by the field."""
-    for name in _POLICY_LISTS:
-        setattr(policy, name, _normalised(_LIST_CLEANERS[name], getattr(policy, name)))
+    for name, clean in _LIST_CLEANERS.items():
+        setattr(policy, name, _normalised(clean, getattr(policy, name)))
     if policy.allow_credentials:
         broad = _broad_enabled_rule()
         if broad:
@@ -324,13 +330,6 @@ def check_policy(policy: CorsPolicy) -> None:
                     % {"pattern": repr(broad[0]), "why": broad[1]}
                 }
             )
-
-
-_LIST_CLEANERS: dict[str, Callable[[Any], list[str]]] = {
-    "exposed_headers": clean_names,
-    "allowed_headers": clean_names,
-    "allowed_methods": lambda names: clean_names(names, kind="method"),
-}
 
 
 def _normalised(clean: Callable[[Any], Any], value: Any) -> Any:
@@ -386,16 +385,19 @@ def save_directly(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: An
     the same checks as every channel, and a ChangeRecord (channel "shell") for what changed,
     in one transaction. Refusals are Django's ValidationError, as from any model."""
     actor = Actor("shell")
+    pk = instance.pk
     with transaction.atomic():
         if isinstance(instance, CorsPolicy):
-            before = _stored(CorsPolicy, instance.pk, _policy_state, CorsPolicy())
+            policy = CorsPolicy.objects.filter(pk=pk).first() if pk is not None else None
+            before_policy = _policy_state(policy or CorsPolicy())
             _validate(instance)
             _write(instance, *args, **kwargs)
-            changes = _diff(before or {}, _policy_state(instance))
+            changes = _diff(before_policy, _policy_state(instance))
             if changes:
                 record_change(actor, "change", "policy", "CORS policy", changes)
             return
-        before = _stored(AllowedOrigin, instance.pk, _origin_state, None)
+        origin = AllowedOrigin.objects.filter(pk=pk).first() if pk is not None else None
+        before = _origin_state(origin) if origin else None
         _validate(instance)
         _write(instance, *args, **kwargs)
         after = _origin_state(instance)
@@ -403,16 +405,6 @@ def save_directly(instance: AllowedOrigin | CorsPolicy, *args: Any, **kwargs: An
             record_change(actor, "add", "origin", instance.pattern, after)
         elif changes := _diff(before, after):
             record_change(actor, "change", "origin", instance.pattern, changes)
-
-
-def _stored(
-    model: type[Any], pk: Any, state: Callable[[Any], dict[str, Any]], default: Any
-) -> dict[str, Any] | None:
-    """The stored row's state, or `default`'s when there is no such row (None: no state)."""
-    row = model.objects.filter(pk=pk).first() if pk is not None else None
-    if row is not None:
-        return state(row)
-    return None if default is None else state(default)
 
 
 # --- which observed origins may become rules -----------------------------------------------
@@ -844,7 +836,7 @@ def _apply_enabled(
 
 def _policy_state(policy: CorsPolicy) -> dict[str, Any]:
     return {
-        name: list(getattr(policy, name) or []) if name in _POLICY_LISTS else getattr(policy, name)
+        name: list(getattr(policy, name) or []) if name in _LIST_CLEANERS else getattr(policy, name)
         for name in POLICY_FIELDS
     }
 
@@ -887,7 +879,7 @@ def _policy_value(name: str, value: Any) -> Any:
         return _clean_bool(name, value)
     if name == "max_age":
         return _field_value(name, cors_models.validate_max_age, value)
-    if name in _POLICY_LISTS:
+    if name in _LIST_CLEANERS:
         if value is not None and not isinstance(value, str | list | tuple):
             raise InvalidInput(name, f"must be a list of names, not {type(value).__name__}")
         return _field_value(name, _LIST_CLEANERS[name], value)
@@ -896,7 +888,8 @@ def _policy_value(name: str, value: Any) -> Any:
             raise InvalidInput(name, f"must be a regular expression, not {shown(value)}")
         return _field_value(name, cors_models.validate_urls_regex, value)
     if not isinstance(value, str):  # mode
-        raise InvalidInput(name, f"must be one of enforce, report-only, off, not {shown(value)}")
+        modes = ", ".join(MODE_NAMES)
+        raise InvalidInput(name, f"must be one of {modes}, not {shown(value)}")
     return _field_value(name, cors_models.validate_mode, value)
 
 

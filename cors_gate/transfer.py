@@ -313,14 +313,16 @@ def _plan_origin(entry: Any, source: str, credentials_on: bool) -> Planned | Ski
     return Planned(pattern.text, source, entry)
 
 
-def _plan_regex(entry: Any, source: str) -> list[Planned] | Skipped:
+def _plan_regex(entry: Any, source: str) -> list[Planned | Skipped]:
     if not isinstance(entry, str):
-        return Skipped(repr(entry), source, "is not a regex string")
+        return [Skipped(repr(entry), source, "is not a regex string")]
     conversion = convert_regex(entry)
     if not conversion.exact:
-        return Skipped(
-            entry, source, f"not exactly a pattern: {conversion.reason}", conversion.patterns
-        )
+        return [
+            Skipped(
+                entry, source, f"not exactly a pattern: {conversion.reason}", conversion.patterns
+            )
+        ]
     return [Planned(text, source, entry) for text in conversion.patterns]
 
 
@@ -369,8 +371,7 @@ def plan_from_settings() -> SettingsPlan:
         builder.take(_plan_origin(entry, name, credentials_on))
     name, entries = _read_setting(conf.CORSHEADERS_ORIGIN_REGEXES, plan)
     for entry in entries:
-        result = _plan_regex(entry, name)
-        for item in result if isinstance(result, list) else (result,):
+        for item in _plan_regex(entry, name):
             builder.take(item)
     name, allow_all = conf.first_set(conf.CORSHEADERS_ALLOW_ALL, False)
     if allow_all is True:

@@ -18,25 +18,20 @@ from cors_gate.api.fields import (
 )
 from cors_gate.models import (
     MAX_AGE_LIMIT,
+    MODE_NAMES,
+    NOTE_MAX_LENGTH,
+    URLS_REGEX_MAX_LENGTH,
     AllowedOrigin,
     CorsPolicy,
     ObservedOrigin,
+    validate_paths,
+    validate_pattern,
 )
 from cors_gate.services import ORIGIN_FIELDS, may_become_rule
 
 
 def _username(user: Any) -> str | None:
     return None if user is None else str(user.get_username())
-
-
-def model_validators(model: type[Any], name: str) -> list[Any]:
-    """The validators cors_gate put on a model field (not Django's own length checks, which
-    the strict fields below already make with DRF's messages)."""
-    return [
-        check
-        for check in model._meta.get_field(name).validators
-        if getattr(check, "__module__", "") == "cors_gate.models"
-    ]
 
 
 class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
@@ -46,11 +41,13 @@ class OriginSerializer(serializers.ModelSerializer[AllowedOrigin]):
     pattern = StrictCharField(
         max_length=512,
         trim_whitespace=False,
-        validators=model_validators(AllowedOrigin, "pattern"),
+        validators=[validate_pattern],
     )
     enabled = StrictBooleanField(required=False)
-    note = StrictCharField(required=False, allow_blank=True, max_length=255, trim_whitespace=False)
-    paths = StrictJSONListField(required=False, validators=model_validators(AllowedOrigin, "paths"))
+    note = StrictCharField(
+        required=False, allow_blank=True, max_length=NOTE_MAX_LENGTH, trim_whitespace=False
+    )
+    paths = StrictJSONListField(required=False, validators=[validate_paths])
     expires_at = StrictDateTimeField(required=False, allow_null=True)
     csrf_trusted = StrictBooleanField(required=False)
     expired = serializers.BooleanField(source="is_expired", read_only=True)
@@ -85,14 +82,16 @@ class PolicySerializer(serializers.Serializer[CorsPolicy]):
     """The editable policy fields; deeper checks (token lists, regex, credentials with an
     any-origin rule) are the model's, reached through services.update_policy."""
 
-    mode = serializers.ChoiceField(choices=[m for m, _ in CorsPolicy.MODES])
+    mode = serializers.ChoiceField(choices=list(MODE_NAMES))
     allow_null_origin = StrictBooleanField()
     allow_credentials = StrictBooleanField()
     max_age = StrictIntegerField(min_value=0, max_value=MAX_AGE_LIMIT)
     exposed_headers = StrictJSONListField()
     allowed_methods = StrictJSONListField()
     allowed_headers = StrictJSONListField()
-    urls_regex = StrictCharField(max_length=500, trim_whitespace=False, allow_blank=True)
+    urls_regex = StrictCharField(
+        max_length=URLS_REGEX_MAX_LENGTH, trim_whitespace=False, allow_blank=True
+    )
     allow_private_network = StrictBooleanField()
     revision = serializers.CharField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
@@ -134,7 +133,9 @@ class AllowObservedSerializer(serializers.Serializer[Any]):
         allow_empty=False,
         max_length=1000,
     )
-    note = StrictCharField(max_length=255, required=False, default="allowed from observed origins")
+    note = StrictCharField(
+        max_length=NOTE_MAX_LENGTH, required=False, default="allowed from observed origins"
+    )
 
     def to_internal_value(self, data: Any) -> Any:
         refuse_extra_members(self.fields, data, "an input of allow")

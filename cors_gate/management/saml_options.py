@@ -61,9 +61,12 @@ def add_saml_options(
 
 def saml_inputs(options: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of `cors_gate.saml.build_inputs` from a command's options."""
-    inputs: dict[str, Any] = {option.dest: options.get(option.dest) for option in SAML_OPTIONS}
-    inputs["provider_json"] = tuple(options.get("provider_json") or ())
-    return inputs
+    return {
+        option.dest: tuple(options.get(option.dest) or ())
+        if option.repeatable
+        else options.get(option.dest)
+        for option in SAML_OPTIONS
+    }
 
 
 def saml_options_given(options: dict[str, Any]) -> list[str]:
